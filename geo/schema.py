@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 CATEGORIES: tuple[str, ...] = (
     "public_order",
@@ -222,9 +223,10 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Va
     gtype = geom.geom_type.to_numpy()
     reject(~np.isin(gtype, s.geometry) & (reason == ""), "geometry",
            f"geometry is not {' or '.join(s.geometry)}")
-    if s.geometry == POINT:
-        xy = geom.get_coordinates().reindex(range(n))
-        reject(~np.isfinite(xy.to_numpy()).all(axis=1), "geometry", "coordinates are not finite numbers")
+    coords, owner = shapely.get_coordinates(geom.to_numpy(), return_index=True)
+    nonfinite = np.zeros(n, dtype=bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    reject(nonfinite, "geometry", "coordinates are not finite numbers")
 
     for f in s.fields:
         if f.name not in out.columns:

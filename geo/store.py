@@ -99,6 +99,7 @@ class Workspace:
         *,
         mode: str = "replace",
         meta: Mapping[str, str] | None = None,
+        fresh: bool = False,
     ) -> None:
         """Write tables in one atomic step.
 
@@ -112,25 +113,28 @@ class Workspace:
             to it (the columns of the existing table are kept).
         meta
             Key/value pairs merged into the metadata table.
+        fresh
+            Start from an empty file: the result holds only ``tables`` (and
+            ``meta``), every other table of the old file is gone.
         """
         if mode not in ("replace", "append"):
             msg = f"mode must be 'replace' or 'append', not {mode!r}"
             raise ValueError(msg)
         tables = dict(tables)
         if meta:
-            merged = {**self.meta(), **{str(k): str(v) for k, v in meta.items()}}
+            merged = {**({} if fresh else self.meta()), **{str(k): str(v) for k, v in meta.items()}}
             tables[META_TABLE] = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            if self.exists:
+            if self.exists and not fresh:
                 shutil.copyfile(self.path, tmp)
             else:
                 tmp.unlink()
             for name, frame in tables.items():
-                if mode == "append" and name != META_TABLE and self.has(name):
+                if mode == "append" and not fresh and name != META_TABLE and self.has(name):
                     old = self._read(name)
                     frame = pd.concat([old, frame.to_crs(old.crs) if _is_geo(frame) and _is_geo(old) else frame],
                                       ignore_index=True)

@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is their set-up.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+DEMO := data/demo/demo.gpkg
+ASSETS := static/vendor/node_modules/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: run test setup assets demo chromium clean
+
+run: setup
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
+
+test: setup $(VENV)/.dev-installed chromium
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed $(ASSETS) $(DEMO)
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Leaflet and plugins come from the npm registry at set-up, never from a CDN at view time.
+assets: $(ASSETS)
+$(ASSETS): static/vendor/package.json
+	command -v npm >/dev/null || ($(APT) update -qq && $(APT) install -y -qq nodejs npm)
+	cd static/vendor && npm install --no-audit --no-fund --no-package-lock --ignore-scripts --loglevel=error
+	touch $@
+
+demo: $(DEMO)
+$(DEMO): geo/demo.py | $(VENV)/.installed
+	$(BIN)/python -m geo demo --out data/demo
+
+chromium:
+	test -x /usr/bin/chromium || ($(APT) update -qq && $(APT) install -y -qq chromium fonts-dejavu-core)
+
+clean:
+	rm -rf $(VENV) static/vendor/node_modules data/demo

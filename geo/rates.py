@@ -1,0 +1,48 @@
+"""Counts and rates per 100,000 residents by boundary unit."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+DAYS_PER_YEAR = 365.25
+
+
+def unit_counts(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> pd.Series:
+    """Incidents per boundary unit, in boundary order (0 where none).
+
+    ``incidents`` needs the ``unit`` column of :func:`geo.query.assign_units`.
+    """
+    counts = incidents["unit"].value_counts()
+    return pd.Series(
+        counts.reindex(boundaries["name"].astype(str)).fillna(0).astype(int).to_numpy(),
+        index=boundaries.index,
+        name="count",
+    )
+
+
+def rate_per_100k(count: np.ndarray | pd.Series | float, population: np.ndarray | pd.Series | float,
+                  *, days: int | None = None) -> np.ndarray:
+    """Rate per 100,000 residents; per year when ``days`` (the period length) is given.
+
+    A unit with no population gets NaN, not infinity.
+    """
+    c = np.asarray(count, dtype=float)
+    p = np.asarray(population, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(p > 0, c / p * 1e5, np.nan)
+    if days is not None:
+        if days <= 0:
+            msg = f"period length must be positive, got {days} days"
+            raise ValueError(msg)
+        r = r * DAYS_PER_YEAR / days
+    return r
+
+
+def unit_rates(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, days: int | None = None) -> gpd.GeoDataFrame:
+    """Boundaries with ``count`` and ``rate`` (per 100,000; per year if ``days``)."""
+    out = boundaries.copy()
+    out["count"] = unit_counts(incidents, boundaries)
+    out["rate"] = rate_per_100k(out["count"], out["population"].astype(float), days=days)
+    return out

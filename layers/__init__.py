@@ -1,0 +1,1 @@
+"""folium layers and legends built from `geo` results; nothing else lives here."""

@@ -1,0 +1,80 @@
+"""Settlement boundaries as a choropleth of incidents per 100,000 residents.
+
+Classes are Fisher-Jenks natural breaks (mapclassify), the default of
+ArcGIS and GeoDa rate maps, with at most five classes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from html import escape
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+
+from geo.crs import to_display
+from layers.legend import Legend
+from layers.style import NO_DATA, YLORRD5
+
+def rate_classes(rates: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[float]]:
+    """Class index per rate (-1 for NaN) and the upper bound of each class."""
+    r = np.asarray(rates, dtype=float)
+    ok = np.isfinite(r)
+    cls = np.full(len(r), -1)
+    vals = r[ok]
+    if vals.size == 0:
+        return cls, []
+    k = int(min(k, len(np.unique(vals))))
+    if k <= 1:
+        cls[ok] = 0
+        return cls, [float(vals.max())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": the pure version is fast enough here
+        fj = mapclassify.FisherJenks(vals, k=k)
+    cls[ok] = fj.yb
+    return cls, [float(b) for b in fj.bins]
+
+
+def class_colors(k: int) -> list[str]:
+    """k colours spread over the whole ramp, light to dark."""
+    if k <= 1:
+        return [YLORRD5[2]] * k
+    return [YLORRD5[round(i * (len(YLORRD5) - 1) / (k - 1))] for i in range(k)]
+
+
+def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: incidents per 100,000",
+                   rate_label: str = "per 100,000 a year") -> tuple[folium.FeatureGroup, Legend]:
+    """Choropleth of ``units`` (boundaries with ``count`` and ``rate``) and its legend.
+
+    Each unit is one SVG path of class ``kz-boundary``, with an escaped
+    tooltip (name, population, count, rate).
+    """
+    fg = folium.FeatureGroup(name=name)
+    cls, bins = rate_classes(units["rate"].to_numpy(dtype=float))
+    ramp = class_colors(len(bins))
+    colors = [ramp[c] if c >= 0 else NO_DATA for c in cls]
+    u = to_display(units)
+    def fmt(v: float) -> str:
+        return "no population" if not np.isfinite(v) else f"{v:,.0f}"
+    labels = [
+        f"<b>{escape(str(n))}</b><br>Population {int(p):,}<br>Incidents {int(c):,}<br>"
+        f"{fmt(r)} {escape(rate_label)}"
+        for n, p, c, r in zip(u["name"], u["population"].fillna(0), u["count"], u["rate"], strict=True)
+    ]
+    data = gpd.GeoDataFrame({"label": labels, "fill": colors}, geometry=u.geometry, crs=u.crs)
+    folium.GeoJson(
+        data.to_json(),
+        name=name,
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 1.2,
+                                  "fillOpacity": 0.55, "className": "kz-boundary"},
+        highlight_function=lambda _f: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        control=False,
+    ).add_to(fg)
+    rows = [(ramp[0], f"{np.nanmin(units['rate']):,.0f} – {bins[0]:,.0f}")] if bins else []
+    rows += [(ramp[i], f"> {lo:,.0f} – {hi:,.0f}") for i, (lo, hi) in enumerate(zip(bins, bins[1:]), start=1)]
+    if (cls < 0).any():
+        rows.append((NO_DATA, "no population"))
+    return fg, Legend(f"Incidents {rate_label}", rows, kind="fill")

@@ -1,0 +1,35 @@
+"""Road centre lines, drawn heavier for bigger roads."""
+
+from __future__ import annotations
+
+from html import escape
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.crs import to_display
+from layers.style import ROAD_WEIGHTS
+
+
+def road_layer(roads: gpd.GeoDataFrame, *, name: str = "Roads") -> folium.FeatureGroup:
+    fg = folium.FeatureGroup(name=name)
+    if len(roads) == 0:
+        return fg
+    r = to_display(roads)
+    blank = pd.Series("", index=r.index)
+    names = r["name"].fillna("").astype(str) if "name" in r else blank
+    classes = r["road_class"].fillna("").astype(str) if "road_class" in r else blank
+    data = gpd.GeoDataFrame(
+        {"label": names.map(escape), "weight": classes.map(lambda c: ROAD_WEIGHTS.get(c, 2))},
+        geometry=r.geometry.simplify(0.00002), crs=r.crs,
+    )
+    folium.GeoJson(
+        data.to_json(),
+        name=name,
+        style_function=lambda f: {"color": "#6e6e6e", "weight": f["properties"]["weight"], "opacity": 0.8,
+                                  "className": "kz-road"},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        control=False,
+    ).add_to(fg)
+    return fg

@@ -1,0 +1,119 @@
+"""What every page shares: the open workspace, the sidebar filters, the tiles setting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.query import IncidentFilter, assign_units, categories_present, period_of
+from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS
+from geo.store import Workspace, WorkspaceError
+from layers.basemap import TILES_ENV, Tiles
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
+WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
+ALL = "All"
+
+
+@dataclass(frozen=True)
+class Data:
+    """The layers of the open workspace; incidents carry ``unit`` and ``area``."""
+
+    path: Path
+    meta: dict[str, str]
+    incidents: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    cameras: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+
+    @property
+    def areas(self) -> list[str]:
+        if "area" not in self.boundaries:
+            return []
+        return sorted(a for a in self.boundaries["area"].dropna().astype(str).unique() if a)
+
+
+def workspace_path() -> Path:
+    return Path(os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE)
+
+
+@st.cache_resource(show_spinner="Opening the workspace…", max_entries=2)
+def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when the file changes
+    ws = Workspace(path)
+    layers = {name: ws.read(name) for name in LAYERS}
+    layers["incidents"] = assign_units(layers["incidents"], layers["boundaries"])
+    return Data(Path(path), ws.meta(), **layers)
+
+
+def load_data() -> Data:
+    """The open workspace, or stop the page with a clear message."""
+    path = workspace_path()
+    if not path.is_file():
+        st.error(f"No workspace at `{path}`. Run `make run` (it builds the demo data) "
+                 f"or set {WORKSPACE_ENV} to a Koopsuz GeoPackage.")
+        st.stop()
+    try:
+        return _load(str(path), Workspace(path).version())
+    except WorkspaceError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def sidebar_filters(data: Data) -> IncidentFilter:
+    """The filters every page applies: area, settlements, period, categories."""
+    sb = st.sidebar
+    sb.header("Filters")
+    areas = data.areas
+    area = sb.radio("Area", [ALL, *areas], horizontal=True, key="f_area") if areas else ALL
+    pool = data.boundaries if area == ALL else data.boundaries[data.boundaries["area"] == area]
+    names = pool["name"].astype(str).tolist()
+    units = sb.multiselect("Settlements", names, placeholder="All settlements", key=f"f_units_{area}",
+                           help="Leave empty for every settlement of the area.")
+    period = period_of(data.incidents)
+    start = end = None
+    if period is not None:
+        lo, hi = period
+        default_start = max(lo, dt.date(hi.year, 1, 1))
+        picked = sb.date_input("Period", (default_start, hi), min_value=lo, max_value=hi, key="f_period",
+                               help="Inclusive. KPI changes compare with the same length just before.")
+        if isinstance(picked, tuple) and len(picked) == 2:
+            start, end = picked
+        elif isinstance(picked, tuple) and len(picked) == 1:
+            start = end = picked[0]
+    present = categories_present(data.incidents, CATEGORIES)
+    cats = sb.multiselect("Categories", present, default=present, key="f_cats",
+                          format_func=CATEGORY_LABELS.get)
+    return IncidentFilter(
+        area=None if area == ALL else area,
+        units=tuple(units) or None,
+        start=start,
+        end=end,
+        categories=tuple(cats),
+    )
+
+
+def tiles_setting() -> Tiles:
+    """Base tiles: OpenStreetMap by default, none, or a local tile server (sidebar, env)."""
+    with st.sidebar.expander("Map settings"):
+        default = Tiles.from_env().setting
+        choice = st.selectbox("Base tiles", ["osm", "none", "custom"],
+                              index=["osm", "none"].index(default) if default in ("osm", "none") else 2,
+                              format_func={"osm": "OpenStreetMap (online)", "none": "None (offline)",
+                                           "custom": "Local tile server"}.get, key="tiles_choice",
+                              help=f"Default from {TILES_ENV}.")
+        if choice != "custom":
+            return Tiles(choice)
+        url = st.text_input("Tile URL template", value="" if default in ("osm", "none") else default,
+                            placeholder="http://localhost:8080/{z}/{x}/{y}.png", key="tiles_url")
+        try:
+            return Tiles.parse(url)
+        except ValueError as exc:
+            st.warning(str(exc))
+            return Tiles("none")

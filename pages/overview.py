@@ -1,0 +1,80 @@
+"""Overview: every layer on one map, with KPI cards for the filtered incidents."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.crs import to_display
+from geo.query import categories_present, filter_boundaries, filter_incidents, within_boundaries
+from geo.schema import CATEGORIES
+from geo.rates import rate_per_100k, unit_rates
+from layers.assets import missing_assets
+from layers.basemap import finish, new_map
+from layers.boundaries import boundary_layer
+from layers.cameras import camera_layer
+from layers.incidents import IncidentCluster, category_legend
+from layers.roads import road_layer
+from layers.stations import station_layer
+from pages.common import load_data
+
+data = load_data()
+f = st.session_state["filter"]
+tiles = st.session_state["tiles"]
+
+st.title("Overview")
+units = filter_boundaries(data.boundaries, f)
+inc = filter_incidents(data.incidents, f)
+days = f.days
+pop = float(units["population"].sum()) if len(units) else 0.0
+rate = float(rate_per_100k(len(inc), pop, days=days)) if pop else np.nan
+
+prev_n = prev_rate = None
+if f.start is not None and f.end is not None:
+    pf = f.previous()
+    if data.incidents["occurred_at"].min().date() <= pf.start:  # only a whole previous period is fair
+        prev_n = len(filter_incidents(data.incidents, pf))
+        prev_rate = float(rate_per_100k(prev_n, pop, days=pf.days)) if pop else None
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Incidents", f"{len(inc):,}",
+          None if prev_n is None else f"{len(inc) - prev_n:+,} on previous period", delta_color="inverse")
+c2.metric("Rate per 100,000 a year", "–" if not np.isfinite(rate) else f"{rate:,.0f}",
+          None if prev_rate is None or not np.isfinite(rate) else
+          (f"{(rate - prev_rate) / prev_rate:+.1%}" if prev_rate else None), delta_color="inverse")
+c3.metric("Population", f"{pop:,.0f}")
+c4.metric("Stations / cameras",
+          f"{len(within_boundaries(data.stations, units))} / {len(within_boundaries(data.cameras, units))}")
+if prev_n is None and f.start is not None:
+    st.caption("No change shown: the data does not cover the whole previous period.")
+
+if missing := missing_assets():
+    st.error("Map assets are not installed (run `make assets`); missing: " + ", ".join(missing[:3]))
+    st.stop()
+
+shown_units = unit_rates(inc, units, days=days)
+stations = within_boundaries(data.stations, units) if f.area or f.units else data.stations
+cameras = within_boundaries(data.cameras, units) if f.area or f.units else data.cameras
+roads = within_boundaries(data.roads, units) if f.area or f.units else data.roads
+
+extent = units if len(units) else inc
+if len(extent) == 0:
+    st.info("Nothing to show for these filters.")
+    st.stop()
+m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles)
+choropleth, rate_legend = boundary_layer(shown_units)
+choropleth.add_to(m)
+road_layer(roads).add_to(m)
+camera_layer(cameras).add_to(m)
+station_layer(stations).add_to(m)
+IncidentCluster(inc).add_to(m)
+rate_legend.add_to(m)
+if len(inc):
+    category_legend(categories_present(inc, CATEGORIES)).add_to(m)
+finish(m)
+
+# returned_objects=[]: panning and zooming never rerun the page
+st_folium(m, key="overview_map", height=620, use_container_width=True, returned_objects=[])
+st.caption(f"{len(inc):,} incidents, {len(shown_units)} settlements, {len(stations)} police sites, "
+           f"{len(cameras)} cameras. Rates are per 100,000 residents per year of the chosen period.")
