@@ -55,7 +55,7 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
     cls, bins = rate_classes(units["rate"].to_numpy(dtype=float))
     ramp = class_colors(len(bins))
     colors = [ramp[c] if c >= 0 else NO_DATA for c in cls]
-    u = to_display(units)
+    u = to_display(units).reset_index(drop=True)
     def fmt(v: float) -> str:
         return "no population" if not np.isfinite(v) else f"{v:,.0f}"
     labels = [

@@ -23,10 +23,7 @@ from layers.style import CATEGORY_COLORS
 MAX_DESCRIPTION = 300  # characters kept for a popup; the full text stays in the data
 
 
-class IncidentCluster(MarkerCluster):
-    """A marker-cluster layer of incidents built in the browser."""
-
-    _template = Template("""
+SCRIPT = """
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
     var d = {{ this.payload|tojson }};
@@ -64,7 +61,13 @@ var {{ this.get_name() }} = (function () {
     return group;
 })();
 {% endmacro %}
-""")
+"""
+
+
+class IncidentCluster(MarkerCluster):
+    """A marker-cluster layer of incidents built in the browser."""
+
+    _template = Template(SCRIPT)
 
     def __init__(self, incidents: gpd.GeoDataFrame, *, name: str = "Incidents", show: bool = True) -> None:
         super().__init__(name=name, show=show, options={

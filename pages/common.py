@@ -71,7 +71,8 @@ def sidebar_filters(data: Data) -> IncidentFilter:
     sb = st.sidebar
     sb.header("Filters")
     areas = data.areas
-    area = sb.radio("Area", [ALL, *areas], horizontal=True, key="f_area") if areas else ALL
+    # the first area by default: a whole-country extent shows no city in useful detail
+    area = sb.radio("Area", [*areas, ALL], horizontal=True, key="f_area") if areas else ALL
     pool = data.boundaries if area == ALL else data.boundaries[data.boundaries["area"] == area]
     names = pool["name"].astype(str).tolist()
     units = sb.multiselect("Settlements", names, placeholder="All settlements", key=f"f_units_{area}",

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point
 
 from conftest import ROOT
 from geo.crs import local_crs, to_display, to_metric, utm_crs

@@ -1,0 +1,270 @@
+"""The app in a real browser: `streamlit run`, headless Debian Chromium via Playwright.
+
+No request may leave the machine: the browser context aborts and records
+every request to a non-local host, as a machine without internet would.
+Base tiles come from a tile server on localhost, set through KOOPSUZ_TILES.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from conftest import HOSTILE, ROOT
+from geo.demo import make_demo
+from geo.query import within_boundaries
+from geo.store import Workspace
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE_AT = Point(74.6600, 42.8950)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - t0
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"no answer on /_stcore/health within {timeout} s")
+
+
+def png_tile() -> bytes:
+    """A 256x256 light grey PNG, written by hand (no imaging library needed)."""
+    raw = b"".join(b"\x00" + b"\xe8\xe4\xd8" * 256 for _ in range(256))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (len(data).to_bytes(4, "big") + kind + data
+                + zlib.crc32(kind + data).to_bytes(4, "big"))
+
+    ihdr = (256).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def tile_server() -> Iterator[str]:
+    tile = png_tile()
+    served: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.end_headers()
+            self.wfile.write(tile)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv.served = served  # type: ignore[attr-defined]
+    yield f"http://127.0.0.1:{srv.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, gpd.GeoDataFrame]]:
+    """The demo at a fifth of its volume, plus one incident with a hostile description."""
+    layers = make_demo(scale=0.2)
+    inc = layers["incidents"]
+    extra = gpd.GeoDataFrame(
+        {"id": ["XSS-1"], "occurred_at": pd.to_datetime(["2017-06-15 12:00"]).astype("datetime64[ms]"),
+         "category": ["other"], "description": [HOSTILE], "raw_category": ["test"], "weight": [1.0]},
+        geometry=[HOSTILE_AT], crs=4326,
+    )
+    layers["incidents"] = pd.concat([inc, extra.astype(inc.dtypes.to_dict())], ignore_index=True)
+    path = tmp_path_factory.mktemp("ws") / "browser.gpkg"
+    Workspace(path).write(layers, meta={"title": "browser test"})
+    return path, layers
+
+
+@pytest.fixture(scope="module")
+def app(workspace, tile_server) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace[0]), "KOOPSUZ_TILES": tile_server}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_healthy(port, proc, 90)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Session:
+    """A page with its console errors and every request it tried."""
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.errors: list[str] = []
+        self.remote: list[str] = []
+        self.failed: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", self._failed)
+
+    def _failed(self, request) -> None:
+        # Leaflet cancels tile loads it no longer needs when the map is redrawn: not a failure
+        if request.resource_type == "image" and request.failure == "net::ERR_ABORTED":
+            return
+        self.failed.append(f"{request.url} {request.failure}")
+
+    def _route(self, route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:  # as without internet
+            self.remote.append(route.request.url)
+            route.abort()
+
+    @property
+    def map(self):
+        return self.page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+
+    def wait_map(self, stations: int) -> None:
+        self.map.locator(".leaflet-container").wait_for(timeout=60_000)
+        self.map.locator("i.kz-station").nth(stations - 1).wait_for(state="attached", timeout=60_000)
+        self.page.wait_for_timeout(1000)
+
+    def choose(self, option: str) -> None:
+        """Click a radio option; Streamlit may swallow a click that lands during a rerun."""
+        radio = self.page.get_by_role("radio", name=option)
+        for _ in range(10):
+            self.page.locator("label").filter(has_text=option).click()
+            self.page.wait_for_timeout(1000)
+            if radio.is_checked():
+                return
+        pytest.fail(f"radio option {option!r} could not be chosen")
+
+    def counts(self) -> tuple[int, int]:
+        return (self.map.locator("i.kz-station").count(), self.map.locator("path.kz-boundary").count())
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser) -> Iterator[Session]:
+    s = Session(browser)
+    yield s
+    s.close()
+
+
+def expected(layers: dict[str, gpd.GeoDataFrame], area: str) -> tuple[int, int]:
+    b = layers["boundaries"][layers["boundaries"]["area"] == area]
+    return len(within_boundaries(layers["stations"], b)), len(b)
+
+
+def test_overview_draws_every_station_and_boundary_offline(app, session, workspace, tile_server):
+    layers = workspace[1]
+    bishkek = expected(layers, "Bishkek")
+    session.page.goto(app)
+    session.wait_map(bishkek[0])
+    assert session.counts() == bishkek
+    assert session.map.locator("img.leaflet-tile-loaded").count() > 0  # local tiles drawn
+    assert session.map.locator(".kz-legend").count() == 2
+    assert session.map.locator(".leaflet-control-layers-overlays label").count() == 5
+    ARTIFACTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(ARTIFACTS / "overview_bishkek.png"), full_page=True)
+
+    # a filter change redraws the map with the other area's layers
+    session.choose("Jeti-Oguz")
+    jeti = expected(layers, "Jeti-Oguz")
+    assert jeti != bishkek
+    deadline = time.monotonic() + 60
+    while session.counts() != jeti and time.monotonic() < deadline:
+        session.page.wait_for_timeout(500)  # not time.sleep: the route handler runs only inside Playwright calls
+    session.page.screenshot(path=str(ARTIFACTS / "overview_jeti_oguz.png"), full_page=True)
+    assert session.counts() == jeti
+
+    assert session.errors == []
+    assert session.remote == []
+    assert session.failed == []
+
+
+def test_hostile_description_shows_as_text_and_runs_nothing(app, session, workspace):
+    session.page.goto(app)
+    session.wait_map(expected(workspace[1], "Bishkek")[0])
+    body = session.map.locator("body")
+    body.evaluate(f"() => window.map.setView([{HOSTILE_AT.y}, {HOSTILE_AT.x}], 19, {{animate: false}})")
+    session.page.wait_for_timeout(1500)
+    box = session.map.locator(".leaflet-container").bounding_box()
+    session.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = session.map.locator(".kz-incident-popup")
+    popup.wait_for(timeout=10_000)
+    text = popup.inner_text()
+    assert "XSS-1" in text
+    assert "<script>window.__kz_pwned = 1</script>" in text
+    assert session.map.locator(".kz-incident-popup script, .kz-incident-popup img").count() == 0
+    assert body.evaluate("() => window.__kz_pwned === undefined")
+    assert session.page.evaluate("() => window.__kz_pwned === undefined")
+    session.page.screenshot(path=str(ARTIFACTS / "hostile_popup.png"))
+    assert session.errors == []
+
+
+def test_make_run_answers_health(tmp_path):
+    """`make run` on an already set-up checkout answers within 90 s."""
+    if shutil.which("make") is None:
+        pytest.fail("make is not installed")
+    port = free_port()
+    proc = subprocess.Popen(["make", "-s", "run", f"PORT={port}"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        took = wait_healthy(port, proc, 90)
+        print(f"make run healthy after {took:.1f} s")
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(10)
