@@ -7,8 +7,6 @@ ArcGIS and GeoDa rate maps, with at most five classes.
 from __future__ import annotations
 
 import warnings
-from html import escape
-
 import folium
 import geopandas as gpd
 import mapclassify
@@ -17,6 +15,7 @@ import numpy as np
 from geo.crs import to_display
 from layers.legend import Legend
 from layers.style import NO_DATA, YLORRD5
+from layers.text import html_text
 
 def rate_classes(rates: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[float]]:
     """Class index per rate (-1 for NaN) and the upper bound of each class."""
@@ -59,8 +58,8 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
     def fmt(v: float) -> str:
         return "no population" if not np.isfinite(v) else f"{v:,.0f}"
     labels = [
-        f"<b>{escape(str(n))}</b><br>Population {int(p):,}<br>Incidents {int(c):,}<br>"
-        f"{fmt(r)} {escape(rate_label)}"
+        f"<b>{html_text(n)}</b><br>Population {int(p):,}<br>Incidents {int(c):,}<br>"
+        f"{fmt(r)} {html_text(rate_label)}"
         for n, p, c, r in zip(u["name"], u["population"].fillna(0), u["count"], u["rate"], strict=True)
     ]
     data = gpd.GeoDataFrame({"label": labels, "fill": colors}, geometry=u.geometry, crs=u.crs)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.coverage import camera_sectors
 from geo.crs import to_display
+from layers.text import html_text
 
 CAMERA_COLOR = "#2c7fb8"
 
@@ -26,7 +25,7 @@ def camera_layer(cameras: gpd.GeoDataFrame, *, name: str = "Cameras") -> folium.
     sectors = to_display(camera_sectors(cameras))
     pts = to_display(cameras)
     for (_, cam), sec, pt in zip(cameras.iterrows(), sectors.itertuples(), pts.geometry, strict=True):
-        label = escape(str(cam.get("name") or "Camera"))
+        label = html_text(cam.get("name") or "Camera")
         details = [label]
         if sec.shape == "sector":
             details.append(f"Facing {_fmt(cam['direction_deg'], '°')}, field of view {_fmt(cam.get('fov_deg'), '°')}")

@@ -9,9 +9,12 @@ such as ``<script>`` shows as text and never runs.
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import CssLink, JavascriptLink
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
@@ -19,6 +22,7 @@ from geo.crs import to_display
 from geo.schema import CATEGORIES, CATEGORY_LABELS
 from layers.legend import Legend
 from layers.style import CATEGORY_COLORS
+from layers.text import Verbatim
 
 MAX_DESCRIPTION = 300  # characters kept for a popup; the full text stays in the data
 
@@ -26,7 +30,7 @@ MAX_DESCRIPTION = 300  # characters kept for a popup; the full text stays in the
 SCRIPT = """
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
-    var d = {{ this.payload|tojson }};
+    var d = {{ this.payload_json }};
     var group = L.markerClusterGroup({{ this.options|tojavascript }});
     function row(box, label, value) {
         var p = document.createElement('div');
@@ -79,6 +83,17 @@ class IncidentCluster(MarkerCluster):
         })
         self._name = "IncidentCluster"
         self.payload = incident_payload(incidents)
+        self.payload_json = script_json(self.payload)
+
+    def render(self, **kwargs: object) -> None:
+        # As MarkerCluster.render, but the script (with user text) is added verbatim:
+        # compiling it as a template would be slow and would evaluate "{{ }}" in descriptions.
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        figure.script.add_child(Verbatim(self._template.module.script(self, kwargs)), name=self.get_name())
 
 
 def incident_payload(incidents: gpd.GeoDataFrame) -> dict[str, list]:
@@ -99,6 +114,20 @@ def incident_payload(incidents: gpd.GeoDataFrame) -> dict[str, list]:
         "labels": [CATEGORY_LABELS[c] for c in CATEGORIES],
         "colors": [CATEGORY_COLORS[c] for c in CATEGORIES],
     }
+
+
+def script_json(data: object) -> str:
+    """JSON safe inside a <script> element, UTF-8 kept.
+
+    Jinja's ``tojson`` escapes every non-ASCII character as ``\\uXXXX``, which
+    makes Cyrillic descriptions six times larger; only the characters that
+    could end the script element or start markup need escaping.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
 
 
 def category_legend(categories: list[str]) -> Legend:

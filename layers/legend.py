@@ -6,10 +6,10 @@ again), so legends here are small hand-built controls.
 
 from __future__ import annotations
 
-from html import escape
-
 from branca.element import MacroElement
 from jinja2 import Template
+
+from layers.text import html_text
 
 
 class Legend(MacroElement):
@@ -49,13 +49,13 @@ def legend_html(title: str, rows: list[tuple[str, str]], *, kind: str = "fill", 
     }
     style = shapes[kind]
     items = "".join(
-        f'<div style="margin:1px 0"><span style="{style.format(c=escape(c))}background:{escape(c)};'
-        f'margin-right:6px"></span>{escape(label)}</div>'
+        f'<div style="margin:1px 0"><span style="{style.format(c=html_text(c))}background:{html_text(c)};'
+        f'margin-right:6px"></span>{html_text(label)}</div>'
         for c, label in rows
     )
-    foot = f'<div style="margin-top:4px;color:#555;font-size:11px">{escape(note)}</div>' if note else ""
+    foot = f'<div style="margin-top:4px;color:#555;font-size:11px">{html_text(note)}</div>' if note else ""
     return (
         '<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
         'box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.4 sans-serif;max-width:230px">'
-        f'<div style="font-weight:bold;margin-bottom:3px">{escape(title)}</div>{items}{foot}</div>'
+        f'<div style="font-weight:bold;margin-bottom:3px">{html_text(title)}</div>{items}{foot}</div>'
     )

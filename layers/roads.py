@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.crs import to_display
 from layers.style import ROAD_WEIGHTS
+from layers.text import html_text
 
 
 def road_layer(roads: gpd.GeoDataFrame, *, name: str = "Roads") -> folium.FeatureGroup:
@@ -21,7 +20,7 @@ def road_layer(roads: gpd.GeoDataFrame, *, name: str = "Roads") -> folium.Featur
     names = r["name"].fillna("").astype(str) if "name" in r else blank
     classes = r["road_class"].fillna("").astype(str) if "road_class" in r else blank
     data = gpd.GeoDataFrame(
-        {"label": names.map(escape), "weight": classes.map(lambda c: ROAD_WEIGHTS.get(c, 2))},
+        {"label": names.map(html_text), "weight": classes.map(lambda c: ROAD_WEIGHTS.get(c, 2))},
         geometry=r.geometry.simplify(0.00002), crs=r.crs,
     )
     folium.GeoJson(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -11,6 +9,7 @@ import pandas as pd
 from geo.crs import to_display
 from layers.legend import Legend
 from layers.style import STATION_ICONS, STATION_LABELS
+from layers.text import html_text
 
 
 def _text(value: object) -> str:
@@ -24,11 +23,11 @@ def _text(value: object) -> str:
 def popup_html(row: pd.Series) -> str:
     """Escaped popup: name, kind, opening date, address."""
     kind = _text(row.get("kind")) or "station"
-    lines = [f"<b>{escape(_text(row.get('name')))}</b>", escape(STATION_LABELS.get(kind, kind))]
+    lines = [f"<b>{html_text(_text(row.get('name')))}</b>", html_text(STATION_LABELS.get(kind, kind))]
     if _text(row.get("opened")):
-        lines.append(f"Opened {escape(_text(row.get('opened')))}")
+        lines.append(f"Opened {html_text(_text(row.get('opened')))}")
     if _text(row.get("address")):
-        lines.append(escape(_text(row.get("address"))))
+        lines.append(html_text(_text(row.get("address"))))
     return "<br>".join(lines)
 
 
@@ -45,7 +44,7 @@ def station_layer(stations: gpd.GeoDataFrame, *, name: str = "Police stations") 
             [row.geometry.y, row.geometry.x],
             icon=marker_icon,
             popup=folium.Popup(popup_html(row), max_width=300),
-            tooltip=escape(_text(row.get("name"))),
+            tooltip=html_text(_text(row.get("name"))),
         ).add_to(fg)
     return fg
 

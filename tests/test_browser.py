@@ -268,3 +268,27 @@ def test_make_run_answers_health(tmp_path):
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(10)
+
+
+def test_panning_and_zooming_do_not_rerun_the_page(app, browser, workspace):
+    s = Session(browser)
+    sent: list[int] = []
+    s.page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    try:
+        s.page.goto(app)
+        s.wait_map(expected(workspace[1], "Bishkek")[0])
+        s.page.wait_for_timeout(2000)
+        before = len(sent)
+        box = s.map.locator(".leaflet-container").bounding_box()
+        x, y = box["x"] + box["width"] / 3, box["y"] + box["height"] / 2
+        s.page.mouse.move(x, y)
+        s.page.mouse.down()
+        s.page.mouse.move(x + 150, y + 80, steps=10)
+        s.page.mouse.up()
+        s.map.locator(".leaflet-control-zoom-in").click()
+        s.page.mouse.wheel(0, 300)
+        s.page.wait_for_timeout(3000)
+        assert sent[before:] == [], "the page asked the server to rerun after a pan or zoom"
+        assert s.errors == []
+    finally:
+        s.close()

@@ -119,3 +119,18 @@ def test_choropleth_keeps_every_unit_whatever_the_index(tiny):
     gj = next(c for c in layer._children.values() if isinstance(c, folium.GeoJson))
     geoms = [f["geometry"] for f in gj.data["features"]]
     assert len(geoms) == 2 and all(g is not None for g in geoms)
+
+
+def test_template_syntax_in_user_text_is_never_evaluated(tiny):
+    """folium compiles rendered scripts as Jinja templates; user text must stay inert."""
+    probe = "{{ 'kz' ~ 'EVAL' }}{% if false %}KZHIDDEN{% endif %}{# open comment"
+    tiny["stations"].loc[0, "name"] = probe
+    tiny["cameras"].loc[0, "name"] = probe
+    tiny["roads"].loc[0, "name"] = probe
+    tiny["boundaries"].loc[0, "name"] = probe
+    tiny["incidents"].loc[0, "description"] = probe
+    html = full_map(tiny).get_root().render()
+    assert "kzEVAL" not in html  # evaluated, the expression would read kzEVAL
+    assert html.count("&#123;&#123; &#x27;kz&#x27; ~") >= 4  # station, camera, road, boundary
+    assert html.count("KZHIDDEN") >= 5  # an evaluated {% if false %} would have removed it
+    assert "{{ \\u0027kz\\u0027 ~ \\u0027EVAL\\u0027 }}" in html  # the incident description, as data
