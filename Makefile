@@ -9,7 +9,7 @@ ASSETS := static/vendor/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test setup assets demo chromium clean
+.PHONY: run test setup assets demo chromium bench clean
 
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
@@ -41,6 +41,10 @@ $(ASSETS): static/vendor/package.json
 demo: $(DEMO)
 $(DEMO): geo/demo.py | $(VENV)/.installed
 	$(BIN)/python -m geo demo --out data/demo
+
+# Benchmarks: tables for docs/benchmarks.md (not part of `make test`).
+bench: setup $(VENV)/.dev-installed chromium
+	$(BIN)/python -m bench.overview_map
 
 chromium:
 	test -x /usr/bin/chromium || ($(APT) update -qq && $(APT) install -y -qq chromium fonts-dejavu-core)
