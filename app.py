@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import load_data, sidebar_filters, tiles_setting
+from pages.common import load_data, report_rejected, sidebar_filters, tiles_setting
 
 st.set_page_config(page_title="Koopsuz", page_icon="🛡️", layout="wide")
 
 data = load_data()
+report_rejected(data)
 st.session_state["filter"] = sidebar_filters(data)
 st.session_state["tiles"] = tiles_setting()
 if data.meta.get("synthetic") == "true":

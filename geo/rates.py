@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from geo.query import IncidentFilter, filter_boundaries, filter_incidents
 
 DAYS_PER_YEAR = 365.25
 
@@ -46,3 +50,35 @@ def unit_rates(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, days: i
     out["count"] = unit_counts(incidents, boundaries)
     out["rate"] = rate_per_100k(out["count"], out["population"].astype(float), days=days)
     return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Headline figures for a filter: count, population, yearly rate, and the previous period's."""
+
+    count: int
+    population: float
+    rate: float
+    previous_count: int | None = None
+    previous_rate: float | None = None
+
+
+def summarize(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, f: IncidentFilter) -> Summary:
+    """Incidents passing ``f``, the population of its settlements and the rate per 100,000 a year.
+
+    The previous period (:meth:`IncidentFilter.previous`) is compared only
+    when the data covers all of it; otherwise its fields are None, since a
+    partly covered period would show a fall that did not happen.
+    """
+    units = filter_boundaries(boundaries, f)
+    pop = float(units["population"].sum()) if len(units) else 0.0
+    n = len(filter_incidents(incidents, f))
+    rate = float(rate_per_100k(n, pop, days=f.days)) if pop else float("nan")
+    if f.start is None or f.end is None or len(incidents) == 0:
+        return Summary(n, pop, rate)
+    pf = f.previous()
+    if incidents["occurred_at"].min().date() > pf.start:
+        return Summary(n, pop, rate)
+    pn = len(filter_incidents(incidents, pf))
+    prate = float(rate_per_100k(pn, pop, days=pf.days)) if pop else None
+    return Summary(n, pop, rate, pn, prate)

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from geo.query import IncidentFilter, assign_units, categories_present, period_of
-from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS
+from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError, validate
 from geo.store import Workspace, WorkspaceError
 from layers.basemap import TILES_ENV, Tiles
 
@@ -32,6 +33,7 @@ class Data:
     cameras: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
+    rejected: dict[str, pd.DataFrame]
 
     @property
     def areas(self) -> list[str]:
@@ -47,9 +49,12 @@ def workspace_path() -> Path:
 @st.cache_resource(show_spinner="Opening the workspace…", max_entries=2)
 def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when the file changes
     ws = Workspace(path)
-    layers = {name: ws.read(name) for name in LAYERS}
+    layers, rejected = {}, {}
+    for name in LAYERS:
+        v = validate(ws.read(name), name, source=f"{Path(path).name}:{name}")
+        layers[name], rejected[name] = v.accepted, v.rejected
     layers["incidents"] = assign_units(layers["incidents"], layers["boundaries"])
-    return Data(Path(path), ws.meta(), **layers)
+    return Data(Path(path), ws.meta(), rejected=rejected, **layers)
 
 
 def load_data() -> Data:
@@ -61,9 +66,18 @@ def load_data() -> Data:
         st.stop()
     try:
         return _load(str(path), Workspace(path).version())
-    except WorkspaceError as exc:
+    except (WorkspaceError, SchemaError) as exc:
         st.error(str(exc))
         st.stop()
+
+
+def report_rejected(data: Data) -> None:
+    """Say which stored rows break the data model (they are left out of every page)."""
+    for name, rej in data.rejected.items():
+        if len(rej):
+            first = rej.iloc[0]
+            st.warning(f"{len(rej):,} {name} row(s) in {data.path.name} break the data model and are left out; "
+                       f"first: row {first['row']}, field {first['field']}: {first['reason']}.")
 
 
 def sidebar_filters(data: Data) -> IncidentFilter:

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from geo.crs import to_display
 from geo.query import categories_present, filter_boundaries, filter_incidents, within_boundaries
 from geo.schema import CATEGORIES
-from geo.rates import rate_per_100k, unit_rates
+from geo.rates import summarize, unit_rates
 from layers.assets import missing_assets
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer
@@ -26,34 +26,27 @@ tiles = st.session_state["tiles"]
 st.title("Overview")
 units = filter_boundaries(data.boundaries, f)
 inc = filter_incidents(data.incidents, f)
-days = f.days
-pop = float(units["population"].sum()) if len(units) else 0.0
-rate = float(rate_per_100k(len(inc), pop, days=days)) if pop else np.nan
-
-prev_n = prev_rate = None
-if f.start is not None and f.end is not None:
-    pf = f.previous()
-    if data.incidents["occurred_at"].min().date() <= pf.start:  # only a whole previous period is fair
-        prev_n = len(filter_incidents(data.incidents, pf))
-        prev_rate = float(rate_per_100k(prev_n, pop, days=pf.days)) if pop else None
+kpi = summarize(data.incidents, data.boundaries, f)
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Incidents", f"{len(inc):,}",
-          None if prev_n is None else f"{len(inc) - prev_n:+,} on previous period", delta_color="inverse")
-c2.metric("Rate per 100,000 a year", "–" if not np.isfinite(rate) else f"{rate:,.0f}",
-          None if prev_rate is None or not np.isfinite(rate) else
-          (f"{(rate - prev_rate) / prev_rate:+.1%}" if prev_rate else None), delta_color="inverse")
-c3.metric("Population", f"{pop:,.0f}")
+c1.metric("Incidents", f"{kpi.count:,}",
+          None if kpi.previous_count is None else f"{kpi.count - kpi.previous_count:+,} on previous period",
+          delta_color="inverse")
+change = (None if kpi.previous_rate is None or not kpi.previous_rate or not np.isfinite(kpi.rate)
+          else f"{(kpi.rate - kpi.previous_rate) / kpi.previous_rate:+.1%}")
+c2.metric("Rate per 100,000 a year", f"{kpi.rate:,.0f}" if np.isfinite(kpi.rate) else "–", change,
+          delta_color="inverse")
+c3.metric("Population", f"{kpi.population:,.0f}")
 c4.metric("Stations / cameras",
           f"{len(within_boundaries(data.stations, units))} / {len(within_boundaries(data.cameras, units))}")
-if prev_n is None and f.start is not None:
+if kpi.previous_count is None and f.start is not None:
     st.caption("No change shown: the data does not cover the whole previous period.")
 
 if missing := missing_assets():
     st.error("Map assets are not installed (run `make assets`); missing: " + ", ".join(missing[:3]))
     st.stop()
 
-shown_units = unit_rates(inc, units, days=days)
+shown_units = unit_rates(inc, units, days=f.days)
 stations = within_boundaries(data.stations, units) if f.area or f.units else data.stations
 cameras = within_boundaries(data.cameras, units) if f.area or f.units else data.cameras
 roads = within_boundaries(data.roads, units) if f.area or f.units else data.roads

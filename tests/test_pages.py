@@ -1,0 +1,95 @@
+"""The pages' logic through Streamlit's AppTest (no browser): KPIs, filters, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, tiny_layers
+from geo.query import IncidentFilter, assign_units
+from geo.rates import summarize
+from geo.schema import require_valid
+from geo.store import Workspace
+
+
+def run_app(monkeypatch, workspace) -> AppTest:
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(workspace))
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_default_view_kpis(monkeypatch, tiny_workspace):
+    """First area (North), latest calendar year of the data (2017-01-01 to 2017-03-01)."""
+    at = run_app(monkeypatch, tiny_workspace)
+    assert at.radio(key="f_area").value == "North"
+    assert at.date_input(key="f_period").value == (dt.date(2017, 1, 1), dt.date(2017, 3, 1))
+    m = {x.label: x for x in at.metric}
+    assert m["Incidents"].value == "8"  # T-008..T-015 in A and B
+    assert m["Incidents"].delta == "+8 on previous period"  # 2016-11-02..2016-12-31: none
+    assert m["Population"].value == "30,000"
+    assert m["Rate per 100,000 a year"].value == f"{8 / 30_000 * 1e5 * 365.25 / 60:,.0f}"
+    assert m["Stations / cameras"].value == "2 / 2"
+
+
+def test_summary_of_a_month_compares_with_the_month_before(tiny):
+    inc = assign_units(tiny["incidents"], tiny["boundaries"])
+    f = IncidentFilter(area="North", start=dt.date(2017, 3, 1), end=dt.date(2017, 3, 31))
+    s = summarize(inc, tiny["boundaries"], f)
+    assert (s.count, s.population, s.previous_count) == (8, 30_000, 0)  # February 2017: none
+    assert s.rate == pytest.approx(8 / 30_000 * 1e5 * 365.25 / 31)
+    assert s.previous_rate == 0
+    whole = summarize(inc, tiny["boundaries"], IncidentFilter(area="North"))
+    assert whole.count == 16 and whole.previous_count is None
+    assert whole.rate == pytest.approx(16 / 30_000 * 1e5)  # no period: not scaled to a year
+
+
+def test_summary_has_no_change_when_the_previous_period_is_not_covered(tiny):
+    inc = assign_units(tiny["incidents"], tiny["boundaries"])
+    f = IncidentFilter(area="North", start=dt.date(2016, 3, 1), end=dt.date(2016, 12, 31))
+    s = summarize(inc, tiny["boundaries"], f)
+    assert s.count == 8 and s.previous_count is None and s.previous_rate is None
+
+
+def test_summary_without_population_has_no_rate(tiny):
+    b = tiny["boundaries"].assign(population=0)
+    inc = assign_units(tiny["incidents"], b)
+    s = summarize(inc, b, IncidentFilter(area="South"))
+    assert s.count == 1 and np.isnan(s.rate)
+
+
+def test_bad_stored_rows_are_reported_with_row_and_reason(monkeypatch, tmp_path):
+    layers = {k: require_valid(v, k) for k, v in tiny_layers().items()}
+    layers["boundaries"].loc[1, "population"] = -5
+    path = tmp_path / "bad.gpkg"
+    Workspace(path).write(layers)
+    at = run_app(monkeypatch, path)
+    texts = [w.value for w in at.warning]
+    assert texts == ["1 boundaries row(s) in bad.gpkg break the data model and are left out; "
+                     "first: row 2, field population: population is below 0."]
+
+
+def test_missing_workspace_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "none.gpkg"))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "No workspace at" in at.error[0].value and "make run" in at.error[0].value
+
+
+def test_a_file_that_is_not_a_workspace_is_refused_clearly(monkeypatch, tmp_path):
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"\x00not a geopackage" * 100)
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(junk))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "not a readable GeoPackage" in at.error[0].value
