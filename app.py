@@ -18,5 +18,6 @@ st.sidebar.caption(f"Workspace: `{data.path.name}`")
 
 page = st.navigation([
     st.Page("pages/overview.py", title="Overview", icon="🗺️", default=True),
+    st.Page("pages/data.py", title="Data", icon="📥"),
 ])
 page.run()

@@ -115,7 +115,8 @@ LAYERS: dict[str, LayerSpec] = {
         AREA,
         (
             Field("name", "str", True, "settlement or district name"),
-            Field("population", "int", True, "resident population", 0, None),
+            # optional: a layer of rayons without census figures still maps; its rates show "no population"
+            Field("population", "int", False, "resident population", 0, None),
             Field("area", "str", False, "municipality the unit belongs to (e.g. Bishkek)"),
             Field("district", "str", False, "parent district, where the unit is part of one"),
             Field("name_ru", "str", False, "name in Russian"),

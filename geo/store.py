@@ -86,6 +86,23 @@ class Workspace:
             msg = f"{self.path}: cannot read table {table!r} ({exc})"
             raise WorkspaceError(msg) from exc
 
+    def copy_from(self, other: Workspace) -> None:
+        """Make this workspace a copy of ``other`` (atomic; used to start from the demo)."""
+        if not other.exists:
+            msg = f"{other.path}: no workspace to copy"
+            raise WorkspaceError(msg)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(other.path, tmp_name)
+            _check_readable(Path(tmp_name))
+            os.replace(tmp_name, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
+
     def meta(self) -> dict[str, str]:
         """Key/value metadata of the workspace."""
         df = self.read_table(META_TABLE)
@@ -97,7 +114,7 @@ class Workspace:
         self,
         tables: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
         *,
-        mode: str = "replace",
+        mode: str | Mapping[str, str] = "replace",
         meta: Mapping[str, str] | None = None,
         fresh: bool = False,
     ) -> None:
@@ -110,16 +127,19 @@ class Workspace:
             DataFrames attribute tables.
         mode
             ``"replace"`` overwrites each named table, ``"append"`` adds rows
-            to it (the columns of the existing table are kept).
+            to it (columns are the union of old and new); or a mapping of
+            table name to mode (tables not named are replaced).
         meta
             Key/value pairs merged into the metadata table.
         fresh
             Start from an empty file: the result holds only ``tables`` (and
             ``meta``), every other table of the old file is gone.
         """
-        if mode not in ("replace", "append"):
-            msg = f"mode must be 'replace' or 'append', not {mode!r}"
-            raise ValueError(msg)
+        modes = {name: mode for name in tables} if isinstance(mode, str) else dict(mode)
+        for m in modes.values():
+            if m not in ("replace", "append"):
+                msg = f"mode must be 'replace' or 'append', not {m!r}"
+                raise ValueError(msg)
         tables = dict(tables)
         if meta:
             merged = {**({} if fresh else self.meta()), **{str(k): str(v) for k, v in meta.items()}}
@@ -134,7 +154,7 @@ class Workspace:
             else:
                 tmp.unlink()
             for name, frame in tables.items():
-                if mode == "append" and not fresh and name != META_TABLE and self.has(name):
+                if modes.get(name, "replace") == "append" and not fresh and name != META_TABLE and self.has(name):
                     old = self._read(name)
                     frame = pd.concat([old, frame.to_crs(old.crs) if _is_geo(frame) and _is_geo(old) else frame],
                                       ignore_index=True)

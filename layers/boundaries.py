@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import mapclassify
 import numpy as np
+import pandas as pd
 
 from geo.crs import to_display
 from layers.legend import Legend
@@ -57,10 +58,11 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
     u = to_display(units).reset_index(drop=True)
     def fmt(v: float) -> str:
         return "no population" if not np.isfinite(v) else f"{v:,.0f}"
+    def pop_text(p: float) -> str:
+        return "Population unknown" if pd.isna(p) else f"Population {int(p):,}"
     labels = [
-        f"<b>{html_text(n)}</b><br>Population {int(p):,}<br>Incidents {int(c):,}<br>"
-        f"{fmt(r)} {html_text(rate_label)}"
-        for n, p, c, r in zip(u["name"], u["population"].fillna(0), u["count"], u["rate"], strict=True)
+        f"<b>{html_text(n)}</b><br>{pop_text(p)}<br>Incidents {int(c):,}<br>{fmt(r)} {html_text(rate_label)}"
+        for n, p, c, r in zip(u["name"], u["population"], u["count"], u["rate"], strict=True)
     ]
     data = gpd.GeoDataFrame({"label": labels, "fill": colors}, geometry=u.geometry, crs=u.crs)
     folium.GeoJson(

@@ -17,7 +17,8 @@ from geo.store import Workspace, WorkspaceError
 from layers.basemap import TILES_ENV, Tiles
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
+DEFAULT_WORKSPACE = ROOT / "data" / "workspace.gpkg"
+DEMO_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
 WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
 ALL = "All"
 
@@ -58,8 +59,14 @@ def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when 
 
 
 def load_data() -> Data:
-    """The open workspace, or stop the page with a clear message."""
+    """The open workspace, or stop the page with a clear message.
+
+    The default workspace starts as a copy of the demo; imports then change
+    the copy, never the demo itself.
+    """
     path = workspace_path()
+    if not path.is_file() and path == DEFAULT_WORKSPACE and DEMO_WORKSPACE.is_file():
+        Workspace(path).copy_from(Workspace(DEMO_WORKSPACE))
     if not path.is_file():
         st.error(f"No workspace at `{path}`. Run `make run` (it builds the demo data) "
                  f"or set {WORKSPACE_ENV} to a Koopsuz GeoPackage.")

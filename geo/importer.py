@@ -1,0 +1,481 @@
+"""Import a file into a workspace layer without losing a row.
+
+Every row read ends up in exactly one place: accepted (possibly repaired,
+with what was repaired), or rejected with the file, row number, field and
+reason. :func:`prepare` does the reading and checking and writes nothing;
+:func:`commit` writes the result into the workspace in one atomic step (the
+layer, ``rejected_<layer>``, ``repaired_<layer>``, ``import_log`` and the
+saved ``category_map``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geo.categories import categorize
+from geo.io import RawTable, read_table
+from geo.mapping import apply_overrides, auto_map
+from geo.parse import combine_parts, parse_datetimes, parse_numbers, parse_points
+from geo.schema import LAYERS, spec, validate
+from geo.store import Workspace
+
+CATEGORY_MAP_TABLE = "category_map"
+LOG_TABLE = "import_log"
+WGS84 = "EPSG:4326"
+
+KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("headquarters", ("headquarter", "hq", "управлен", "гувд", "мвд", "штаб", "башкарма")),
+    ("prevention_centre", ("prevention", "профилакт", "алдын алуу")),
+    ("post", ("post", "пост", "опорн", "beat")),
+    ("station", ("station", "district", "отдел", "ровд", "увд", "овд", "бөлүм", "участ")),
+)
+
+
+class ImportError_(ValueError):  # noqa: N801 - "ImportError" is a builtin
+    """The file cannot be imported as that layer (a clear message says why)."""
+
+
+@dataclass
+class ImportOptions:
+    """What the user chose; everything optional."""
+
+    crs: str | int | None = None
+    mapping: dict[str, str | None] = field(default_factory=dict)
+    date_order: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    source_layer: str | None = None
+    category_map: dict[str, str] = field(default_factory=dict)
+    area: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """What an import would do, or did."""
+
+    layer: str
+    source: str
+    read: int
+    accepted: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    repaired: pd.DataFrame
+    mapping: dict[str, str]
+    summary: dict[str, object]
+    categories: pd.DataFrame | None = None
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Rejections counted by kind of reason (quoted values left out)."""
+        return dict(Counter(_reason_kind(r) for r in self.rejected["reason"]).most_common())
+
+    def counts(self) -> dict[str, object]:
+        return {
+            "layer": self.layer,
+            "source": self.source,
+            "read": self.read,
+            "accepted": len(self.accepted),
+            "repaired": len(self.repaired),
+            "rejected": len(self.rejected),
+            "reasons": self.reasons,
+        }
+
+
+def _reason_kind(reason: str) -> str:
+    r = re.sub(r"'[^']*'", "'…'", str(reason))
+    return re.sub(r"-?\d+(\.\d+)?", "N", r)
+
+
+class _Rows:
+    """Per-row outcome while an import is checked: a reason ends a row, notes repair it."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.reason = pd.Series("", index=index, dtype=object)
+        self.field = pd.Series("", index=index, dtype=object)
+        self.notes: dict[int, list[str]] = {}
+
+    def reject(self, errors: pd.Series, fname: str) -> None:
+        errors = errors.reindex(self.index).fillna("").astype(str)
+        new = (errors != "") & (self.reason == "")
+        self.reason[new] = errors[new]
+        self.field[new] = fname
+
+    def note(self, notes: pd.Series) -> None:
+        notes = notes.reindex(self.index).fillna("").astype(str)
+        for i, n in notes[notes != ""].items():
+            self.notes.setdefault(i, []).append(n)
+
+    @property
+    def ok(self) -> pd.Series:
+        return self.reason == ""
+
+
+def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = None,
+            name: str | None = None, workspace: Workspace | None = None) -> ImportResult:
+    """Read ``path`` as ``layer`` and sort every row into accepted, repaired or rejected.
+
+    Parameters
+    ----------
+    path
+        Any file :func:`geo.io.read_table` reads.
+    layer
+        ``incidents``, ``stations``, ``cameras``, ``boundaries`` or ``roads``.
+    options
+        Column mapping, CRS, date order and the like.
+    name
+        The file's name for messages (for uploads stored under a temporary name).
+    workspace
+        Read only for the saved category mapping.
+
+    Raises
+    ------
+    geo.io.ReadError, ImportError_
+        When the file is unusable as a whole (not a table, no coordinates,
+        no date column ...).
+    """
+    opts = options or ImportOptions()
+    spec(layer)
+    raw = read_table(path, encoding=opts.encoding, delimiter=opts.delimiter, layer=opts.source_layer, name=name)
+    source = raw.source
+    mapping = apply_overrides(auto_map(raw.columns, layer), opts.mapping, raw.columns, layer)
+    frame = raw.frame
+    rows = _Rows(frame.index)
+    summary: dict[str, object] = {"columns": raw.columns, "encoding": raw.encoding, "delimiter": raw.delimiter,
+                                  "notes": list(raw.notes)}
+
+    geometry = _geometry(raw, layer, mapping, opts, rows, summary)
+    fields: dict[str, pd.Series] = {}
+    categories = None
+    col = lambda role: frame[mapping[role]] if role in mapping else None  # noqa: E731
+
+    if layer == "incidents":
+        fields["id"] = _ids(col("id"), source, frame.index, summary)
+        fields["occurred_at"] = _when(frame, mapping, opts, rows, summary)
+        if "category" not in mapping:
+            msg = (f"{source}: no column for the offence type; map one with --map category=COLUMN "
+                   f"(columns: {', '.join(raw.columns)})")
+            raise ImportError_(msg)
+        labels = col("category").astype("string").str.strip()
+        saved = dict(opts.category_map)
+        if workspace is not None and workspace.has(CATEGORY_MAP_TABLE):
+            table = workspace.read_table(CATEGORY_MAP_TABLE)
+            saved = {**dict(zip(table["raw_label"].astype(str), table["category"].astype(str), strict=True)), **saved}
+        fields["category"], categories = categorize(labels, saved)
+        rows.reject(labels.isna().map({True: "offence type is empty", False: ""}), "category")
+        fields["raw_category"] = labels
+        fields["description"] = _text(col("description"))
+        fields["weight"] = _optional_number(col("weight"), "weight", rows)
+    elif layer == "stations":
+        fields["name"] = _required_text(col("name"), "name", source, raw, rows)
+        fields["kind"] = _kinds(col("kind"), rows)
+        fields["opened"] = _optional_date(col("opened"), "opened", opts, rows)
+        fields["address"] = _text(col("address"))
+    elif layer == "cameras":
+        fields["name"] = _text(col("name"))
+        for f in ("direction_deg", "fov_deg", "range_m"):
+            fields[f] = _optional_number(col(f), f, rows)
+        fields["installed"] = _optional_date(col("installed"), "installed", opts, rows)
+    elif layer == "boundaries":
+        fields["name"] = _required_text(col("name"), "name", source, raw, rows)
+        if "population" in mapping:
+            pop = parse_numbers(col("population"))
+            rows.reject(pop.errors.where(col("population").notna(), ""), "population")
+            fields["population"] = pop.values
+        else:
+            summary["notes"].append("no population column: rates per 100,000 need one (--map population=COLUMN)")
+            fields["population"] = pd.Series(np.nan, index=frame.index)
+        fields["area"] = _text(col("area")) if "area" in mapping else pd.Series(
+            opts.area or Path(source).stem, index=frame.index, dtype=object)
+        fields["district"] = _text(col("district_name"))
+        fields["name_ru"] = _text(col("name_ru"))
+        fields["name_ky"] = _text(col("name_ky"))
+    elif layer == "roads":
+        fields["name"] = _text(col("name"))
+        fields["road_class"] = _text(col("road_class"))
+        fields["speed_kmh"] = _optional_number(col("speed_kmh"), "speed_kmh", rows)
+
+    data = pd.DataFrame({k: v.reindex(frame.index) for k, v in fields.items() if v is not None}, index=frame.index)
+    data["_row"] = frame.index.to_numpy()
+    gdf = gpd.GeoDataFrame(data, geometry=geometry.reindex(frame.index), crs=geometry.crs)
+    ok = rows.ok.to_numpy()
+    checked = validate(gdf[ok], layer, source=source)
+
+    rejected = _rejected_frame(raw, rows, checked)
+    accepted = checked.accepted
+    if len(accepted) and accepted.crs is not None and CRS(accepted.crs) != CRS(WGS84):
+        accepted = accepted.to_crs(WGS84)
+    kept_rows = accepted["_row"].to_numpy()
+    repaired = pd.DataFrame(
+        [(source, int(r), "; ".join(rows.notes[r])) for r in kept_rows if r in rows.notes],
+        columns=["source", "row", "repaired"],
+    )
+    accepted = accepted.drop(columns="_row")
+    for f in LAYERS[layer].field_names:  # every layer table has all its fields, empty where not given
+        if f not in accepted:
+            accepted[f] = None
+    accepted = accepted[[*LAYERS[layer].field_names, accepted.geometry.name]]
+    summary["mapping"] = mapping
+    return ImportResult(layer, source, raw.rows_read, accepted, rejected, repaired, mapping, summary, categories)
+
+
+def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
+           options: ImportOptions | None = None) -> ImportResult:
+    """Write an import into the workspace in one atomic step.
+
+    ``mode="append"`` adds the accepted rows to the layer; incidents whose id
+    is already there are moved to the rejected rows first, so the counts
+    still add up.
+    """
+    if mode not in ("replace", "append"):
+        msg = f"mode must be 'replace' or 'append', not {mode!r}"
+        raise ValueError(msg)
+    layer = result.layer
+    if mode == "append" and layer == "incidents" and workspace.has(layer) and len(result.accepted):
+        existing = set(workspace.read(layer)["id"].astype(str))
+        dup = result.accepted["id"].astype(str).isin(existing).to_numpy()
+        if dup.any():
+            moved = pd.DataFrame({"source": result.source, "row": np.nan, "field": "id",
+                                  "reason": "id is already in the workspace",
+                                  "raw": result.accepted.loc[dup].drop(columns="geometry").astype(str).apply(
+                                      lambda r: json.dumps(r.to_dict(), ensure_ascii=False), axis=1).to_numpy(),
+                                  "wkt": result.accepted.geometry[dup].to_wkt().to_numpy()})
+            result.rejected = pd.concat([result.rejected, moved], ignore_index=True)
+            result.accepted = result.accepted.loc[~dup].reset_index(drop=True)
+    if len(result.accepted) == 0:
+        msg = (f"{result.source}: no row could be imported as {layer} ({len(result.rejected)} rejected); "
+               f"reasons: {_top_reasons(result)}")
+        raise ImportError_(msg)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    log = pd.DataFrame([{
+        "imported_at": now, "layer": layer, "source": result.source, "mode": mode, "read": result.read,
+        "accepted": len(result.accepted), "repaired": len(result.repaired), "rejected": len(result.rejected),
+        "reasons": json.dumps(result.reasons, ensure_ascii=False),
+        "mapping": json.dumps(result.mapping, ensure_ascii=False),
+        "options": json.dumps({k: v for k, v in vars(options or ImportOptions()).items() if v}, ensure_ascii=False,
+                              default=str),
+    }])
+    rejected = result.rejected.assign(imported_at=now)
+    repaired = result.repaired.assign(imported_at=now)
+    tables: dict[str, pd.DataFrame] = {
+        layer: result.accepted, f"rejected_{layer}": rejected, f"repaired_{layer}": repaired, LOG_TABLE: log,
+    }
+    modes = {layer: mode, f"rejected_{layer}": mode, f"repaired_{layer}": mode, LOG_TABLE: "append"}
+    if result.categories is not None and len(result.categories):
+        saved = workspace.read_table(CATEGORY_MAP_TABLE) if workspace.has(CATEGORY_MAP_TABLE) else None
+        merged = result.categories[["raw_label", "category"]]
+        if saved is not None and len(saved):
+            merged = pd.concat([saved[["raw_label", "category"]], merged]).drop_duplicates("raw_label", keep="last")
+        tables[CATEGORY_MAP_TABLE] = merged.reset_index(drop=True)
+    workspace.write(tables, mode=modes)
+    return result
+
+
+def import_file(path: str | Path, layer: str, workspace: Workspace, *, mode: str = "replace",
+                options: ImportOptions | None = None, name: str | None = None) -> ImportResult:
+    """:func:`prepare` then :func:`commit`."""
+    result = prepare(path, layer, options=options, name=name, workspace=workspace)
+    return commit(result, workspace, mode=mode, options=options)
+
+
+def _top_reasons(result: ImportResult, n: int = 3) -> str:
+    return "; ".join(f"{k} ({v})" for k, v in list(result.reasons.items())[:n]) or "none"
+
+
+# --- pieces ---------------------------------------------------------------
+
+def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOptions, rows: _Rows,
+              summary: dict[str, object]) -> gpd.GeoSeries:
+    frame = raw.frame
+    want = LAYERS[layer].geometry
+    if raw.is_spatial:
+        geom = frame.geometry
+        crs = geom.crs
+        if opts.crs is not None:
+            given = CRS.from_user_input(_epsg(opts.crs))
+            if crs is not None and CRS(crs) != given:
+                msg = (f"{raw.source}: the file says its CRS is {CRS(crs).to_string()}, but {given.to_string()} "
+                       "was given; leave out --crs or fix the file")
+                raise ImportError_(msg)
+            crs = given
+        if crs is None:
+            msg = f"{raw.source}: the file has no coordinate reference system; give one with --crs (e.g. 4326)"
+            raise ImportError_(msg)
+        geom = gpd.GeoSeries(geom.to_numpy(), index=frame.index, crs=crs)
+        empty = geom.isna() | geom.is_empty
+        rows.reject(empty.map({True: "no geometry", False: ""}), "geometry")
+        if want != ("Point",):
+            invalid = ~empty & ~geom.is_valid
+            if invalid.any():
+                reasons = shapely.is_valid_reason(geom[invalid].to_numpy())
+                fixed = gpd.GeoSeries(shapely.make_valid(geom[invalid].to_numpy()), index=geom[invalid].index, crs=crs)
+                fixed = fixed.map(lambda g: _keep_type(g, want))
+                geom = geom.copy()
+                geom[invalid] = fixed
+                rows.note(pd.Series([f"invalid geometry repaired with make_valid ({r})" for r in reasons],
+                                    index=fixed.index))
+        summary["crs"] = CRS(crs).to_string()
+        return geom
+    if want != ("Point",):
+        msg = (f"{raw.source}: {layer} need shapes; give a spatial file (GeoJSON, GeoPackage, zipped Shapefile "
+               "or KML), not a table")
+        raise ImportError_(msg)
+    if "lat" in mapping and "lon" in mapping:
+        a, b, order = frame[mapping["lon"]], frame[mapping["lat"]], "xy"
+    elif "x" in mapping and "y" in mapping:
+        a, b, order = frame[mapping["x"]], frame[mapping["y"]], "xy"
+    else:
+        msg = (f"{raw.source}: no coordinate columns; map them with --map lat=COLUMN --map lon=COLUMN "
+               f"(or x and y) (columns: {', '.join(raw.columns)})")
+        raise ImportError_(msg)
+    pts = parse_points(a, b, crs=_epsg(opts.crs) if opts.crs is not None else None, order=order)
+    rows.reject(pts.errors, "coordinates")
+    rows.note(pts.notes)
+    summary["coordinates"] = pts.summary
+    crs = pts.summary.get("crs") if isinstance(pts.summary, dict) else None
+    if crs is None:
+        crs = WGS84
+    summary["crs"] = str(crs)
+    return gpd.GeoSeries(pts.values, index=frame.index, crs=crs)
+
+
+def _keep_type(g: shapely.Geometry, want: tuple[str, ...]) -> shapely.Geometry:
+    """make_valid may return a collection with stray lines or points: keep the wanted kind."""
+    if g is None or g.geom_type in want:
+        return g
+    parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in want or p.geom_type.replace("Multi", "") in want]
+    if not parts:
+        return g
+    return shapely.union_all(parts)
+
+
+def _epsg(value: str | int) -> str:
+    v = str(value).strip()
+    return f"EPSG:{v}" if v.isdigit() else v
+
+
+def _ids(col: pd.Series | None, source: str, index: pd.Index, summary: dict[str, object]) -> pd.Series:
+    if col is not None:
+        return col.astype("string").str.strip()
+    summary["notes"].append("no id column: ids made from the file name and row number")
+    stem = re.sub(r"[^\w-]+", "_", Path(source).stem)[:30]
+    return pd.Series([f"{stem}-{i}" for i in index], index=index, dtype="string")
+
+
+def _when(frame: pd.DataFrame, mapping: dict[str, str], opts: ImportOptions, rows: _Rows,
+          summary: dict[str, object]) -> pd.Series:
+    if "date" in mapping:
+        parsed = parse_datetimes(frame[mapping["date"]], frame[mapping["time"]] if "time" in mapping else None,
+                                 order=opts.date_order)
+    elif {"year", "month", "day"} <= set(mapping):
+        parts = {k: frame[mapping[k]] for k in ("year", "month", "day", "hour", "minute") if k in mapping}
+        parsed = combine_parts(**parts)
+    else:
+        msg = ("no date column; map one with --map date=COLUMN (or year, month and day columns) "
+               f"(columns: {', '.join(map(str, frame.columns))})")
+        raise ImportError_(msg)
+    rows.reject(parsed.errors, "occurred_at")
+    rows.note(parsed.notes)
+    summary["dates"] = parsed.summary
+    return parsed.values
+
+
+def _text(col: pd.Series | None) -> pd.Series | None:
+    if col is None:
+        return None
+    return col.astype("string").str.strip().replace("", pd.NA)
+
+
+def _required_text(col: pd.Series | None, fname: str, source: str, raw: RawTable, rows: _Rows) -> pd.Series:
+    if col is None:
+        msg = f"{source}: no column for {fname}; map one with --map {fname}=COLUMN (columns: {', '.join(raw.columns)})"
+        raise ImportError_(msg)
+    text = _text(col)
+    rows.reject(text.isna().map({True: f"{fname} is empty", False: ""}), fname)
+    return text
+
+
+def _optional_number(col: pd.Series | None, fname: str, rows: _Rows) -> pd.Series | None:
+    """A bad value in an optional field is left empty and noted, not a reason to lose the row."""
+    if col is None:
+        return None
+    parsed = parse_numbers(col)
+    bad = (parsed.errors != "") & col.notna() & (col.astype("string").str.strip() != "").fillna(False)
+    rows.note(pd.Series(np.where(bad, fname + ": " + parsed.errors.astype(str) + "; left empty", ""),
+                        index=col.index))
+    return parsed.values.where(~bad)
+
+
+def _optional_date(col: pd.Series | None, fname: str, opts: ImportOptions, rows: _Rows) -> pd.Series | None:
+    if col is None:
+        return None
+    parsed = parse_datetimes(col, order=opts.date_order)
+    present = col.notna() & (col.astype("string").str.strip() != "").fillna(False)
+    bad = (parsed.errors != "") & present
+    rows.note(pd.Series(np.where(bad, fname + ": " + parsed.errors.astype(str) + "; left empty", ""),
+                        index=col.index))
+    return parsed.values.where(~bad)
+
+
+def _kinds(col: pd.Series | None, rows: _Rows) -> pd.Series | None:
+    if col is None:
+        return None
+    text = col.astype("string").str.strip().str.lower()
+
+    def kind_of(v: object) -> str | None:
+        if v is None or v is pd.NA:
+            return None
+        for kind, words in KIND_WORDS:
+            if v == kind or any(w in str(v) for w in words):
+                return kind
+        return "station"
+
+    kinds = text.map(kind_of, na_action="ignore")
+    changed = text.notna() & (kinds != text).fillna(False)
+    rows.note(pd.Series(np.where(changed, "kind '" + col.astype(str) + "' read as " + kinds.astype(str), ""),
+                        index=col.index))
+    return kinds
+
+
+def _rejected_frame(raw: RawTable, rows: _Rows, checked) -> pd.DataFrame:
+    """One row per rejected input row: source, row, field, reason, raw values, geometry as WKT."""
+    frame = raw.frame
+    parts = []
+    early = ~rows.ok
+    if early.any():
+        sub = frame[early.to_numpy()]
+        parts.append(pd.DataFrame({"row": sub.index.to_numpy(), "field": rows.field[early].to_numpy(),
+                                   "reason": rows.reason[early].to_numpy()}))
+    if len(checked.rejected):
+        parts.append(pd.DataFrame({"row": checked.rejected["_row"].to_numpy(),
+                                   "field": checked.rejected["field"].to_numpy(),
+                                   "reason": checked.rejected["reason"].to_numpy()}))
+    if raw.bad_rows:
+        parts.append(pd.DataFrame({"row": list(raw.bad_rows), "field": "row", "reason": list(raw.bad_rows.values())}))
+    if not parts:
+        return pd.DataFrame(columns=["source", "row", "field", "reason", "raw", "wkt"])
+    out = pd.concat(parts, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    attrs = frame.drop(columns=frame.geometry.name) if raw.is_spatial else frame
+    def raw_json(r: int) -> str:
+        if r in raw.bad_raw:
+            return json.dumps({"line": raw.bad_raw[r]}, ensure_ascii=False)
+        vals = attrs.loc[r]
+        return json.dumps({str(k): (None if pd.isna(v) else str(v)) for k, v in vals.items()}, ensure_ascii=False)
+    out["raw"] = [raw_json(int(r)) for r in out["row"]]
+    if raw.is_spatial:
+        wkt = frame.geometry.to_wkt()
+        out["wkt"] = [wkt.get(int(r)) for r in out["row"]]
+    else:
+        out["wkt"] = None
+    out.insert(0, "source", raw.source)
+    return out

@@ -1,0 +1,150 @@
+"""Which column holds what: header auto-mapping for English, Russian and Kyrgyz exports.
+
+A *role* is what the importer needs to know about a column (``date``,
+``time``, ``lat``, ``category`` ...); roles become the layer's fields. Headers
+are matched after normalising case, ``ё`` and punctuation, so
+``"Дата совершения"``, ``"дата_совершения"`` and ``"ДАТА СОВЕРШЕНИЯ"`` are one
+header. The user's ``--map ROLE=COLUMN`` always wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+POSITION_ROLES = ("lat", "lon", "x", "y")
+TIME_ROLES = ("date", "time", "year", "month", "day", "hour", "minute")
+
+# role -> aliases, most specific first; all written already normalised (see normalize)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "caseid", "casenumber", "casenum", "number", "no", "№", "номер", "номердела", "регномер",
+           "регистрационныйномер", "номеркус", "кус", "каттоономери", "номери", "objectid", "fid"),
+    "date": ("occurredat", "datetime", "dateofoccurrence", "date", "occurred", "timestamp", "датаивремя",
+             "датавремя", "датасовершения", "датапроисшествия", "датарегистрации", "дата", "күнү", "датасы"),
+    "time": ("time", "timeofday", "время", "времясовершения", "убакыт", "убактысы", "саатмүнөт"),
+    "year": ("year", "год", "жыл", "жылы"),
+    "month": ("month", "месяц", "ай", "айы"),
+    "day": ("day", "день", "число", "күн"),
+    "hour": ("hour", "час", "саат"),
+    "minute": ("minute", "minutes", "минута", "минуты", "мүнөт"),
+    "category": ("category", "primarytype", "crimetype", "offencetype", "offensetype", "offence", "offense",
+                 "crime", "type", "видпреступления", "вид", "статья", "статьяук", "ст", "квалификация",
+                 "категория", "кылмыштүрү", "түрү", "берене", "iucr"),
+    "description": ("description", "details", "narrative", "text", "фабула", "описание", "краткоесодержание",
+                    "содержание", "сүрөттөмө", "баяндама", "маалымат"),
+    "lat": ("lat", "latitude", "ycoordwgs84", "lat_wgs84", "широта", "кеңдик"),
+    "lon": ("lon", "lng", "long", "longitude", "долгота", "узундук"),
+    "x": ("x", "xcoordinate", "xcoord", "easting", "east", "координатах", "коордх"),
+    "y": ("y", "ycoordinate", "ycoord", "northing", "north", "координатаy", "коорду"),
+    "weight": ("weight", "count", "вес", "количество", "саны"),
+    "name": ("name", "stationname", "title", "community", "shapename", "adm2en", "nameen", "название",
+             "наименование", "аталышы", "аты", "district"),
+    "kind": ("kind", "stationtype", "type", "тип", "вид", "түрү"),
+    "opened": ("opened", "openingdate", "dateopened", "opendate", "датаоткрытия", "открыт", "ачылган"),
+    "address": ("address", "block", "street", "location", "адрес", "дарек", "улица"),
+    "installed": ("installed", "installationdate", "dateinstalled", "датаустановки", "орнотулган"),
+    "direction_deg": ("directiondeg", "direction", "azimuth", "bearing", "heading", "направление", "азимут"),
+    "fov_deg": ("fovdeg", "fov", "fieldofview", "viewangle", "уголобзора", "угол"),
+    "range_m": ("rangem", "range", "distance", "viewdistance", "дальность", "радиус"),
+    "population": ("population", "pop", "totpop", "pop2020", "pop2010", "население", "численность",
+                   "численностьнаселения", "калк", "калкы", "калктын саны", "population2021"),
+    "area": ("area", "municipality", "city", "город", "муниципалитет", "шаар"),
+    "district_name": ("parentdistrict", "rayon", "район", "району"),
+    "name_ru": ("nameru", "adm2ru", "названиеru", "названиерус"),
+    "name_ky": ("nameky", "namekg", "adm2kr", "adm2ky", "названиекырг", "аталышыкырг"),
+    "road_class": ("roadclass", "class", "highway", "fclass", "тип", "класс"),
+    "speed_kmh": ("speedkmh", "speed", "maxspeed", "скорость", "ылдамдык"),
+}
+
+# roles each layer type can use; the order breaks ties when one header fits two roles
+LAYER_ROLES: dict[str, tuple[str, ...]] = {
+    "incidents": ("id", "date", "time", "year", "month", "day", "hour", "minute", "category", "description",
+                  "weight", "lat", "lon", "x", "y"),
+    "stations": ("name", "kind", "opened", "address", "lat", "lon", "x", "y"),
+    "cameras": ("name", "direction_deg", "fov_deg", "range_m", "installed", "lat", "lon", "x", "y"),
+    "boundaries": ("name", "population", "area", "district_name", "name_ru", "name_ky"),
+    "roads": ("name", "road_class", "speed_kmh"),
+}
+
+ROLE_HELP: dict[str, str] = {
+    "id": "registry number (unique)", "date": "date, or date and time", "time": "time of day",
+    "year": "year", "month": "month", "day": "day of month", "hour": "hour", "minute": "minute",
+    "category": "offence type or article (mapped to a category)", "description": "free text",
+    "weight": "weight", "lat": "latitude", "lon": "longitude", "x": "easting (projected x)",
+    "y": "northing (projected y)", "name": "name", "kind": "kind of station", "opened": "opening date",
+    "address": "address", "installed": "installation date", "direction_deg": "viewing direction, degrees",
+    "fov_deg": "field of view, degrees", "range_m": "range, metres", "population": "population",
+    "area": "municipality", "district_name": "parent district", "name_ru": "name in Russian",
+    "name_ky": "name in Kyrgyz", "road_class": "road class", "speed_kmh": "speed, km/h",
+}
+
+_PUNCT = re.compile(r"[\s_\-.,:;()\[\]/\\'\"`«»№#]+")
+
+
+def normalize(header: str) -> str:
+    """Header as compared: lower case, ё as е, no spaces or punctuation."""
+    h = str(header).strip().lower().replace("ё", "е")
+    keep_no = h in ("№", "no")
+    return h if keep_no else _PUNCT.sub("", h)
+
+
+def auto_map(columns: Sequence[str], layer: str) -> dict[str, str]:
+    """Role -> column for the columns whose header names a role of ``layer``.
+
+    Each column serves one role; a role takes the first column whose
+    header matches its most specific alias.
+    """
+    if layer not in LAYER_ROLES:
+        msg = f"unknown layer type {layer!r}; expected one of {', '.join(LAYER_ROLES)}"
+        raise ValueError(msg)
+    norm = {c: normalize(c) for c in columns}
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for role in LAYER_ROLES[layer]:
+        for alias in ALIASES[role]:
+            hit = next((c for c in columns if c not in taken and norm[c] == normalize(alias)), None)
+            if hit is not None:
+                out[role] = hit
+                taken.add(hit)
+                break
+    if layer == "boundaries" and "population" not in out:
+        # census extracts name population columns by year: POP2010, TOT_POP, Population_2021
+        hit = next((c for c in columns if c not in taken and re.fullmatch(r"(tot)?pop(ulation)?\d{0,4}", norm[c])),
+                   None)
+        if hit is not None:
+            out["population"] = hit
+    return out
+
+
+def apply_overrides(mapping: Mapping[str, str], overrides: Mapping[str, str | None], columns: Sequence[str],
+                    layer: str) -> dict[str, str]:
+    """The auto-mapping with the user's choices applied (``None`` or ``""`` unmaps a role)."""
+    out = dict(mapping)
+    roles = LAYER_ROLES[layer]
+    for role, col in overrides.items():
+        if role not in roles:
+            msg = f"{role!r} is not a field of {layer}; fields: {', '.join(roles)}"
+            raise ValueError(msg)
+        if not col:
+            out.pop(role, None)
+            continue
+        if col not in columns:
+            msg = f"no column {col!r} to map to {role}; columns: {', '.join(map(str, columns))}"
+            raise ValueError(msg)
+        for other, c in list(out.items()):
+            if c == col and other != role:
+                del out[other]  # a column the user placed elsewhere leaves its guessed role
+        out[role] = col
+    return out
+
+
+def parse_map_args(items: Sequence[str]) -> dict[str, str]:
+    """``["date=Дата", "lat=Y"]`` from the command line into a dict."""
+    out: dict[str, str] = {}
+    for item in items:
+        role, sep, col = item.partition("=")
+        if not sep or not role.strip():
+            msg = f"--map takes FIELD=COLUMN, not {item!r}"
+            raise ValueError(msg)
+        out[role.strip()] = col.strip()
+    return out

@@ -1,0 +1,186 @@
+"""Data: import a file into the workspace (preview, mapping, check, confirm) and see what is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo.importer import CATEGORY_MAP_TABLE, LOG_TABLE, ImportError_, ImportOptions, commit, prepare
+from geo.io import ReadError, read_table
+from geo.mapping import LAYER_ROLES, ROLE_HELP, auto_map
+from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
+from geo.store import Workspace, WorkspaceError
+from pages.common import DEMO_WORKSPACE, load_data, workspace_path
+
+MAX_MB = int(st.get_option("server.maxUploadSize"))
+TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]
+NONE = "(none)"
+
+load_data()  # makes sure the workspace exists
+ws = Workspace(workspace_path())
+st.title("Data")
+tab_import, tab_store = st.tabs(["Import a file", "Workspace"])
+
+
+def stored_upload(upload) -> Path:
+    """The upload on disk, under its own name, once per distinct file."""
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "koopsuz-uploads" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(upload.name).name
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Cyrillic correctly
+
+
+with tab_import:
+    layer = st.selectbox("Layer", list(LAYERS), format_func=lambda k: f"{k}: {LAYERS[k].description}",
+                         key="imp_layer")
+    upload = st.file_uploader(
+        "File", type=TYPES, key="imp_file",
+        help=f"CSV/TSV (UTF-8 or CP1251), Excel, GeoJSON, GeoPackage, zipped Shapefile or KML; up to {MAX_MB} MB.",
+    )
+    st.caption(f"Files up to {MAX_MB} MB. Larger exports: split them, or use "
+               "`python -m geo import LAYER FILE` on the command line, which has no limit.")
+    if upload is None:
+        st.stop()
+    path = stored_upload(upload)
+    try:
+        raw = read_table(path, name=upload.name)
+    except ReadError as exc:
+        st.error(str(exc))
+        st.stop()
+
+    info = [f"{raw.rows_read:,} rows", f"{len(raw.columns)} columns"]
+    if raw.encoding:
+        info.append(f"encoding {raw.encoding}")
+    if raw.delimiter:
+        info.append(f"delimiter {raw.delimiter!r}")
+    if raw.crs is not None:
+        info.append(f"CRS {raw.crs.to_string()}")
+    st.caption(" · ".join(info + raw.notes))
+    preview = raw.frame.head(20)
+    if raw.is_spatial:
+        preview = pd.DataFrame(preview.drop(columns=preview.geometry.name)).assign(geometry=preview.geometry.to_wkt())
+    st.dataframe(preview, use_container_width=True)
+
+    st.subheader("Columns")
+    guessed = auto_map(raw.columns, layer)
+    roles = [r for r in LAYER_ROLES[layer] if not (raw.is_spatial and r in ("lat", "lon", "x", "y"))]
+    mapping: dict[str, str | None] = {}
+    cols = st.columns(3)
+    for i, role in enumerate(roles):
+        options = [NONE, *raw.columns]
+        pick = cols[i % 3].selectbox(f"{role}: {ROLE_HELP[role]}", options,
+                                     index=options.index(guessed[role]) if role in guessed else 0,
+                                     key=f"map_{layer}_{upload.name}_{role}")
+        mapping[role] = None if pick == NONE else pick
+
+    c1, c2 = st.columns(2)
+    crs = c1.text_input("CRS (EPSG code)", key="imp_crs", placeholder="from the file, or detected",
+                        help="4326 for longitude/latitude, 32643/32644 for UTM 43N/44N, 7692-7696 for Kyrg-06.")
+    order = None
+    if layer == "incidents":
+        order = c2.selectbox("Order of ambiguous dates", ["auto", "dmy", "mdy", "ymd", "ydm"], key="imp_order",
+                             help="auto: decided from the dates themselves; an undecidable date is rejected, "
+                                  "never guessed.")
+        order = None if order == "auto" else order
+    saved_cats = st.session_state.get("imp_categories", {})
+    opts = ImportOptions(crs=crs.strip() or None, mapping=mapping, date_order=order, category_map=saved_cats)
+
+    try:
+        result = prepare(path, layer, options=opts, name=upload.name, workspace=ws)
+    except (ReadError, ImportError_, SchemaError, ValueError) as exc:
+        st.error(str(exc))
+        st.stop()
+
+    st.subheader("Check")
+    m = st.columns(4)
+    m[0].metric("Read", f"{result.read:,}")
+    m[1].metric("Accepted", f"{len(result.accepted):,}")
+    m[2].metric("of which repaired", f"{len(result.repaired):,}")
+    m[3].metric("Rejected", f"{len(result.rejected):,}")
+    for note in result.summary.get("notes", []):
+        st.info(note)
+    if result.reasons:
+        st.dataframe(pd.DataFrame(list(result.reasons.items()), columns=["reason", "rows"]),
+                     use_container_width=True, hide_index=True)
+    if len(result.rejected):
+        with st.expander(f"Rejected rows ({len(result.rejected):,})"):
+            st.dataframe(result.rejected.head(1000), use_container_width=True, hide_index=True)
+            st.download_button("Download rejected rows (CSV)", csv_bytes(result.rejected),
+                               f"rejected_{Path(upload.name).stem}.csv", "text/csv")
+    if len(result.repaired):
+        with st.expander(f"Repaired rows ({len(result.repaired):,})"):
+            st.dataframe(result.repaired.head(1000), use_container_width=True, hide_index=True)
+
+    if result.categories is not None and len(result.categories):
+        with st.expander("Offence labels → categories", expanded=bool((result.categories["how"] == "default").any())):
+            st.caption("Each registry label maps to a category; change any and press Apply. "
+                       "The mapping is saved in the workspace for later imports.")
+            edited = st.data_editor(
+                result.categories, hide_index=True, use_container_width=True, key=f"cats_{upload.name}",
+                disabled=["raw_label", "how", "rows"],
+                column_config={"category": st.column_config.SelectboxColumn(
+                    "category", options=list(CATEGORIES), required=True,
+                    help=", ".join(f"{k}: {v}" for k, v in CATEGORY_LABELS.items()))},
+            )
+            if st.button("Apply mapping", key="apply_cats"):
+                st.session_state["imp_categories"] = dict(zip(edited["raw_label"], edited["category"], strict=True))
+                st.rerun()
+
+    st.subheader("Confirm")
+    have = len(ws.read(layer)) if ws.exists else 0
+    mode = st.radio(f"The workspace has {have:,} {layer}", ["replace", "append"], horizontal=True, key="imp_mode",
+                    format_func={"replace": "Replace them", "append": "Add to them"}.get)
+    if st.button(f"Import {len(result.accepted):,} {layer}", type="primary", disabled=len(result.accepted) == 0):
+        try:
+            commit(result, ws, mode=mode, options=opts)
+        except (ImportError_, WorkspaceError, ValueError) as exc:
+            st.error(str(exc))
+            st.stop()
+        st.cache_resource.clear()
+        st.session_state.pop("imp_categories", None)
+        st.success(f"Imported {len(result.accepted):,} {layer} from {upload.name} ({mode}); "
+                   f"{len(result.rejected):,} rejected rows kept in rejected_{layer}. Every map shows them now.")
+
+with tab_store:
+    st.caption(f"Workspace file: `{ws.path}` (a GeoPackage; it opens in QGIS).")
+    rows = []
+    for name in LAYERS:
+        rej = ws.read_table(f"rejected_{name}")
+        rows.append({"layer": name, "rows": len(ws.read(name)), "rejected rows kept": len(rej)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    for name in LAYERS:
+        rej = ws.read_table(f"rejected_{name}")
+        if len(rej):
+            st.download_button(f"Download rejected {name} ({len(rej):,} rows, CSV)", csv_bytes(rej),
+                               f"rejected_{name}.csv", "text/csv", key=f"dl_rej_{name}")
+    log = ws.read_table(LOG_TABLE)
+    if len(log):
+        st.subheader("Import log")
+        st.dataframe(log.iloc[::-1], hide_index=True, use_container_width=True)
+    cats = ws.read_table(CATEGORY_MAP_TABLE)
+    if len(cats):
+        with st.expander(f"Saved offence-label mapping ({len(cats):,} labels)"):
+            st.dataframe(cats, hide_index=True, use_container_width=True)
+    if DEMO_WORKSPACE.is_file() and ws.path != DEMO_WORKSPACE:
+        with st.expander("Start again from the demo data"):
+            st.warning("This replaces every layer of the workspace with the synthetic demo.")
+            if st.button("Replace the workspace with the demo", key="reset_demo"):
+                ws.copy_from(Workspace(DEMO_WORKSPACE))
+                st.cache_resource.clear()
+                st.success("The workspace is the demo again.")
+    meta = ws.meta()
+    if meta:
+        st.caption(json.dumps(meta, ensure_ascii=False)[:500])
