@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import load_data, report_rejected, sidebar_filters, tiles_setting
+from views.common import load_data, report_rejected, sidebar_filters, tiles_setting
 
-st.set_page_config(page_title="Koopsuz", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title="Koopsuz", layout="wide")
 
 data = load_data()
 report_rejected(data)
@@ -14,10 +14,12 @@ st.session_state["filter"] = sidebar_filters(data)
 st.session_state["tiles"] = tiles_setting()
 if data.meta.get("synthetic") == "true":
     st.sidebar.caption("Demo workspace: synthetic, approximate data, not real police records.")
+elif data.meta.get("synthetic") == "mixed":
+    st.sidebar.caption("Layers not imported yet are still the synthetic demo data (see Data → Workspace).")
 st.sidebar.caption(f"Workspace: `{data.path.name}`")
 
 page = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon="🗺️", default=True),
-    st.Page("pages/data.py", title="Data", icon="📥"),
+    st.Page("views/overview.py", title="Overview", default=True),
+    st.Page("views/data.py", title="Data"),
 ])
 page.run()

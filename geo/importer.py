@@ -277,7 +277,8 @@ def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
         if saved is not None and len(saved):
             merged = pd.concat([saved[["raw_label", "category"]], merged]).drop_duplicates("raw_label", keep="last")
         tables[CATEGORY_MAP_TABLE] = merged.reset_index(drop=True)
-    workspace.write(tables, mode=modes)
+    meta = {"synthetic": "mixed"} if workspace.meta().get("synthetic") == "true" else None
+    workspace.write(tables, mode=modes, meta=meta)
     return result
 
 

@@ -7,6 +7,7 @@ Base tiles come from a tile server on localhost, set through KOOPSUZ_TILES.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import shutil
@@ -113,10 +114,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return path, layers
 
 
-@pytest.fixture(scope="module")
-def app(workspace, tile_server) -> Iterator[str]:
+@contextlib.contextmanager
+def running_app(workspace: Path, tiles: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, on this workspace."""
     port = free_port()
-    env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace[0]), "KOOPSUZ_TILES": tile_server}
+    env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace), "KOOPSUZ_TILES": tiles}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true"],
@@ -128,6 +130,12 @@ def app(workspace, tile_server) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def app(workspace, tile_server) -> Iterator[str]:
+    with running_app(workspace[0], tile_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +300,53 @@ def test_panning_and_zooming_do_not_rerun_the_page(app, browser, workspace):
         assert s.errors == []
     finally:
         s.close()
+
+
+REGISTRY_CSV = (
+    "№;Дата совершения;Время;Статья;Фабула;Широта;Долгота\n"
+    "1;03.04.2016;14:30;Хулиганство (ст. 234 УК КР);Драка у рынка;42,8746;74,5698\n"
+    "2;15.04.2016;09:05;Кража с проникновением в жилище;Из квартиры похищено имущество;42,8901;74,6612\n"
+    "3;01.05.2016;23:10;ДТП с пострадавшими;Наезд на пешехода;42,8801;74,6012\n"
+    "4;31.02.2016;10:00;Кража скота;Угнан скот;42,9000;74,7000\n"
+    "5;02.05.2016;;Мошенничество;<b>жирный</b> <script>window.__kz_pwned=3</script>;0;0\n"
+)
+
+
+def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
+    """Upload a CP1251 export, read the check, import, and find it on the Overview."""
+    ws = tmp_path / "import.gpkg"
+    shutil.copyfile(workspace[0], ws)
+    upload = tmp_path / "registry.csv"
+    upload.write_bytes(REGISTRY_CSV.encode("cp1251"))
+    with running_app(ws, "none") as url:
+        s = Session(browser)
+        try:
+            s.page.goto(url)
+            s.page.get_by_role("link", name="Data").click()
+            s.page.locator("input[type=file]").set_input_files(str(upload))
+            confirm = s.page.get_by_role("button", name="Import 3 incidents")
+            confirm.wait_for(timeout=60_000)
+            metrics = {m.locator("[data-testid=stMetricLabel]").inner_text().strip():
+                       m.locator("[data-testid=stMetricValue]").inner_text().strip()
+                       for m in s.page.locator("[data-testid=stMetric]").all()}
+            assert {k: metrics[k] for k in ("Read", "Accepted", "of which repaired", "Rejected")} == {
+                "Read": "5", "Accepted": "3", "of which repaired": "0", "Rejected": "2"}
+            assert s.page.get_by_text("encoding cp1251").count() == 1
+            s.page.get_by_text("Rejected rows (2)").click()
+            confirm.click()
+            s.page.get_by_text("Imported 3 incidents from registry.csv (replace)").wait_for(timeout=60_000)
+            s.page.screenshot(path=str(ARTIFACTS / "data_import.png"))
+            s.page.get_by_role("link", name="Overview").click()
+            s.map.locator(".leaflet-container").wait_for(timeout=60_000)
+            incidents = s.page.locator("[data-testid=stMetric]").filter(has_text="Incidents")
+            deadline = time.monotonic() + 30
+            while "3" != incidents.locator("[data-testid=stMetricValue]").inner_text().strip() and \
+                    time.monotonic() < deadline:
+                s.page.wait_for_timeout(500)
+            assert incidents.locator("[data-testid=stMetricValue]").inner_text().strip() == "3"
+            assert s.page.evaluate("() => window.__kz_pwned === undefined")
+            assert s.errors == [] and s.remote == [] and s.failed == []
+        finally:
+            s.close()
+    back = Workspace(ws)
+    assert len(back.read("incidents")) == 3 and len(back.read_table("rejected_incidents")) == 2

@@ -211,9 +211,13 @@ def test_order_spellings(order: str, want: str) -> None:
 
 
 def test_order_for_year_first_does_not_touch_year_last() -> None:
-    r = parse_datetimes(pd.Series(["2016/03/04", "03/04/2016"]), order="ydm")
+    r = parse_datetimes(pd.Series(["2016/03/04", "03/04/2016", "03/05/2016"]), order="ydm")
     assert r.values.iloc[0] == ts("2016-04-03")
-    assert r.errors.iloc[1] != ""  # still ambiguous (the one reference date fits both readings' range poorly)
+    assert r.summary["order"]["yyyy/a/b"]["basis"] == "given"
+    # the year-last values are decided on their own: by the given date, not by the given order
+    assert r.summary["order"]["a/b/yyyy"]["basis"] == "other dates"
+    assert r.values.iloc[1:].tolist() == [ts("2016-04-03"), ts("2016-05-03")]
+    assert "matching the file's other dates (2016-04-03 to 2016-04-03)" in r.notes.iloc[1]
 
 
 def test_unknown_order_raises() -> None:

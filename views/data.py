@@ -15,7 +15,7 @@ from geo.io import ReadError, read_table
 from geo.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
 from geo.store import Workspace, WorkspaceError
-from pages.common import DEMO_WORKSPACE, load_data, workspace_path
+from views.common import DEMO_WORKSPACE, load_data, workspace_path
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]

@@ -17,7 +17,7 @@ from layers.cameras import camera_layer
 from layers.incidents import IncidentCluster, category_legend
 from layers.roads import road_layer
 from layers.stations import station_layer
-from pages.common import load_data
+from views.common import load_data
 
 data = load_data()
 f = st.session_state["filter"]
