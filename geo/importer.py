@@ -343,8 +343,9 @@ def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOp
     rows.reject(pts.errors, "coordinates")
     rows.note(pts.notes)
     summary["coordinates"] = pts.summary
-    crs = pts.summary.get("crs") if isinstance(pts.summary, dict) else None
-    if crs is None:
+    crs = pts.summary.get("crs")
+    if crs is None:  # every row already carries the reason; say it once for the whole file too
+        summary["notes"].append(f"coordinate system not recognised: {pts.summary.get('crs_reason', '')}".strip())
         crs = WGS84
     summary["crs"] = str(crs)
     return gpd.GeoSeries(pts.values, index=frame.index, crs=crs)

@@ -359,3 +359,103 @@ def test_read_table_detects_encodings(tmp_path):
         t = read_table(path)
         assert t.encoding == label and t.columns == ["Название", "Население"]
         assert t.frame.iloc[0, 0] == "Кара-Балта"
+
+
+# --- every reader -----------------------------------------------------------
+
+def stations_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"Название": ["Свердловское РУВД", "Пост Келечек"], "Тип": ["отдел", "пост"],
+         "Дата открытия": ["01.03.1998", "01.09.2017"]},
+        geometry=gpd.points_from_xy([74.64, 74.661], [42.88, 42.9]), crs=4326)
+
+
+def test_xlsx_with_dates_as_cells(tmp_path):
+    path = tmp_path / "stations.xlsx"
+    frame = pd.DataFrame({"Название": ["РУВД", "Пост"], "Широта": [42.88, 42.9], "Долгота": [74.64, 74.661],
+                          "Дата открытия": pd.to_datetime(["1998-03-01", "2017-09-01"])})
+    frame.to_excel(path, index=False)
+    r = prepare(path, "stations")
+    assert len(r.accepted) == 2 and len(r.rejected) == 0
+    assert list(r.accepted["opened"]) == list(pd.to_datetime(["1998-03-01", "2017-09-01"]))
+    assert r.accepted.geometry.x.round(3).tolist() == [74.64, 74.661]
+
+
+def test_kml_stations(tmp_path):
+    path = tmp_path / "stations.kml"
+    g = stations_frame().rename(columns={"Название": "Name"})
+    g.to_file(path, driver="KML")
+    r = prepare(path, "stations")
+    assert sorted(r.accepted["name"]) == sorted(g["Name"])
+    assert r.accepted.crs.to_epsg() == 4326
+
+
+def test_zipped_shapefile_with_prj_in_utm(tmp_path):
+    roads = gpd.GeoDataFrame({"name": ["Чүй проспектиси"], "fclass": ["primary"], "maxspeed": ["60"]},
+                             geometry=gpd.GeoSeries.from_wkt(["LINESTRING (74.55 42.875, 74.68 42.876)"]),
+                             crs=4326).to_crs(32643)
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    roads.to_file(shp / "roads.shp", encoding="utf-8")
+    path = tmp_path / "roads.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for f in shp.iterdir():
+            z.write(f, f.name)
+    r = prepare(path, "roads")
+    assert r.summary["crs"] == "EPSG:32643"
+    assert r.accepted["name"].tolist() == ["Чүй проспектиси"] and r.accepted["speed_kmh"].tolist() == [60.0]
+    assert r.accepted.crs.to_epsg() == 4326  # stored in WGS84
+    assert abs(r.accepted.geometry.iloc[0].coords[0][0] - 74.55) < 1e-6
+
+
+def test_geopackage_with_several_layers_needs_a_choice(tmp_path):
+    path = tmp_path / "multi.gpkg"
+    stations_frame().to_file(path, layer="police")
+    stations_frame().to_file(path, layer="other")
+    with pytest.raises(ReadError, match=r"several layers \(police, other\); choose one"):
+        prepare(path, "stations")
+    r = prepare(path, "stations", options=ImportOptions(source_layer="police"))
+    assert len(r.accepted) == 2 and set(r.accepted["kind"]) == {"station", "post"}
+    assert r.repaired["repaired"].str.contains("read as").all()  # raw kind words mapped, and said so
+
+
+def test_date_in_separate_columns(tmp_path):
+    path = tmp_path / "parts.csv"
+    path.write_text("id,год,месяц,день,час,минута,вид,lat,lon\n1,2016,3,4,22,15,ДТП,42.87,74.6\n"
+                    "2,2016,13,4,22,15,ДТП,42.87,74.6\n", encoding="utf-8")
+    r = prepare(path, "incidents")
+    assert r.accepted["occurred_at"].tolist() == [pd.Timestamp("2016-03-04 22:15")]
+    assert r.rejected["row"].tolist() == [2] and "month" in r.rejected["reason"].iloc[0]
+
+
+def test_projected_coordinates_detected_or_asked_for(tmp_path):
+    from pyproj import Transformer
+
+    lon, lat = [74.60, 74.62], [42.87, 42.88]
+    kx, ky = Transformer.from_crs(4326, 7694, always_xy=True).transform(lon, lat)
+    kyrg = tmp_path / "kyrg06.csv"
+    kyrg.write_text("id,date,type,x,y\n" + "".join(f"{i},2016-01-01,ДТП,{x:.2f},{y:.2f}\n"
+                                                    for i, (x, y) in enumerate(zip(kx, ky, strict=True))))
+    r = prepare(kyrg, "incidents")
+    assert "7694" in str(r.summary["crs"])
+    assert np.allclose(r.accepted.geometry.x, lon, atol=1e-6) and np.allclose(r.accepted.geometry.y, lat, atol=1e-6)
+
+    ux, uy = Transformer.from_crs(4326, 32643, always_xy=True).transform(lon, lat)
+    utm = tmp_path / "utm.csv"
+    utm.write_text("id,date,type,x,y\n" + "".join(f"{i},2016-01-01,ДТП,{x:.2f},{y:.2f}\n"
+                                                  for i, (x, y) in enumerate(zip(ux, uy, strict=True))))
+    r = prepare(utm, "incidents")
+    assert len(r.accepted) == 0 and r.rejected["reason"].str.contains("EPSG").all()
+    r = prepare(utm, "incidents", options=ImportOptions(crs=32643))
+    assert np.allclose(r.accepted.geometry.x, lon, atol=1e-6)
+
+
+def test_swapped_coordinates_fixed_with_a_note(tmp_path):
+    path = tmp_path / "swap.csv"
+    rows = [f"{i},2016-01-01,ДТП,42.8{i},74.6{i}" for i in range(8)] + ["9,2016-01-01,ДТП,74.61,42.85"]
+    path.write_text("id,date,type,lat,lon\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = prepare(path, "incidents")
+    assert len(r.accepted) == 9
+    fixed = r.accepted.set_index("id").loc["9"].geometry
+    assert (round(fixed.x, 2), round(fixed.y, 2)) == (74.61, 42.85)
+    assert r.repaired["row"].tolist() == [9] and "swapped" in r.repaired["repaired"].iloc[0]

@@ -424,7 +424,7 @@ def test_combine_parts() -> None:
 
 def test_numbers_in_every_usual_spelling() -> None:
     r = parse_numbers(pd.Series(["42.87", "42,87", " 74.6 ", "1 234,5", "-87.6", "1.234,5", "1,234.5",
-                                 "1.234.567", "1\u00a0234", "−5", "+3", ".5", "1e3"]))
+                                 "1.234.567", "1\u00a0234", "\u22125", "+3", ".5", "1e3"]))
     assert r.values.tolist() == [42.87, 42.87, 74.6, 1234.5, -87.6, 1234.5, 1234.5, 1234567, 1234, -5, 3, 0.5,
                                  1000]
     assert (r.errors == "").all()
@@ -579,7 +579,8 @@ def test_withheld_placeholders_and_out_of_range() -> None:
     for kw in ({}, {"crs": 4326, "order": "xy"}):
         r = parse_points(a, b, **kw)
         assert r.errors.iloc[:11].tolist() == [
-            "coordinates withheld (0, 0)", "placeholder coordinates (99, 99)", "latitude 123.4 is out of range (-90 to 90)",
+            "coordinates withheld (0, 0)", "placeholder coordinates (99, 99)",
+            "latitude 123.4 is out of range (-90 to 90)",
             "longitude is empty", "latitude is empty", "longitude is not a finite number",
             "latitude is not a finite number", "longitude: 'east' is not a number", "coordinates are empty",
             "both coordinates are 42.87; one was probably copied into the other",
