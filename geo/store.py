@@ -162,6 +162,7 @@ class Workspace:
                         frame = gpd.GeoDataFrame(frame, geometry=old.geometry.name, crs=old.crs)
                 _write_table(tmp, name, frame)
             _check_readable(tmp)
+            _fsync_file(tmp)
             os.replace(tmp, self.path)
             _fsync_dir(self.path.parent)
         except BaseException:
@@ -174,12 +175,18 @@ def _is_geo(frame: pd.DataFrame) -> bool:
     return isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
 
 
+# SQLite page cache for big layers (the R-tree build is cache-bound), and no fsync per
+# transaction: the copy is fsynced once, whole, before it replaces the workspace.
+_GDAL_WRITE_OPTIONS = {"OGR_SQLITE_CACHE": "512", "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+
+
 def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
-    frame = frame.copy()
-    for col in frame.columns:
-        # GeoPackage has no nullable-integer or string extension types
-        if isinstance(frame[col].dtype, pd.StringDtype):
-            frame[col] = frame[col].astype(object)
+    if not _is_geo(frame):  # attribute tables go through GDAL without Arrow: plain object strings
+        frame = frame.copy()
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.StringDtype):
+                frame[col] = frame[col].astype(object)
+    pyogrio.set_gdal_config_options(_GDAL_WRITE_OPTIONS)
     kwargs: dict[str, object] = {"layer": name, "driver": "GPKG"}
     if path.exists():
         kwargs["layer_options"] = {"OVERWRITE": "YES"}
@@ -188,7 +195,7 @@ def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
         if frame.crs is None:
             msg = f"table {name!r} has no CRS"
             raise ValueError(msg)
-        pyogrio.write_dataframe(frame, path, **kwargs)
+        pyogrio.write_dataframe(frame, path, use_arrow=True, **kwargs)  # Arrow: twice as fast for big layers
     else:
         pyogrio.write_dataframe(pd.DataFrame(frame), path, **kwargs)
 
@@ -199,6 +206,14 @@ def _check_readable(path: Path) -> None:
     if ok != "ok":
         msg = f"{path}: integrity check failed ({ok})"
         raise WorkspaceError(msg)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:
