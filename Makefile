@@ -43,8 +43,9 @@ $(DEMO): geo/demo.py | $(VENV)/.installed
 	$(BIN)/python -m geo demo --out data/demo
 
 # Benchmarks: tables for docs/benchmarks.md (not part of `make test`).
+BENCHES ?= overview_map import_csv density hotspots
 bench: setup $(VENV)/.dev-installed chromium
-	$(BIN)/python -m bench.overview_map
+	for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 
 chromium:
 	test -x /usr/bin/chromium || ($(APT) update -qq && $(APT) install -y -qq chromium fonts-dejavu-core)

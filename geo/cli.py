@@ -67,6 +67,91 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _incidents(source: str, args: argparse.Namespace):
+    """INCIDENTS: a workspace (``workspace:PATH``) or any file ``geo import`` reads, then the filters."""
+    import datetime as dt
+
+    from geo.importer import prepare
+    from geo.query import IncidentFilter, filter_incidents
+    from geo.schema import CATEGORIES, require_valid
+
+    if source.startswith("workspace:"):
+        ws = Workspace(source.removeprefix("workspace:"))
+        if not ws.exists:
+            msg = f"{ws.path}: no such workspace"
+            raise FileNotFoundError(msg)
+        inc = require_valid(ws.read("incidents"), "incidents", source=str(ws.path))
+    else:
+        result = prepare(source, "incidents")
+        if len(result.rejected):
+            print(f"note: {len(result.rejected):,} of {result.read:,} rows of {result.source} rejected "
+                  "(see `python -m geo import --dry-run`)", file=sys.stderr)
+        inc = result.accepted
+    bad = [c for c in args.category or [] if c not in CATEGORIES]
+    if bad:
+        msg = f"unknown category {', '.join(bad)}; categories: {', '.join(CATEGORIES)}"
+        raise ValueError(msg)
+    f = IncidentFilter(start=dt.date.fromisoformat(args.start) if args.start else None,
+                       end=dt.date.fromisoformat(args.end) if args.end else None,
+                       categories=tuple(args.category) if args.category else None)
+    out = filter_incidents(inc, f)
+    if len(out) == 0:
+        msg = f"no incidents in {source} pass the filters"
+        raise ValueError(msg)
+    return out
+
+
+def _density(args: argparse.Namespace) -> int:
+    from geo.density import kernel_density
+
+    inc = _incidents(args.incidents, args)
+    grid = kernel_density(inc, kernel=args.kernel, bandwidth=args.bandwidth, cell=args.cell, weight=args.weight)
+    path = grid.to_geotiff(args.out)
+    summary = {"out": str(path), "kernel": grid.kernel, "bandwidth": round(grid.bandwidth, 3),
+               "cell": round(grid.cell, 3), "crs": grid.crs.to_string(), "incidents": grid.n,
+               "shape": list(grid.values.shape), "max_per_km2": float(grid.values.max()),
+               "total_weight": grid.total_weight}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(f"wrote {path}: {grid.n:,} incidents, {grid.kernel} kernel, bandwidth {grid.bandwidth:,.0f} m, "
+              f"cell {grid.cell:,.0f} m, {grid.values.shape[1]}x{grid.values.shape[0]} cells, {grid.crs.to_string()}")
+    return 0
+
+
+def _hotspots(args: argparse.Namespace) -> int:
+    from geo.hotspots import hotspots
+
+    inc = _incidents(args.incidents, args)
+    res = hotspots(inc, cell=args.cell, shape=args.shape, band=args.band, permutations=args.permutations)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cells = res.cells[["count", "gi_z", "gi_p", "gi_bin", res.cells.geometry.name]]
+    tmp = out.with_name(f".{out.name}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    cells.to_file(tmp, layer="hotspots", driver="GPKG")
+    tmp.replace(out)
+    bins = {str(k): int(v) for k, v in cells["gi_bin"].value_counts().sort_index().items()}
+    summary = {"out": str(out), **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.params.items()},
+               "cells": len(cells), "incidents": res.n_incidents, "bins": bins}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        hot = int((cells["gi_bin"] > 0).sum())
+        cold = int((cells["gi_bin"] < 0).sum())
+        print(f"wrote {out}: {len(cells):,} cells of {res.cell:,.0f} m ({res.shape}), band {res.band:,.0f} m, "
+              f"{hot} hot and {cold} cold at 90% or more (FDR)")
+    return 0
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("incidents", metavar="INCIDENTS", help="a file `geo import` reads, or workspace:PATH")
+    p.add_argument("--category", nargs="+", help="only these categories")
+    p.add_argument("--start", help="first day, YYYY-MM-DD")
+    p.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="print the parameters used and counts as JSON")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m geo", description="Koopsuz crime-prevention mapping library.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -94,6 +179,25 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     i.add_argument("--json", action="store_true", help="print one JSON object")
     i.set_defaults(func=_import)
+
+    k = sub.add_parser("density", help="kernel density surface as a GeoTIFF (incidents per km²)")
+    _filters(k)
+    k.add_argument("--out", required=True, help="GeoTIFF to write")
+    k.add_argument("--kernel", default="quartic",
+                   choices=("quartic", "gaussian", "epanechnikov", "triangular", "uniform"))
+    k.add_argument("--bandwidth", type=float, help="metres (default: ArcGIS's spatial Silverman rule)")
+    k.add_argument("--cell", type=float, help="cell size in metres (default: the shorter side / 250)")
+    k.add_argument("--weight", help="column of weights")
+    k.set_defaults(func=_density)
+
+    h = sub.add_parser("hotspots", help="Getis-Ord Gi* hot spots on a grid, FDR-corrected (GeoPackage)")
+    _filters(h)
+    h.add_argument("--out", required=True, help="GeoPackage to write (one row per cell)")
+    h.add_argument("--cell", type=float, help="cell size in metres (default: as Optimized Hot Spot Analysis)")
+    h.add_argument("--shape", choices=("square", "hex"), default="square")
+    h.add_argument("--band", type=float, help="distance band in metres (default: as Optimized Hot Spot Analysis)")
+    h.add_argument("--permutations", type=int, default=0, help="permutation inference (e.g. 999); default analytic")
+    h.set_defaults(func=_hotspots)
     return p
 
 
