@@ -81,6 +81,16 @@ def _incidents(source: str, args: argparse.Namespace):
             msg = f"{ws.path}: no such workspace"
             raise FileNotFoundError(msg)
         inc = require_valid(ws.read("incidents"), "incidents", source=str(ws.path))
+        if args.area:
+            from geo.query import assign_units
+
+            inc = assign_units(inc, ws.read("boundaries"))
+            if args.area not in set(inc["area"]):
+                msg = f"no incidents in area {args.area!r}; areas: {', '.join(sorted(set(inc['area']) - {''}))}"
+                raise ValueError(msg)
+    elif args.area:
+        msg = "--area needs INCIDENTS as workspace:PATH (areas come from its boundaries)"
+        raise ValueError(msg)
     else:
         result = prepare(source, "incidents")
         if len(result.rejected):
@@ -91,7 +101,7 @@ def _incidents(source: str, args: argparse.Namespace):
     if bad:
         msg = f"unknown category {', '.join(bad)}; categories: {', '.join(CATEGORIES)}"
         raise ValueError(msg)
-    f = IncidentFilter(start=dt.date.fromisoformat(args.start) if args.start else None,
+    f = IncidentFilter(area=args.area or None, start=dt.date.fromisoformat(args.start) if args.start else None,
                        end=dt.date.fromisoformat(args.end) if args.end else None,
                        categories=tuple(args.category) if args.category else None)
     out = filter_incidents(inc, f)
@@ -147,6 +157,7 @@ def _hotspots(args: argparse.Namespace) -> int:
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("incidents", metavar="INCIDENTS", help="a file `geo import` reads, or workspace:PATH")
     p.add_argument("--category", nargs="+", help="only these categories")
+    p.add_argument("--area", help="only incidents in this area's boundaries (needs a workspace: boundaries)")
     p.add_argument("--start", help="first day, YYYY-MM-DD")
     p.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="print the parameters used and counts as JSON")

@@ -45,14 +45,15 @@ def class_colors(k: int) -> list[str]:
 
 
 def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: incidents per 100,000",
-                   rate_label: str = "per 100,000 a year") -> tuple[folium.FeatureGroup, Legend]:
+                   rate_label: str = "per 100,000 a year", value: str = "rate",
+                   title: str | None = None) -> tuple[folium.FeatureGroup, Legend]:
     """Choropleth of ``units`` (boundaries with ``count`` and ``rate``) and its legend.
 
     Each unit is one SVG path of class ``kz-boundary``, with an escaped
     tooltip (name, population, count, rate).
     """
     fg = folium.FeatureGroup(name=name)
-    cls, bins = rate_classes(units["rate"].to_numpy(dtype=float))
+    cls, bins = rate_classes(units[value].to_numpy(dtype=float))
     ramp = class_colors(len(bins))
     colors = [ramp[c] if c >= 0 else NO_DATA for c in cls]
     u = to_display(units).reset_index(drop=True)
@@ -62,7 +63,7 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
         return "Population unknown" if pd.isna(p) else f"Population {int(p):,}"
     labels = [
         f"<b>{html_text(n)}</b><br>{pop_text(p)}<br>Incidents {int(c):,}<br>{fmt(r)} {html_text(rate_label)}"
-        for n, p, c, r in zip(u["name"], u["population"], u["count"], u["rate"], strict=True)
+        for n, p, c, r in zip(u["name"], u["population"], u["count"], u[value], strict=True)
     ]
     data = gpd.GeoDataFrame({"label": labels, "fill": colors}, geometry=u.geometry, crs=u.crs)
     folium.GeoJson(
@@ -74,8 +75,34 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         control=False,
     ).add_to(fg)
-    rows = [(ramp[0], f"{np.nanmin(units['rate']):,.0f} – {bins[0]:,.0f}")] if bins else []
+    rows = [(ramp[0], f"{np.nanmin(units[value]):,.0f} – {bins[0]:,.0f}")] if bins else []
     rows += [(ramp[i], f"> {lo:,.0f} – {hi:,.0f}") for i, (lo, hi) in enumerate(zip(bins, bins[1:]), start=1)]
     if (cls < 0).any():
         rows.append((NO_DATA, "no population"))
-    return fg, Legend(f"Incidents {rate_label}", rows, kind="fill")
+    return fg, Legend(title or f"Incidents {rate_label}", rows, kind="fill")
+
+
+LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
+               "not significant": "#eeeeee", "no population": "#bdbdbd", "no neighbours": "#d9d9d9"}
+LISA_LABELS = {"HH": "High-high (hot cluster)", "HL": "High-low (outlier)", "LH": "Low-high (outlier)",
+               "LL": "Low-low (cold cluster)", "not significant": "Not significant", "no population": "No population",
+               "no neighbours": "No neighbours"}
+
+
+def lisa_layer(units: gpd.GeoDataFrame, *, name: str = "Local Moran's I clusters") -> tuple[folium.FeatureGroup, Legend]:
+    """Units coloured by LISA cluster (``lisa_cluster``), as GeoDa's cluster map."""
+    fg = folium.FeatureGroup(name=name)
+    u = to_display(units).reset_index(drop=True)
+    labels = [f"<b>{html_text(n)}</b><br>{LISA_LABELS.get(c, c)}<br>I = {i:.2f}, p = {p:.3f}"
+              for n, c, i, p in zip(u["name"], u["lisa_cluster"], u["lisa_I"].fillna(np.nan), u["lisa_p"], strict=True)]
+    data = gpd.GeoDataFrame({"label": labels, "fill": u["lisa_cluster"].map(LISA_COLORS).fillna("#bdbdbd")},
+                            geometry=u.geometry, crs=u.crs)
+    folium.GeoJson(
+        data.to_json(),
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 1,
+                                  "fillOpacity": 0.7, "className": "kz-lisa"},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        control=False,
+    ).add_to(fg)
+    present = [k for k in LISA_COLORS if k in set(u["lisa_cluster"])]
+    return fg, Legend("LISA clusters (EB rates)", [(LISA_COLORS[k], LISA_LABELS[k]) for k in present], kind="fill")

@@ -1,0 +1,117 @@
+"""When incidents happen: hour by weekday, and month by month.
+
+All counts use the ``occurred_at`` column as stored (local wall-clock time).
+Incidents without a time (NaT) are left out of every count. Registries that
+give only a date are read as 00:00 by the importer, so hour 0 also holds
+the incidents whose hour is unknown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.schema import CATEGORIES
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HOURS = tuple(range(24))
+MISSING = "unknown"
+
+
+def _times(incidents: pd.DataFrame) -> pd.Series:
+    if "occurred_at" not in incidents.columns:
+        msg = "incidents have no 'occurred_at' column"
+        raise ValueError(msg)
+    t = incidents["occurred_at"]
+    if not pd.api.types.is_datetime64_any_dtype(t):
+        msg = f"occurred_at must be a datetime column, got {t.dtype}"
+        raise ValueError(msg)
+    if t.dt.tz is not None:
+        t = t.dt.tz_localize(None)  # keep the wall-clock time the incident was recorded in
+    return t
+
+
+def hour_weekday(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents per weekday and hour of day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7 x 24 integer counts: index ``Monday`` .. ``Sunday`` (named
+        ``weekday``), columns the hours 0 .. 23 (named ``hour``), 0 where
+        there is none. It sums to the number of incidents with a time.
+    """
+    t = _times(incidents).dropna()
+    # one bincount over weekday * 24 + hour: every cell exists even when empty
+    cell = t.dt.day_of_week.to_numpy(dtype=np.int64) * 24 + t.dt.hour.to_numpy(dtype=np.int64)
+    counts = np.bincount(cell, minlength=7 * 24).astype(np.int64).reshape(7, 24)
+    return pd.DataFrame(counts, index=pd.Index(WEEKDAYS, name="weekday"), columns=pd.Index(HOURS, name="hour"))
+
+
+def monthly(incidents: pd.DataFrame, *, by: str | None = "category") -> pd.DataFrame:
+    """Incidents per calendar month, split by a column.
+
+    Parameters
+    ----------
+    incidents
+        Incidents with ``occurred_at`` (and the ``by`` column).
+    by
+        Column to split by; None for a single ``incidents`` column. Rows with
+        no value in it are counted under ``"unknown"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts. The index (named ``month``) is the first day of each
+        month, every month from the first incident's to the last's, with
+        zeros where there were none, so a chart shows the gaps. Columns are
+        the values of ``by`` that occur: for ``category`` in the platform's
+        category order, otherwise sorted. No incidents with a time give an
+        empty frame.
+    """
+    t = _times(incidents)
+    if by is not None and by not in incidents.columns:
+        msg = f"incidents have no {by!r} column"
+        raise ValueError(msg)
+    keep = t.notna().to_numpy()
+    month = t[keep].dt.to_period("M").dt.to_timestamp()
+    if by is None:
+        key = pd.Series("incidents", index=month.index)
+    else:
+        col = incidents.loc[keep, by]
+        key = col.astype(object).where(col.notna(), MISSING).astype(str)
+    if len(month):
+        table = pd.crosstab(month.to_numpy(), key.to_numpy())
+        index = pd.date_range(month.min(), month.max(), freq="MS", name="month")
+    else:
+        table = pd.DataFrame()
+        index = pd.DatetimeIndex([], name="month")
+    columns = [str(c) for c in table.columns]
+    if by == "category":
+        rank = {c: i for i, c in enumerate(CATEGORIES)}
+        columns.sort(key=lambda c: (rank.get(c, len(rank)), c))
+    else:
+        columns.sort()
+    out = table.reindex(index=index, columns=columns, fill_value=0).astype(np.int64)
+    out.columns.name = by
+    return out
+
+
+def busiest(matrix: pd.DataFrame, n: int = 3) -> list[tuple[str, int, int]]:
+    """The ``n`` busiest cells of an :func:`hour_weekday` matrix.
+
+    Returns
+    -------
+    list of (weekday, hour, count)
+        Largest count first; equal counts in weekday then hour order. Empty
+        cells are never listed, so fewer than ``n`` may come back.
+    """
+    if n < 0:
+        msg = f"n must not be negative, got {n}"
+        raise ValueError(msg)
+    values = matrix.to_numpy()
+    flat = values.ravel()
+    order = np.argsort(-flat, kind="stable")[:n]  # stable: ties keep row-major (weekday, hour) order
+    ncol = values.shape[1]
+    return [(str(matrix.index[i // ncol]), int(matrix.columns[i % ncol]), int(flat[i]))
+            for i in order if flat[i] > 0]
