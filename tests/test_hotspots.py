@@ -1,0 +1,358 @@
+"""Gi* hot spots: the same z-scores as esda, on lattices, hexagons and Chicago's incidents; FDR bins; permutations."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import esda
+import geopandas as gpd
+import libpysal
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from conftest import realdata
+from geo.crs import to_display
+from geo.hotspots import (
+    HotspotResult,
+    default_band,
+    fdr_bins,
+    gi_star_grid,
+    gi_star_permutation,
+    hotspots,
+    optimized_cell_size,
+)
+
+UTM43 = 32643  # Bishkek
+X0, Y0 = 460_000.0, 4_740_000.0  # south-west corner of the synthetic city, inside UTM zone 43
+
+
+def esda_gi(values: np.ndarray, centres: np.ndarray, band: float, *, permutations: int = 0,
+            seed: int = 0) -> esda.G_Local:
+    """esda's Gi* with a binary distance band; lattice distances equal to the band count, as in geo.hotspots."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.DistanceBand(centres, threshold=band * (1 + 1e-9), binary=True, silence_warnings=True)
+        return esda.G_Local(np.asarray(values, dtype=float), w, star=True, transform="B",
+                            permutations=permutations, seed=seed)
+
+
+def lattice_centres(mask: np.ndarray) -> np.ndarray:
+    ii, jj = np.nonzero(mask)
+    return np.column_stack([jj, ii]).astype(float)
+
+
+def clustered_points(n: int = 30_000, *, seed: int = 5, extent: float = 20_000.0) -> gpd.GeoDataFrame:
+    """Bishkek-like incidents in UTM 43N: a few dense blobs over a thin uniform background."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0.1 * extent, 0.9 * extent, (8, 2))
+    k = rng.integers(0, 8, int(n * 0.7))
+    blob = centres[k] + rng.normal(0, 0.03 * extent, (len(k), 2))
+    background = rng.uniform(0, extent, (n - len(k), 2))
+    xy = np.clip(np.vstack([blob, background]), 0, extent)
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(X0 + xy[:, 0], Y0 + xy[:, 1]), crs=UTM43)
+
+
+# --- Gi* against esda ---------------------------------------------------------
+
+@pytest.mark.parametrize("band", [1.0, 1.5, 2.0, 2.9])
+def test_lattice_z_equals_esda(band):
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(3, (20, 25)).astype(float)
+    counts[4:8, 10:14] += 5  # a hot blob
+    z, p = gi_star_grid(counts, band_cells=band)
+    g = esda_gi(counts.ravel(), lattice_centres(np.ones(counts.shape, bool)), band)
+    np.testing.assert_allclose(z.ravel(), g.Zs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(p.ravel(), 2 * g.p_norm, rtol=0, atol=1e-12)  # two-sided
+
+
+def test_masked_lattice_z_equals_esda():
+    rng = np.random.default_rng(12)
+    counts = rng.poisson(2, (20, 25)).astype(float)
+    counts[12:15, 3:7] += 6
+    mask = np.ones(counts.shape, bool)
+    mask[:5, :7] = False  # a corner outside the study area
+    mask[rng.random(counts.shape) < 0.15] = False  # and holes
+    counts[~mask] = 99  # values outside the mask must not count
+    z, p = gi_star_grid(counts, band_cells=2.2, mask=mask)
+    assert np.isnan(z[~mask]).all() and np.isnan(p[~mask]).all()
+    g = esda_gi(counts[mask], lattice_centres(mask), 2.2)
+    np.testing.assert_allclose(z[mask], g.Zs, rtol=0, atol=1e-9)
+
+
+def test_large_band_uses_fft_and_stays_exact():
+    rng = np.random.default_rng(13)
+    counts = rng.poisson(1, (30, 30)).astype(float)
+    z, _ = gi_star_grid(counts, band_cells=4.5)  # a 9x9 stencil: FFT path
+    g = esda_gi(counts.ravel(), lattice_centres(np.ones(counts.shape, bool)), 4.5)
+    np.testing.assert_allclose(z.ravel(), g.Zs, rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def chicago() -> gpd.GeoDataFrame:
+    path = realdata("chicago", "crimes_2014_09.csv")
+    df = pd.read_csv(path, usecols=["Latitude", "Longitude"]).dropna()
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326)
+
+
+def test_chicago_grid_equals_esda(chicago):
+    res = hotspots(chicago, cell=500.0, band=1000.0, crs=32616)
+    cells = res.cells
+    assert 1_000 < len(cells) < 10_000
+    assert res.n_incidents == len(chicago) == cells["count"].sum()
+    centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
+    g = esda_gi(cells["count"].to_numpy(), centres, res.band)
+    np.testing.assert_allclose(cells["gi_z"].to_numpy(), g.Zs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(cells["gi_p"].to_numpy(), 2 * g.p_norm, rtol=0, atol=1e-12)
+    # NNeighbors is the band's cardinality with the cell itself
+    assert (cells["n_neighbors"].to_numpy() == np.asarray(g.w.sparse.sum(axis=1)).ravel()).all()
+    hot = cells["gi_bin"] == 3  # Gi* judges the neighbourhood: a hot cell is crowded around, not always in itself
+    assert hot.sum() > 50 and cells.loc[hot, "count"].mean() > 2 * cells["count"].mean()
+
+
+def test_chicago_defaults_are_sane(chicago):
+    res = hotspots(chicago, crs=32616)
+    assert 150 < res.cell < 500
+    assert math.sqrt(2) * res.cell <= res.band < 5_000
+    assert "nearest" in res.params["band_rule"] and "nearest-neighbour" in res.params["cell_rule"]
+
+
+def test_hex_z_equals_esda():
+    pts = clustered_points(4_000, extent=8_000)
+    res = hotspots(pts, cell=400.0, band=1_100.0, shape="hex")
+    cells = res.cells
+    assert set(cells.columns) >= {"q", "r", "count", "n_neighbors", "gi_z", "gi_p", "gi_bin"}
+    # hexagons of a cell-square's area, pointy top, one per axial coordinate
+    np.testing.assert_allclose(cells.geometry.area, 400.0**2, rtol=1e-9)
+    assert not cells[["q", "r"]].duplicated().any()
+    b = cells.geometry.iloc[0].bounds
+    assert (b[3] - b[1]) > (b[2] - b[0])  # taller than wide: pointy top
+    assert res.n_incidents == len(pts) == cells["count"].sum()
+    centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
+    g = esda_gi(cells["count"].to_numpy(), centres, res.band)
+    np.testing.assert_allclose(cells["gi_z"].to_numpy(), g.Zs, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_each_incident_is_counted_in_the_cell_that_holds_it(shape):
+    pts = clustered_points(2_000, seed=8, extent=5_000)
+    res = hotspots(pts, cell=300.0, band=700.0, shape=shape)
+    joined = gpd.sjoin(pts, res.cells[["geometry"]], predicate="within")
+    counted = joined.groupby("index_right").size().reindex(res.cells.index, fill_value=0)
+    assert (counted.to_numpy() == res.cells["count"].to_numpy()).all()
+
+
+# --- bins -------------------------------------------------------------------
+
+P10 = np.array([0.001, 0.004, 0.006, 0.02, 0.03, 0.04, 0.05, 0.2, 0.5, 0.9])
+Z10 = np.array([3.3, -2.9, 2.7, 2.3, -2.2, 2.0, 1.96, 1.3, -0.7, 0.1])
+
+
+def test_fdr_bins_hand_checked():
+    # m = 10. alpha 0.10: p_(k) <= k/100 holds up to k = 7 (0.05 <= 0.07) -> 7 cells at 90 %;
+    # alpha 0.05: p_(k) <= k/200 up to k = 4 (0.02 <= 0.02) -> 4 at 95 %;
+    # alpha 0.01: p_(k) <= k/1000 only for k = 1 (0.001 <= 0.001) -> 1 at 99 %.
+    assert fdr_bins(Z10, P10).tolist() == [3, -2, 2, 2, -1, 1, 1, 0, 0, 0]
+    # Order does not matter, and NaN cells are neither binned nor counted in m.
+    order = np.random.default_rng(0).permutation(10)
+    assert fdr_bins(Z10[order], P10[order]).tolist() == [[3, -2, 2, 2, -1, 1, 1, 0, 0, 0][i] for i in order]
+    z = np.append(Z10, [np.nan, 5.0])
+    p = np.append(P10, [0.5, np.nan])
+    assert fdr_bins(z, p).tolist() == [3, -2, 2, 2, -1, 1, 1, 0, 0, 0, 0, 0]
+
+
+def test_plain_bins_without_fdr():
+    assert fdr_bins(Z10, P10, fdr=False).tolist() == [3, -3, 3, 2, -2, 2, 1, 0, 0, 0]
+
+
+def test_fdr_with_nothing_significant_and_2d_input():
+    p = np.full((3, 4), 0.5)
+    p[0, 0] = 0.02  # 0.02 > 1/12 * 0.10: not significant once 12 tests are counted
+    bins = fdr_bins(np.ones((3, 4)), p)
+    assert bins.shape == (3, 4) and not bins.any()
+    assert fdr_bins(np.ones((3, 4)), p, fdr=False)[0, 0] == 2
+
+
+# --- permutations ---------------------------------------------------------------
+
+def test_permutations_are_deterministic_with_a_seed():
+    rng = np.random.default_rng(21)
+    counts = rng.poisson(2, (40, 40)).astype(float)
+    a = gi_star_permutation(counts, band_cells=1.5, permutations=199, seed=4)
+    b = gi_star_permutation(counts, band_cells=1.5, permutations=199, seed=4)
+    c = gi_star_permutation(counts, band_cells=1.5, permutations=199, seed=5)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.min() >= 1 / 200 and a.max() <= 1
+
+
+def test_strong_clusters_get_the_smallest_pseudo_p():
+    rng = np.random.default_rng(22)
+    counts = rng.poisson(2, (60, 60)).astype(float)
+    counts[20:26, 30:36] += 8
+    counts[45:50, 5:10] = 0
+    z, _ = gi_star_grid(counts, band_cells=1.5)
+    p = gi_star_permutation(counts, band_cells=1.5, permutations=999, seed=1)
+    strong = np.abs(z) > 4
+    assert strong.sum() > 20
+    assert (p[strong] <= 0.002).all()
+
+
+def test_pseudo_p_under_the_null_is_uniform_on_half():
+    # Constant plus noise: no pattern. The folded one-tailed p_sim is about uniform on (0, 0.5].
+    rng = np.random.default_rng(23)
+    values = 10 + rng.normal(0, 1, (80, 80))
+    p = gi_star_permutation(values, band_cells=2.0, permutations=999, seed=2)
+    assert abs(p.mean() - 0.25) < 0.03
+    assert 0.06 < (p < 0.05).mean() < 0.14  # both tails at 0.05
+
+
+def test_pseudo_p_equals_esda_without_ties():
+    rng = np.random.default_rng(24)
+    values = rng.poisson(2, (15, 15)) + rng.random((15, 15))  # no ties among neighbour sums
+    values[5:8, 5:9] += 4
+    mask = np.ones(values.shape, bool)
+    mask[:3, :4] = False
+    ours = gi_star_permutation(values, band_cells=1.5, permutations=9999, seed=3, mask=mask)[mask]
+    g = esda_gi(values[mask], lattice_centres(mask), 1.5, permutations=9999, seed=3)
+    # Independent draws: the two estimates differ by sampling noise only (sd < 0.007 with 9999 draws).
+    assert np.abs(ours - g.p_sim).max() < 0.03
+
+
+def test_pseudo_p_with_esda_ties_equals_esda_on_counts():
+    rng = np.random.default_rng(26)
+    counts = rng.poisson(1, (15, 15)).astype(float)  # many ties among neighbour sums
+    counts[9:12, 2:5] += 3
+    ours = gi_star_permutation(counts, band_cells=1.5, permutations=9999, seed=3, ties="upper").ravel()
+    g = esda_gi(counts.ravel(), lattice_centres(np.ones(counts.shape, bool)), 1.5, permutations=9999, seed=3)
+    assert np.abs(ours - g.p_sim).max() < 0.03
+    both = gi_star_permutation(counts, band_cells=1.5, permutations=9999, seed=3).ravel()
+    assert (both >= ours - 1e-12).all() and (both > ours + 0.05).any()  # ties only ever raise p
+
+
+def test_ties_count_in_both_tails():
+    # Sparse counts: most cells empty. An empty cell among empty neighbours is not a cold spot.
+    rng = np.random.default_rng(25)
+    counts = (rng.random((40, 40)) < 0.08).astype(float)
+    counts[0, :] = counts[:, 0] = 0
+    counts[:5, :5] = 0
+    p = gi_star_permutation(counts, band_cells=1.5, permutations=999, seed=0)
+    assert p[2, 2] > 0.3  # about P(8 random cells all empty) = 0.92^8
+    # a lone cell (no neighbour within the band) carries no evidence
+    mask = np.ones(counts.shape, bool)
+    mask[10:13, 10:13] = False
+    mask[11, 11] = True
+    assert gi_star_permutation(counts, band_cells=1.0, permutations=99, mask=mask)[11, 11] == 1.0
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_hotspots_with_permutations_bins_on_pseudo_p(shape):
+    pts = clustered_points(3_000, seed=9, extent=6_000)
+    res = hotspots(pts, cell=300.0, band=700.0, permutations=199, seed=1, shape=shape)
+    assert res.permutations == 199 and "gi_p_sim" in res.cells
+    expected = fdr_bins(res.cells["gi_z"].to_numpy(), res.cells["gi_p_sim"].to_numpy())
+    assert (res.cells["gi_bin"].to_numpy() == expected).all()
+    again = hotspots(pts, cell=300.0, band=700.0, permutations=199, seed=1, shape=shape)
+    assert res.cells["gi_p_sim"].equals(again.cells["gi_p_sim"])
+
+
+# --- defaults, boundary, result -----------------------------------------------------------
+
+def test_default_cell_and_band_on_clustered_data():
+    pts = clustered_points()
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    cell = optimized_cell_size(x, y)
+    assert cell == optimized_cell_size(x, y)
+    assert 100 <= cell <= 500
+    for shape in ("square", "hex"):
+        band = default_band(x, y, cell, shape=shape)
+        assert band == default_band(x, y, cell, shape=shape)
+        assert math.sqrt(2) * cell <= band <= 5_000
+    res = hotspots(pts)
+    assert res.cell == cell
+    assert res.params["cell_rule"] != "given" and res.params["band_rule"] != "given"
+    assert (res.cells["gi_bin"] == 3).sum() > 0
+
+
+def test_default_cell_formula():
+    # A 20 x 20 lattice 300 m apart: twice the nearest-neighbour spacing (the extent / 100 is 57 m).
+    x = np.repeat(np.arange(20) * 300.0, 20)
+    y = np.tile(np.arange(20) * 300.0, 20)
+    assert optimized_cell_size(x, y) == pytest.approx(600.0)
+    # Coincident incidents are one location; uneven spacing scales by mean / median.
+    x2 = np.r_[x, x[:50]]
+    assert optimized_cell_size(x2, np.r_[y, y[:50]]) == pytest.approx(600.0)
+    # 400 points 100 m apart on a line: the floor, the longer side / 100 (the shorter is 0), beats 2 x 100 m.
+    assert optimized_cell_size(np.arange(400) * 100.0, np.zeros(400)) == pytest.approx(399.0)
+
+
+def test_boundary_limits_the_analysed_cells():
+    pts = clustered_points(3_000, seed=10, extent=6_000)
+    x0, y0 = X0, Y0
+    west = gpd.GeoDataFrame({"name": ["west"]}, geometry=[box(x0 - 1_000, y0 - 1_000, x0 + 3_000, y0 + 7_000)],
+                            crs=UTM43)
+    res = hotspots(pts, cell=250.0, band=600.0, boundary=west.to_crs(4326))
+    centres = res.cells.geometry.centroid
+    assert (centres.x < x0 + 3_000).all()
+    assert len(res.cells) == 16 * 32  # every cell with its centre inside, empty or not
+    assert (res.cells["count"] == 0).sum() > 100
+    inside = (pts.geometry.x < x0 + 3_000).sum()
+    assert res.n_incidents == inside == res.cells["count"].sum()
+    assert res.params["incidents_outside"] == len(pts) - inside
+
+
+def test_result_is_ready_for_the_page_and_cli():
+    pts = clustered_points(2_000, seed=12, extent=5_000)
+    res = hotspots(pts.to_crs(4326), cell=250.0, band=500.0)
+    assert isinstance(res, HotspotResult)
+    assert res.crs.to_epsg() == UTM43 and res.cells.crs == res.crs
+    assert list(res.cells.columns) == ["row", "col", "count", "n_neighbors", "gi_z", "gi_p", "gi_bin", "geometry"]
+    assert res.cells["gi_bin"].between(-3, 3).all() and res.cells["count"].dtype.kind == "i"
+    json.dumps(res.params)  # for --json
+    assert res.params["cell"] == 250.0 and res.params["band"] == 500.0 and res.params["crs"] == "EPSG:32643"
+    shown = to_display(res.cells)
+    assert shown.crs.to_epsg() == 4326 and shown.geometry.is_valid.all()
+
+
+def test_weights_are_summed():
+    pts = clustered_points(1_000, seed=13, extent=4_000)
+    pts["w"] = 2.5
+    res = hotspots(pts, cell=250.0, band=600.0, weight="w")
+    plain = hotspots(pts, cell=250.0, band=600.0)
+    assert res.cells["count"].sum() == pytest.approx(2.5 * 1_000)
+    np.testing.assert_allclose(res.cells["gi_z"], plain.cells["gi_z"], atol=1e-9)  # Gi* is scale-free
+
+
+def test_no_variation_gives_no_hot_spots():
+    z, p = gi_star_grid(np.full((10, 10), 3.0), band_cells=1.5)
+    assert (z == 0).all() and (p == 1).all()
+    assert not fdr_bins(z, p).any()
+
+
+# --- errors -----------------------------------------------------------------------
+
+def test_errors():
+    pts = clustered_points(500, seed=14, extent=3_000)
+    with pytest.raises(ValueError, match="at least 3 incidents"):
+        hotspots(pts.iloc[:2])
+    for bad in (0, -100.0, float("nan")):
+        with pytest.raises(ValueError, match="cell must be a positive"):
+            hotspots(pts, cell=bad)
+    with pytest.raises(ValueError, match="at least the cell size"):
+        hotspots(pts, cell=200.0, band=150.0)
+    with pytest.raises(ValueError, match="adjacent hexagons"):
+        hotspots(pts, cell=200.0, band=210.0, shape="hex")  # hexagon centres are 215 m apart
+    with pytest.raises(ValueError, match="unknown cell shape"):
+        hotspots(pts, shape="triangle")
+    with pytest.raises(ValueError, match="without a CRS"):
+        hotspots(gpd.GeoDataFrame(geometry=pts.geometry.to_numpy()))
+    with pytest.raises(ValueError, match="one location"):
+        optimized_cell_size(np.zeros(5), np.zeros(5))
+    with pytest.raises(ValueError, match="weight column"):
+        hotspots(pts, weight="nope")
+    with pytest.raises(ValueError, match="too large"):
+        hotspots(pts, cell=0.1)
+    with pytest.raises(ValueError, match="mask shape"):
+        gi_star_grid(np.zeros((3, 3)), band_cells=1.0, mask=np.ones((2, 2), bool))
