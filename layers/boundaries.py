@@ -106,3 +106,19 @@ def lisa_layer(units: gpd.GeoDataFrame, *, name: str = "Local Moran's I clusters
     ).add_to(fg)
     present = [k for k in LISA_COLORS if k in set(u["lisa_cluster"])]
     return fg, Legend("LISA clusters (EB rates)", [(LISA_COLORS[k], LISA_LABELS[k]) for k in present], kind="fill")
+
+
+def outline_layer(units: gpd.GeoDataFrame, *, name: str = "Settlement boundaries") -> folium.FeatureGroup:
+    """Unfilled outlines with names on hover: context under an analysis layer."""
+    fg = folium.FeatureGroup(name=name)
+    if len(units) == 0:
+        return fg
+    u = to_display(units).reset_index(drop=True)
+    data = gpd.GeoDataFrame({"label": [html_text(n) for n in u["name"]]}, geometry=u.geometry, crs=u.crs)
+    folium.GeoJson(
+        data.to_json(),
+        style_function=lambda _f: {"color": "#333", "weight": 1.2, "fill": False, "className": "kz-outline"},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        control=False,
+    ).add_to(fg)
+    return fg

@@ -350,3 +350,34 @@ def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
             s.close()
     back = Workspace(ws)
     assert len(back.read("incidents")) == 3 and len(back.read_table("rejected_incidents")) == 2
+
+
+def test_hotspots_page_shows_each_method(app, session, workspace):
+    s = session
+    s.page.goto(app)
+    s.wait_map(expected(workspace[1], "Bishkek")[0])
+    s.page.get_by_role("link", name="Hotspots").click()
+    s.map.locator(".leaflet-container").wait_for(timeout=60_000)
+    # density: an image overlay on the map, and both time charts
+    s.map.locator("img.leaflet-image-layer").wait_for(state="attached", timeout=60_000)
+    assert s.page.locator(".vega-embed").count() == 2
+    assert s.page.get_by_role("button", name="Download the surface (GeoTIFF)").count() == 1
+    s.page.screenshot(path=str(ARTIFACTS / "hotspots_density.png"))
+    # Gi*: significant cells drawn, and the table of top hotspots
+    s.choose("Gi* hot spots")
+    s.map.locator("path.kz-gi-cell").first.wait_for(state="attached", timeout=60_000)
+    assert s.map.locator("path.kz-gi-cell").count() > 0
+    assert s.page.get_by_text("Top hotspots").count() == 1
+    s.page.screenshot(path=str(ARTIFACTS / "hotspots_gi.png"))
+    # rates: one polygon per Bishkek settlement
+    s.choose("Rates")
+    n_units = expected(workspace[1], "Bishkek")[1]
+    deadline = time.monotonic() + 60
+    while s.map.locator("path.kz-boundary").count() != n_units and time.monotonic() < deadline:
+        s.page.wait_for_timeout(500)
+    assert s.map.locator("path.kz-boundary").count() == n_units
+    s.choose("LISA clusters")
+    s.map.locator("path.kz-lisa").first.wait_for(state="attached", timeout=60_000)
+    assert s.map.locator("path.kz-lisa").count() == n_units
+    s.page.screenshot(path=str(ARTIFACTS / "hotspots_lisa.png"))
+    assert s.errors == [] and s.remote == [] and s.failed == []
