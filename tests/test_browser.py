@@ -360,6 +360,7 @@ def test_hotspots_page_shows_each_method(app, session, workspace):
     s.map.locator(".leaflet-container").wait_for(timeout=60_000)
     # density: an image overlay on the map, and both time charts
     s.map.locator("img.leaflet-image-layer").wait_for(state="attached", timeout=60_000)
+    s.page.locator(".vega-embed").nth(1).wait_for(timeout=60_000)  # the charts draw after the map
     assert s.page.locator(".vega-embed").count() == 2
     assert s.page.get_by_role("button", name="Download the surface (GeoTIFF)").count() == 1
     s.page.screenshot(path=str(ARTIFACTS / "hotspots_density.png"))

@@ -356,3 +356,35 @@ def test_errors():
         hotspots(pts, cell=0.1)
     with pytest.raises(ValueError, match="mask shape"):
         gi_star_grid(np.zeros((3, 3)), band_cells=1.0, mask=np.ones((2, 2), bool))
+
+
+def test_cli_density_and_hotspots(tmp_path):
+    """`python -m geo density|hotspots` on the demo workspace write real files and say what they used."""
+    import json
+    import subprocess
+    import sys
+
+    import rasterio
+
+    from conftest import ROOT
+    from geo.demo import write_demo
+
+    ws = write_demo(tmp_path, scale=0.2)
+    common = [f"workspace:{ws}", "--area", "Bishkek", "--start", "2017-01-01", "--end", "2017-12-31", "--json"]
+    p = subprocess.run([sys.executable, "-m", "geo", "density", *common, "--out", str(tmp_path / "d.tif"),
+                        "--category", "burglary", "public_order"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["kernel"] == "quartic" and out["crs"] == "EPSG:32643" and out["bandwidth"] > 0
+    with rasterio.open(tmp_path / "d.tif") as src:
+        assert src.crs.to_epsg() == 32643 and src.read(1).max() > 0
+    p = subprocess.run([sys.executable, "-m", "geo", "hotspots", *common, "--out", str(tmp_path / "h.gpkg")],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert {"cell", "band", "crs", "cells", "bins"} <= set(out)
+    cells = gpd.read_file(tmp_path / "h.gpkg")
+    assert {"count", "gi_z", "gi_p", "gi_bin"} <= set(cells.columns) and len(cells) == out["cells"]
+    bad = subprocess.run([sys.executable, "-m", "geo", "hotspots", f"workspace:{ws}", "--category", "arson",
+                          "--out", str(tmp_path / "x.gpkg")], cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown category arson")
