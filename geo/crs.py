@@ -59,3 +59,16 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | None = None) -> gpd.GeoDataFrame
 def to_display(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Project to WGS84 lon/lat for web maps."""
     return gdf if gdf.crs is not None and CRS(gdf.crs) == WGS84 else gdf.to_crs(WGS84)
+
+
+def xy_arrays(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates as two flat float arrays of one length, all finite (checked)."""
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        msg = f"x and y differ in length: {len(x)} and {len(y)}"
+        raise ValueError(msg)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        msg = "coordinates must be finite"
+        raise ValueError(msg)
+    return x, y

@@ -51,7 +51,7 @@ import rasterio
 import scipy.fft
 import shapely
 
-from geo.crs import WGS84, to_metric
+from geo.crs import WGS84, to_metric, xy_arrays
 
 KERNELS = ("quartic", "gaussian", "epanechnikov", "triangular", "uniform")
 
@@ -318,13 +318,7 @@ def density_from_xy(x: np.ndarray, y: np.ndarray, *, weights: np.ndarray | None 
     numpy.ndarray
         ``(rows, cols)`` float64, row 0 north.
     """
-    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
-    if x.shape != y.shape:
-        msg = f"x and y differ in length: {len(x)} and {len(y)}"
-        raise ValueError(msg)
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        msg = "coordinates must be finite"
-        raise ValueError(msg)
+    x, y = xy_arrays(x, y)
     w = None if weights is None else _check_weights(weights, len(x), "weights")
     rows, cols = _grid_shape(extent, cell)
     taps = _sampled_kernel(kernel, bandwidth, cell)

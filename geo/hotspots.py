@@ -40,7 +40,7 @@ from pyproj import CRS
 from scipy import ndimage, signal, stats
 from scipy.spatial import cKDTree
 
-from geo.crs import local_crs, to_metric
+from geo.crs import local_crs, to_metric, xy_arrays
 
 SHAPES = ("square", "hex")
 # Bins of ArcGIS's Gi_Bin: (bin, alpha) from the weakest to the strongest confidence.
@@ -607,14 +607,7 @@ def _check_positive(value: float, name: str) -> None:
 
 
 def _coords(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(x, dtype=float).ravel()
-    y = np.asarray(y, dtype=float).ravel()
-    if x.shape != y.shape:
-        msg = f"x and y differ in length: {len(x)} and {len(y)}"
-        raise ValueError(msg)
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        msg = "coordinates must be finite"
-        raise ValueError(msg)
+    x, y = xy_arrays(x, y)
     if len(x) < MIN_INCIDENTS:
         msg = f"hot spot analysis needs at least {MIN_INCIDENTS} incidents, got {len(x)}"
         raise ValueError(msg)
