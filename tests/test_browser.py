@@ -119,10 +119,12 @@ def running_app(workspace: Path, tiles: str) -> Iterator[str]:
     """`streamlit run app.py` on a free port, on this workspace."""
     port = free_port()
     env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace), "KOOPSUZ_TILES": tiles}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / f"streamlit-{port}.log", "wb")  # a pipe nobody reads would fill and block the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         wait_healthy(port, proc, 90)
@@ -130,6 +132,7 @@ def running_app(workspace: Path, tiles: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +183,8 @@ class Session:
 
     @property
     def map(self):
-        return self.page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+        # the newest map: while a page redraws, the old map's frame can linger for a moment
+        return self.page.frame_locator("iframe[title='streamlit_folium.st_folium'] >> nth=-1")
 
     def wait_map(self, stations: int) -> None:
         self.map.locator(".leaflet-container").wait_for(timeout=60_000)
@@ -268,8 +272,8 @@ def test_make_run_answers_health(tmp_path):
     if shutil.which("make") is None:
         pytest.fail("make is not installed")
     port = free_port()
-    proc = subprocess.Popen(["make", "-s", "run", f"PORT={port}"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(["make", "-s", "run", f"PORT={port}"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         took = wait_healthy(port, proc, 90)
         print(f"make run healthy after {took:.1f} s")
