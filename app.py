@@ -21,6 +21,7 @@ st.sidebar.caption(f"Workspace: `{data.path.name}`")
 page = st.navigation([
     st.Page("views/overview.py", title="Overview", default=True),
     st.Page("views/hotspots.py", title="Hotspots"),
+    st.Page("views/planner.py", title="Planner"),
     st.Page("views/data.py", title="Data"),
 ])
 page.run()
