@@ -154,6 +154,98 @@ def _hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _layer(source: str, layer: str):
+    """A layer from a workspace (``workspace:PATH``) or from any file ``geo import`` reads."""
+    from geo.importer import prepare
+    from geo.schema import require_valid
+
+    if source.startswith("workspace:"):
+        ws = Workspace(source.removeprefix("workspace:"))
+        if not ws.exists:
+            msg = f"{ws.path}: no such workspace"
+            raise FileNotFoundError(msg)
+        return require_valid(ws.read(layer), layer, source=str(ws.path))
+    result = prepare(source, layer)
+    if len(result.rejected):
+        print(f"note: {len(result.rejected):,} of {result.read:,} rows of {result.source} rejected", file=sys.stderr)
+    return result.accepted
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from geo.coverage import coverage_summary, drive_time_coverage, nearest_facility, service_areas
+
+    inc = _incidents(args.incidents, args)
+    stations = _layer(args.stations, "stations")
+    if args.minutes is not None:
+        if not args.roads:
+            msg = "--minutes needs --roads (a road layer to drive along)"
+            raise ValueError(msg)
+        drive = drive_time_coverage(inc, stations, _layer(args.roads, "roads"), minutes=args.minutes)
+        covered = drive["covered"].to_numpy()
+        per = drive.groupby("facility_name", observed=True)["covered"].sum()
+        summary = {"mode": "drive time", "minutes": args.minutes, "incidents": len(inc),
+                   "covered": int(covered.sum()), "share": float(covered.mean()),
+                   "per_station": {str(k): int(v) for k, v in per.items()}}
+        out_inc = inc.assign(covered=covered, minutes=drive["minutes"].to_numpy())
+    else:
+        if args.radius is None:
+            msg = "give --radius M (or --minutes T with --roads)"
+            raise ValueError(msg)
+        cov = coverage_summary(inc, stations, radius=args.radius)
+        near = nearest_facility(inc, stations)
+        summary = {"mode": "radius", **cov.as_dict()}
+        out_inc = inc.assign(covered=cov.covered, distance_m=near["distance_m"].to_numpy(),
+                             nearest=near["facility_name"].astype(str).to_numpy())
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    out_inc.to_file(tmp, layer="incidents", driver="GPKG")
+    if args.radius is not None and args.minutes is None:
+        service_areas(stations, radius=args.radius).to_file(tmp, layer="service_areas", driver="GPKG")
+    tmp.replace(out)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        print(f"wrote {out}: {summary.get('overall', summary).get('covered', 0):,} of {len(inc):,} incidents covered")
+    return 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    from geo.siting import grid_candidates, site
+
+    inc = _incidents(args.incidents, args)
+    stations = _layer(args.stations, "stations") if args.stations else None
+    if args.candidates.startswith("grid:"):
+        import geopandas as gpd
+
+        hull = gpd.GeoDataFrame(geometry=[inc.union_all().convex_hull], crs=inc.crs)
+        candidates = grid_candidates(hull, spacing=float(args.candidates.removeprefix("grid:")))
+    else:
+        candidates = _layer(args.candidates, "cameras")
+    if args.model == "lscp":
+        res, chosen = site(inc, candidates, radius=args.radius, model="lscp", target=args.target or 1.0,
+                           stations=stations, weight=args.weight, time_limit=args.time_limit)
+    else:
+        res, chosen = site(inc, candidates, radius=args.radius, model=args.model, k=args.k, stations=stations,
+                           weight=args.weight, time_limit=args.time_limit,
+                           aggregate=200.0 if args.model == "pmedian" else None)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(chosen.to_json(), encoding="utf-8")
+    tmp.replace(out)
+    summary = {"model": res.model, "objective": res.objective, "covered": res.covered, "gap": res.gap,
+               "status": res.status, "selected": [int(i) for i in res.selected], "seconds": round(res.seconds, 3),
+               "out": str(out)}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(f"wrote {out}: {len(chosen)} sites, objective {res.objective:,.1f} ({res.status}, gap {res.gap:.2%}, "
+              f"{res.seconds:.1f} s)")
+    return 0
+
+
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("incidents", metavar="INCIDENTS", help="a file `geo import` reads, or workspace:PATH")
     p.add_argument("--category", nargs="+", help="only these categories")
@@ -209,6 +301,28 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--band", type=float, help="distance band in metres (default: as Optimized Hot Spot Analysis)")
     h.add_argument("--permutations", type=int, default=0, help="permutation inference (e.g. 999); default analytic")
     h.set_defaults(func=_hotspots)
+
+    c = sub.add_parser("coverage", help="incidents within reach of the stations today (GeoPackage)")
+    _filters(c)
+    c.add_argument("--stations", required=True, help="stations: a file or workspace:PATH")
+    c.add_argument("--radius", type=float, help="service radius, metres")
+    c.add_argument("--minutes", type=float, help="drive time instead of a radius (needs --roads)")
+    c.add_argument("--roads", help="roads: a file or workspace:PATH")
+    c.add_argument("--out", required=True, help="GeoPackage to write")
+    c.set_defaults(func=_coverage)
+
+    s_ = sub.add_parser("site", help="optimal sites for new stations or cameras (GeoJSON)")
+    _filters(s_)
+    s_.add_argument("--radius", type=float, required=True, help="service radius, metres")
+    s_.add_argument("--k", type=int, help="number of new sites (mclp, pmedian)")
+    s_.add_argument("--stations", help="existing stations, kept and counted: a file or workspace:PATH")
+    s_.add_argument("--candidates", default="grid:500", help="a point file, workspace:PATH, or grid:M (default grid:500)")
+    s_.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp")
+    s_.add_argument("--weight", help="column of incident weights")
+    s_.add_argument("--target", type=float, help="lscp: share of coverable incidents to cover (default 1)")
+    s_.add_argument("--time-limit", type=float, default=60, help="solver seconds (default 60); the gap is reported")
+    s_.add_argument("--out", required=True, help="GeoJSON of the chosen sites")
+    s_.set_defaults(func=_site)
     return p
 
 
