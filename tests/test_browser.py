@@ -86,7 +86,8 @@ def tile_server() -> Iterator[str]:
             self.send_header("Content-Type", "image/png")
             self.send_header("Content-Length", str(len(tile)))
             self.end_headers()
-            self.wfile.write(tile)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the browser cancelled the tile
+                self.wfile.write(tile)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -166,12 +167,18 @@ class Session:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
 
     def _failed(self, request) -> None:
-        # Leaflet cancels tile loads it no longer needs when the map is redrawn: not a failure
-        if request.resource_type == "image" and request.failure == "net::ERR_ABORTED":
+        # a load cancelled because its map was redrawn (tiles, fonts of the old frame) is not a failure;
+        # a missing asset answers 404, which _response records
+        if request.failure == "net::ERR_ABORTED":
             return
         self.failed.append(f"{request.url} {request.failure}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.failed.append(f"{response.url} HTTP {response.status}")
 
     def _route(self, route) -> None:
         host = urlparse(route.request.url).hostname or ""
