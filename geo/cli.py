@@ -135,12 +135,8 @@ def _hotspots(args: argparse.Namespace) -> int:
     inc = _incidents(args.incidents, args)
     res = hotspots(inc, cell=args.cell, shape=args.shape, band=args.band, permutations=args.permutations)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     cells = res.cells[["count", "gi_z", "gi_p", "gi_bin", res.cells.geometry.name]]
-    tmp = out.with_name(f".{out.name}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    cells.to_file(tmp, layer="hotspots", driver="GPKG")
-    tmp.replace(out)
+    _write_gpkg(out, {"hotspots": cells})
     bins = {str(k): int(v) for k, v in cells["gi_bin"].value_counts().sort_index().items()}
     summary = {"out": str(out), **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.params.items()},
                "cells": len(cells), "incidents": res.n_incidents, "bins": bins}
@@ -197,13 +193,10 @@ def _coverage(args: argparse.Namespace) -> int:
         out_inc = inc.assign(covered=cov.covered, distance_m=near["distance_m"].to_numpy(),
                              nearest=near["facility_name"].astype(str).to_numpy())
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    out_inc.to_file(tmp, layer="incidents", driver="GPKG")
+    layers = {"incidents": out_inc}
     if args.radius is not None and args.minutes is None:
-        service_areas(stations, radius=args.radius).to_file(tmp, layer="service_areas", driver="GPKG")
-    tmp.replace(out)
+        layers["service_areas"] = service_areas(stations, radius=args.radius)
+    _write_gpkg(out, layers)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
@@ -244,6 +237,19 @@ def _site(args: argparse.Namespace) -> int:
         print(f"wrote {out}: {len(chosen)} sites, objective {res.objective:,.1f} ({res.status}, gap {res.gap:.2%}, "
               f"{res.seconds:.1f} s)")
     return 0
+
+
+def _write_gpkg(out: Path, layers: dict[str, object]) -> None:
+    """Write layers into a new GeoPackage beside ``out``, then move it over: no half-written output."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
