@@ -73,3 +73,23 @@ def test_existing_sites_are_kept_and_counted():
     res = mclp_from_coverage(cover, demand, k=1, existing=existing)
     assert free.selected[0] not in res.selected
     assert round(res.objective) == round(free.objective) == 8790
+
+
+def test_same_optimum_as_spopt():
+    """spopt's MCLP (PuLP + CBC) and ours on one clustered instance: the same covered demand."""
+    import pulp
+    from spopt.locate import MCLP
+
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(0, 10_000, (6, 2))
+    demand_xy = np.vstack([c + rng.normal(0, 700, (60, 2)) for c in centres] + [rng.uniform(0, 10_000, (40, 2))])
+    cand_xy = rng.uniform(0, 10_000, (60, 2))
+    weights = rng.integers(1, 5, len(demand_xy)).astype(float)
+    cost = np.sqrt(((demand_xy[:, None, :] - cand_xy[None, :, :]) ** 2).sum(axis=2))
+    peer = MCLP.from_cost_matrix(cost, weights, service_radius=1500, p_facilities=4, name="peer")
+    peer = peer.solve(pulp.PULP_CBC_CMD(msg=False))
+    covered_by_peer = [i for i, facilities in enumerate(peer.cli2fac) if len(facilities)]
+    peer_covered = float(weights[covered_by_peer].sum())
+    ours = mclp_from_coverage(coverage_matrix(demand_xy, cand_xy, radius=1500), weights, k=4)
+    assert ours.gap == 0
+    assert ours.objective == pytest.approx(peer_covered)
