@@ -23,9 +23,9 @@ Why hand-written rather than ``spopt.locate``: spopt spends most of its time
 building its PuLP model in Python (15.5 s for 200 candidates x 5,000 demand
 points, some 320 s at 1,000 x 20,000), solves with CBC by default, applies no
 reductions and no warm start, and its ``predefined_facilities_arr`` mixes the
-existing sites into the solution it reports. Here the model is built as numpy
-arrays and handed to HiGHS in one call, after reductions that keep the optimum
-exactly:
+existing sites into the solution it reports. Here models are built as numpy
+arrays and handed to HiGHS (highspy) in bulk, after reductions that keep the
+optimum exactly:
 
 1. demand points with identical coverage rows are merged, their weights summed
    (rows are hashed, and every merge is checked index by index);
@@ -36,17 +36,28 @@ exactly:
    ``AᵀA``; skipped, and recorded in ``stats``, above
    ``DOMINANCE_MAX_CANDIDATES`` candidates;
 4. the classic greedy (open the site with the most uncovered weight, again and
-   again) gives a starting solution for HiGHS and a lower bound; a greedy that
-   covers everything coverable is optimal without a solver.
+   again), improved by 1-swaps, gives the starting solution and a lower bound;
+   a greedy that covers everything coverable is optimal without a solver.
 
 The MCLP formulation is the tight one: maximise ``Σ wᵢ yᵢ`` subject to
 ``yᵢ ≤ Σ_{j covers i} xⱼ``, ``Σ xⱼ ≤ k``, ``x`` binary and ``y`` continuous in
 [0, 1]. ``≤ k`` rather than ``= k`` makes dropping dominated candidates safe;
 sites that add nothing are not reported, so fewer than ``k`` may come back
-when fewer already cover everything coverable. The p-median uses the strong
-assignment formulation (``xᵢⱼ ≤ yⱼ`` for every pair), with each demand point
-given only the candidates nearer than its nearest existing site and among its
-``m - p + 1`` nearest (one of those is always open).
+when fewer already cover everything coverable. With tens of thousands of
+demand rows its LP is slow for simplex (HiGHS needed 20 s for the root LP at
+1,000 x 20,000 and did not finish it in 120 s at 2,000 x 50,000), so it is
+solved by Benders decomposition on the candidate variables instead (see
+:class:`_MclpBenders`): the same optimum and the same LP bound, with m + √n
+columns instead of m + n, and Lagrangian reduced-cost fixing from the LP
+duals that leaves a few hundred candidates for the MIP. ``method="compact"``
+and ``solver="cbc"`` solve the compact model, for comparison.
+
+LSCP is the compact set-covering model (partial covering with the same ``y``
+as MCLP when ``target < 1``). The p-median uses the strong assignment
+formulation (``xᵢⱼ ≤ yⱼ`` for every pair), with each demand point given only
+the candidates nearer than its nearest existing site and among its
+``m - p + 1`` nearest (one of those is always open), and a greedy-plus-swap
+start.
 
 When all weights (and p-median costs) are whole numbers, the objective is a
 whole number and a bound less than 1 away proves optimality: HiGHS is told so
@@ -74,14 +85,12 @@ SOLVERS = ("highs", "cbc")
 DOMINANCE_MAX_CANDIDATES = 5_000
 # Σ over demand rows of nnz², the work of the AᵀA product; 3e8 is some 10 s.
 DOMINANCE_MAX_WORK = 300_000_000
-PMEDIAN_MAX_PAIRS = 4_000_000  # assignment variables; beyond this the MIP does not fit a 24 GB machine's time budget
+PMEDIAN_MAX_PAIRS = 4_000_000  # assignment variables; a MIP this size already takes minutes
 SWAP_MAX_WORK = 200_000_000  # n x m x p cell updates spent improving the p-median start by swaps
 RADIUS_TOLERANCE = 1e-9  # a distance equal to the radius covers, whatever the rounding
 MAX_GRID_POINTS = 2_000_000
 ROAD_GRID = 0.01  # metres: road vertices closer than this are one node
 INT_TOL = 1e-6
-import os
-RESTRICT = os.environ.get('RESTRICT') == '1'
 _HASH_SEED = 20_251_122
 
 
@@ -118,7 +127,8 @@ class SitingResult:
         Reductions, model building and solving.
     stats : dict
         Sizes before and after each reduction, the greedy value, the solver,
-        what was skipped and why. JSON-serialisable.
+        what was skipped and why. JSON-serialisable, except the ``gains``
+        table that :func:`site` adds with ``gains_up_to`` (a DataFrame).
     assignment : numpy.ndarray or None
         p-median: the open candidate column nearest to each demand point.
     """
@@ -172,7 +182,7 @@ def coverage_matrix(demand_xy: np.ndarray, candidate_xy: np.ndarray, *, radius: 
 
 def mclp_from_coverage(cover: sp.spmatrix, weights: np.ndarray, *, k: int, existing: np.ndarray | None = None,
                        time_limit: float = 60, mip_gap: float = 0.0, solver: str = "highs",
-                       reduce: bool = True) -> SitingResult:
+                       method: str = "benders", reduce: bool = True) -> SitingResult:
     """Maximal covering: ``k`` new sites that cover the most weighted demand.
 
     Parameters
@@ -193,10 +203,16 @@ def mclp_from_coverage(cover: sp.spmatrix, weights: np.ndarray, *, k: int, exist
     mip_gap : float
         Relative gap at which the solver may stop; 0 asks for proven optimality.
     solver : {"highs", "cbc"}
-        HiGHS through highspy, or CBC through PuLP (for comparison).
+        HiGHS through highspy, or CBC through PuLP (for comparison; compact
+        model only).
+    method : {"benders", "compact"}
+        Benders cuts on the candidate variables (the default, fast with many
+        demand points), or the compact model with one row per demand row
+        (for comparison). CBC and ``reduce=False`` always use the compact
+        model.
     reduce : bool
-        False solves the plain model: no merging, dominance or warm start
-        (for checking the reductions).
+        False solves the plain compact model: no merging, dominance or warm
+        start (for checking the reductions).
 
     Returns
     -------
@@ -206,9 +222,12 @@ def mclp_from_coverage(cover: sp.spmatrix, weights: np.ndarray, *, k: int, exist
     a, w, ex = _cover_inputs(cover, weights, existing)
     _check_count(k, "k")
     _check_solver(solver)
+    if method not in ("benders", "compact"):
+        msg = f"method must be 'benders' or 'compact', got {method!r}"
+        raise ValueError(msg)
     red = _reduce_cover(a, w, ex, reduce=reduce)
     x, bound, status, info = _solve_mclp(red, k=k, time_limit=time_limit, mip_gap=mip_gap, solver=solver,
-                                         start=None)
+                                         start=None, compact=method == "compact")
     return _mclp_result(a, w, ex, red, x, bound, status, {**red.stats, **info}, t0)
 
 
@@ -565,8 +584,9 @@ def site(incidents: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *, radius: f
         ``rank``: the order in which a greedy would add them (the largest
         ``new_covered`` first), with ``new_covered`` (weighted incidents
         newly within the radius, given the stations and the sites ranked
-        before) and ``new_covered_count`` (the same count of incidents of
-        positive weight). p-median adds ``assigned`` (weighted incidents
+        before), ``new_covered_count`` (the same count of incidents of
+        positive weight) and, when the incidents have a ``category``,
+        ``new_<category>`` (that count per category). p-median adds ``assigned`` (weighted incidents
         whose nearest open site it is) and ``mean_distance`` (of those, in
         metres).
     """
@@ -631,12 +651,16 @@ def site(incidents: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *, radius: f
         dist = np.sqrt(((dxy[:, None, :] - xy_cols[None, :, :]) ** 2).sum(axis=2))
         res = pmedian_from_cost(dist, dw, p=int(k), existing=existing, radius=radius, time_limit=time_limit)
     res.stats.update(stats_in)
-    order, gain_w, gain_n = _rank(cover, w, res.selected, existing)
+    order, gain_w, gain_n, newly = _rank(cover, w, res.selected, existing)
     chosen_cols = res.selected[order]
     chosen = candidates.iloc[cand_pos[chosen_cols]].copy()
     chosen["rank"] = np.arange(1, len(chosen_cols) + 1)
     chosen["new_covered"] = gain_w
     chosen["new_covered_count"] = gain_n
+    if "category" in incidents.columns:
+        cats = incidents["category"].astype(str).to_numpy()[inc_pos]
+        for c in np.unique(cats):
+            chosen[f"new_{c}"] = np.array([int((cats[rows] == c).sum()) for rows in newly], dtype=np.int64)
     if model == "pmedian":
         near = _nearest_open(inc_xy, xy_cols, res)
         dist_near = np.sqrt(((inc_xy - xy_cols[near]) ** 2).sum(axis=1))
@@ -889,7 +913,8 @@ def _greedy(a_csr: sp.csr_matrix, a_csc: sp.csc_matrix, w: np.ndarray, *, k: int
 
 
 def _solve_mclp(red: _Reduced, *, k: int, time_limit: float, mip_gap: float, solver: str,
-                start: np.ndarray | None, engine: _MclpBenders | None = None) -> tuple[np.ndarray, float, str, dict]:
+                start: np.ndarray | None, engine: _MclpBenders | None = None,
+                compact: bool = False) -> tuple[np.ndarray, float, str, dict]:
     """Solve the (reduced) MCLP: column values, upper bound (preset included), status, info.
 
     The reduced problem goes to the Benders engine with HiGHS; the plain
@@ -903,7 +928,7 @@ def _solve_mclp(red: _Reduced, *, k: int, time_limit: float, mip_gap: float, sol
     if int(free.sum()) <= k:
         return np.ones(mr), upper_all, "optimal", {"solver": "none (k opens every useful candidate)"}
     integral = bool(np.all(red.w == np.round(red.w)))
-    if red.reduced and solver == "highs":
+    if red.reduced and solver == "highs" and not compact:
         eng = engine if engine is not None else _MclpBenders(red.a, red.w, integral=integral)
         x, bound, status, info = eng.solve(k, start=start, time_limit=time_limit, mip_gap=mip_gap)
         return x, bound + red.preset, status, info
@@ -960,6 +985,8 @@ class _MclpBenders:
     ALPHA = 0.5  # in-out: separate half way between the stable point and the LP point
     LP_MAX_ROUNDS = 400
     SWAP_MAX_MOVES = 200
+    # Up to this many rows the residual's compact model beats the master (HiGHS can cut on its rows).
+    COMPACT_MAX_ROWS = 4_000
 
     def __init__(self, a: sp.csr_matrix, w: np.ndarray, *, integral: bool) -> None:
         t0 = time.perf_counter()
@@ -1132,6 +1159,8 @@ class _MclpBenders:
                 stable, f_stable = sep, float(value.sum())
             if time.perf_counter() > deadline:
                 break
+        if h.getSolution().row_dual is None or len(h.getSolution().row_dual) != len(self.cut_rows) + 1:
+            h.run()  # the last cuts were added after the last solve: duals must match the cuts
         info.update(lp_rounds=rounds, lp_bound=upper, lp_seconds=time.perf_counter() - t_lp, cuts=len(self.cut_rows))
         # 3. Lagrangian bound, LP rounding, fixing.
         fixed0 = np.zeros(m, dtype=bool)
@@ -1157,34 +1186,68 @@ class _MclpBenders:
                 fixed0 &= x_best < 0.5
         info.update(fixed_out=int(fixed0.sum()), fixed_in=int(fixed1.sum()))
         status = "optimal" if self.proven(upper, lower, mip_gap) else "time limit"
-        # 4. A small MIP over the LP's support for a better start, then the master MIP until its bound
-        #    meets the best solution.
+        # 4. The master MIP until its bound meets the best solution.
         if status != "optimal" and time.perf_counter() < deadline:
-            self.purge()
-            info["cuts_in_mip"] = len(self.cut_rows)
             t_mip = time.perf_counter()
-            if RESTRICT:
-                support = ((x_lp > 1e-6) | (x_best > 0.5)) & ~fixed0
-                support[np.argsort(-s, kind="stable")[:2 * k]] = True
-                support &= ~fixed0
-                x_best, lower, _, _ = self.master_mip(np.where(fixed1, 1.0, 0.0), support.astype(float), x_best,
-                                                      lower, deadline=min(deadline, time.perf_counter() + time_limit / 4),
-                                                      mip_gap=mip_gap, global_bound=False)
-                info["restricted_value"] = lower
-                fixed0 |= ~in_top & self._no_better(lag - sk + s, lower) & (x_best < 0.5)
-                fixed1 &= x_best > 0.5
-                info["fixed_out"] = int(fixed0.sum())
-            x_best, lower, up_mip, status = self.master_mip(np.where(fixed1, 1.0, 0.0), np.where(fixed0, 0.0, 1.0),
-                                                            x_best, lower, deadline=deadline, mip_gap=mip_gap,
-                                                            global_bound=True)
+            residual = self.residual(fixed0, fixed1)
+            info["residual_rows"], info["residual_candidates"] = residual[0].shape
+            if residual[0].shape[0] <= self.COMPACT_MAX_ROWS:
+                info["mip"] = "compact residual"
+                x_best, lower, up_mip, status = self.compact_mip(residual, fixed1, x_best, lower, k,
+                                                                 deadline=deadline, mip_gap=mip_gap)
+            else:
+                info["mip"] = "master"
+                x_best, lower, up_mip, status = self.master_mip(np.where(fixed1, 1.0, 0.0),
+                                                                np.where(fixed0, 0.0, 1.0), x_best, lower,
+                                                                deadline=deadline, mip_gap=mip_gap, global_bound=True)
             upper = min(upper, max(up_mip, lower))
-            status = "optimal" if self.proven(upper, lower, mip_gap) else status
             info.update(mip_seconds=time.perf_counter() - t_mip)
             # Leave the master as an LP over all candidates for the next k.
             h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.zeros(m, dtype=np.int32))
             h.changeColsBounds(m, np.arange(m, dtype=np.int32), np.zeros(m), np.ones(m))
+        if self.proven(upper, lower, mip_gap):
+            status = "optimal"
+        elif status == "optimal":
+            status = "not proven"  # the master stopped without closing the gap (should not happen)
         info["seconds"] = time.perf_counter() - t0
         return x_best, upper if status != "optimal" else lower, status, info
+
+    def residual(self, fixed0: np.ndarray, fixed1: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, float]:
+        """The problem left after fixing: rows (merged again) by free columns, weights, free columns, constant."""
+        free = np.flatnonzero(~fixed0 & ~fixed1)
+        on = np.flatnonzero(fixed1)
+        done = (self.ac[:, on].getnnz(axis=1) > 0) if len(on) else np.zeros(self.n, dtype=bool)
+        b = self.a[:, free].astype(bool).tocsr()
+        keep = np.flatnonzero((b.getnnz(axis=1) > 0) & ~done)
+        b = b[keep]
+        b.sort_indices()
+        gid, first = _merge_rows(b)
+        return b[first], np.bincount(gid, weights=self.w[keep], minlength=len(first)), free, float(
+            self.w[done].sum())
+
+    def compact_mip(self, residual: tuple[sp.csr_matrix, np.ndarray, np.ndarray, float], fixed1: np.ndarray,
+                    x_best: np.ndarray, lower: float, k: int, *, deadline: float,
+                    mip_gap: float) -> tuple[np.ndarray, float, float, str]:
+        """The compact model of the residual problem: fast while it has a few thousand rows."""
+        b, wr, free, const = residual
+        nr, mr = b.shape
+        link = sp.hstack([-b.astype(float), sp.identity(nr, format="csr")])
+        card = sp.csr_matrix(np.r_[np.ones(mr), np.zeros(nr)][None, :])
+        mip = _Mip(cost=np.r_[np.zeros(mr), wr], a=sp.vstack([link, card]).tocsc(),
+                   row_lower=np.full(nr + 1, -np.inf), row_upper=np.r_[np.zeros(nr), k - int(fixed1.sum())],
+                   col_lower=np.zeros(mr + nr), col_upper=np.ones(mr + nr),
+                   integer=np.r_[np.ones(mr, bool), np.zeros(nr, bool)], maximize=True)
+        xs = x_best[free]
+        start = np.r_[xs, ((b @ xs) > 0.5).astype(float)]
+        sol = _solve_mip(mip, solver="highs", time_limit=max(deadline - time.perf_counter(), 0.01),
+                         mip_gap=mip_gap, integral=self.integral, start=start)
+        if sol.x is not None:
+            x = np.zeros(self.m)
+            x[fixed1] = 1.0
+            x[free] = np.round(sol.x[:mr])
+            if self.covered(x) > lower:
+                x_best, lower = x, self.covered(x)
+        return x_best, lower, sol.bound + const, sol.status
 
     def master_mip(self, lo: np.ndarray, hi: np.ndarray, x_best: np.ndarray, lower: float, *, deadline: float,
                    mip_gap: float, global_bound: bool) -> tuple[np.ndarray, float, float, str]:
@@ -1197,10 +1260,6 @@ class _MclpBenders:
         h.changeColsBounds(m, np.arange(m, dtype=np.int32), lo, hi)
         h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.ones(m, dtype=np.int32))
         h.setOptionValue("mip_rel_gap", float(mip_gap))
-        h.setOptionValue("output_flag", os.environ.get("MIPLOG") == "1")
-        for kv in os.environ.get("HOPTS", "").split():
-            kk, vv = kv.split("=")
-            h.setOptionValue(kk, int(vv) if vv.lstrip("-").isdigit() else (float(vv) if vv[0].isdigit() else vv))
         if self.integral:
             h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
         upper, status = math.inf, "time limit"
@@ -1230,21 +1289,6 @@ class _MclpBenders:
                 break
             self.add_cuts(const, coef, open_rows, viol)
         return x_best, lower, upper, status
-
-    def purge(self) -> None:
-        """Drop cuts that are slack at the current LP optimum: a smaller master for the MIP."""
-        sol = self.h.getSolution()
-        act = np.asarray(sol.row_value)[1:]
-        dual = np.abs(np.asarray(sol.row_dual)[1:])
-        lp = self.h.getLp()
-        ub = np.asarray(lp.row_upper_)[1:]
-        slack = (ub - act) > 1e-7 * np.maximum(np.abs(ub), 1.0)
-        drop = np.flatnonzero(slack & (dual <= 1e-12))
-        if len(drop):
-            self.h.deleteRows(len(drop), (drop + 1).astype(np.int32))
-            keep = np.ones(len(self.cut_rows), dtype=bool)
-            keep[drop] = False
-            self.cut_rows = [r for r, k in zip(self.cut_rows, keep, strict=True) if k]
 
     def _no_better(self, bound: np.ndarray, lower: float) -> np.ndarray:
         if self.integral:
@@ -1314,15 +1358,19 @@ def _covered_weight(a: sp.csr_matrix, w: np.ndarray, ex: np.ndarray, chosen: np.
     return float(w[hit].sum())
 
 
-def _rank(a: sp.csr_matrix, w: np.ndarray, chosen: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                                              np.ndarray]:
-    """Order chosen columns by greedy marginal coverage given the existing ones; gains in weight and count."""
+def _rank(a: sp.csr_matrix, w: np.ndarray, chosen: np.ndarray,
+          existing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Order chosen columns by greedy marginal coverage given the existing ones.
+
+    Returns the order, each site's newly covered weight and count (rows of
+    positive weight), and the newly covered rows of positive weight.
+    """
     a_csc = a.tocsc()
     covered = np.zeros(a.shape[0], dtype=bool)
     for j in existing:
         covered[a_csc.indices[a_csc.indptr[j]:a_csc.indptr[j + 1]]] = True
     left = list(range(len(chosen)))
-    order, gw, gn = [], [], []
+    order, gw, gn, newly = [], [], [], []
     pos = w > 0
     while left:
         best, best_key = None, None
@@ -1333,12 +1381,14 @@ def _rank(a: sp.csr_matrix, w: np.ndarray, chosen: np.ndarray, existing: np.ndar
             if best_key is None or key > best_key:
                 best, best_key = t, key
         rows = a_csc.indices[a_csc.indptr[chosen[best]]:a_csc.indptr[chosen[best] + 1]]
+        new = rows[~covered[rows]]
+        newly.append(new[pos[new]])
         covered[rows] = True
         order.append(best)
         gw.append(best_key[0])
         gn.append(best_key[1])
         left.remove(best)
-    return np.array(order, dtype=np.intp), np.array(gw, dtype=float), np.array(gn, dtype=np.int64)
+    return np.array(order, dtype=np.intp), np.array(gw, dtype=float), np.array(gn, dtype=np.int64), newly
 
 
 # --------------------------------------------------------------------------- p-median start
