@@ -337,9 +337,15 @@ def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
             s.page.locator("input[type=file]").set_input_files(str(upload))
             confirm = s.page.get_by_role("button", name="Import 3 incidents")
             confirm.wait_for(timeout=60_000)
-            metrics = {m.locator("[data-testid=stMetricLabel]").inner_text().strip():
-                       m.locator("[data-testid=stMetricValue]").inner_text().strip()
-                       for m in s.page.locator("[data-testid=stMetric]").all()}
+            want = ("Read", "Accepted", "of which repaired", "Rejected")
+            deadline = time.monotonic() + 60
+            while True:  # the check's metrics appear one by one while the page reruns
+                metrics = {m.locator("[data-testid=stMetricLabel]").inner_text().strip():
+                           m.locator("[data-testid=stMetricValue]").inner_text().strip()
+                           for m in s.page.locator("[data-testid=stMetric]").all()}
+                if all(k in metrics for k in want) or time.monotonic() > deadline:
+                    break
+                s.page.wait_for_timeout(500)
             assert {k: metrics[k] for k in ("Read", "Accepted", "of which repaired", "Rejected")} == {
                 "Read": "5", "Accepted": "3", "of which repaired": "0", "Rejected": "2"}
             assert s.page.get_by_text("encoding cp1251").count() == 1
