@@ -332,10 +332,15 @@ def lscp_from_coverage(cover: sp.spmatrix, weights: np.ndarray | None = None, *,
         x, bound_red, status = red.fixed.astype(float), 0.0, "optimal"
         info["solver"] = "none (existing sites already meet the target)"
     else:
-        a_csc = red.a.tocsc()
         full = target >= 1.0
+        if reduce and full:
+            red = _drop_implied_rows(red)
+        a_csc = red.a.tocsc()
+        m_red = red.a.shape[1]
+        free = ~red.fixed
         if reduce:
-            picks, cov = _greedy(red.a, a_csc, red.w, need=need - red.preset - tol)
+            # Covering every row (target 1) is the greedy run to the end; a share stops at the need.
+            picks, cov = _greedy(red.a, a_csc, red.w, need=None if full else need - red.preset - tol)
             start = np.zeros(m_red)
             start[picks] = 1.0
             info["greedy_sites"] = len(picks)
@@ -798,6 +803,37 @@ def _reduce_cover(a: sp.csr_matrix, w: np.ndarray, ex: np.ndarray, *, reduce: bo
                     stats=stats)
 
 
+def _drop_implied_rows(red: _Reduced) -> _Reduced:
+    """Set covering only: a row whose candidate set contains another row's is covered whenever that one is.
+
+    Rows kept are those that contain no other row's set (for equal sets,
+    the first); candidates are then checked for dominance again, as fewer
+    rows make more of them subsets of others.
+    """
+    a = red.a
+    size = np.diff(a.indptr)
+    work = float((np.bincount(a.indices, minlength=a.shape[1]).astype(np.float64) ** 2).sum())
+    if work > DOMINANCE_MAX_WORK:
+        red.stats["implied_rows"] = f"skipped: AAᵀ would take {work:.3g} operations > {DOMINANCE_MAX_WORK:.3g}"
+        return red
+    b = a.astype(np.int32)
+    inter = (b @ b.T).tocoo()
+    i, j, v = inter.row, inter.col, inter.data
+    # Row j is implied by row i when set_i ⊆ set_j (smaller, or equal with i first).
+    implied = (v == size[i]) & (i != j) & ((size[i] < size[j]) | (i < j))
+    keep = np.ones(a.shape[0], dtype=bool)
+    keep[j[implied]] = False
+    a2 = a[np.flatnonzero(keep)]
+    cols, _ = _undominated(a2.tocsr())
+    a2 = a2[:, np.flatnonzero(cols)].tocsr()
+    a2.sort_indices()
+    red.stats.update(implied_rows=f"applied: {int((~keep).sum()):,} of {a.shape[0]:,} dropped",
+                     demand_rows_after_implied=int(keep.sum()), candidates_after_implied=int(cols.sum()))
+    return _Reduced(a=a2, w=red.w[keep], cols=red.cols[cols], fixed=red.fixed[cols],
+                    fixed_covered=red.fixed_covered[keep], reduced=True, total=red.total,
+                    uncoverable=red.uncoverable, preset=red.preset, stats=red.stats)
+
+
 def _merge_rows(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """Group rows with identical column sets: group id per row, and each group's first row.
 
@@ -977,9 +1013,11 @@ class _MclpBenders:
        the accuracy of the duals. Candidates that cannot reach a better value
        than the best known solution (``L(u | xⱼ = 1)`` or ``L(u | xⱼ = 0)``
        not above it) are fixed.
-    4. The master as a MIP (x binary) with HiGHS, warm-started; an integer
-       point whose cuts overstate it gets its cuts and the MIP is solved
-       again, until the master's bound meets the best solution.
+    4. The problem left after fixing (free candidates, rows merged again):
+       up to ``COMPACT_MAX_ROWS`` rows as a compact MIP, where HiGHS can cut
+       on the rows; beyond, the master as a MIP (x binary), warm-started, an
+       integer point whose cuts overstate it getting its cuts and the MIP
+       solved again, until the master's bound meets the best solution.
     """
 
     ALPHA = 0.5  # in-out: separate half way between the stable point and the LP point
