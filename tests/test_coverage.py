@@ -14,18 +14,25 @@ import shapely
 from conftest import realdata
 from scipy.spatial import cKDTree
 
+from geo import coverage as coverage_module
 from geo.coverage import (
+    ZERO_TRIP_MINUTES,
     _line_samples,
     _nearest_lines,
     _nearest_sites,
     camera_areas,
     coverage_gaps,
     coverage_summary,
+    drive_time_areas,
     drive_time_coverage,
+    drive_time_matrix,
     nearest_facility,
     road_graph,
     service_areas,
 )
+from geo.demo import make_demo
+from geo.query import assign_units
+from geo.siting import grid_candidates
 
 # Constructed cases are drawn in UTM 43N near Bishkek, the zone local_crs picks for them: coordinates are metres.
 UTM = 32643
@@ -267,6 +274,145 @@ def test_drive_time_coverage_with_a_cutoff(roads):
     pd.testing.assert_frame_equal(drive_time_coverage(inc, two, g, minutes=5.0), t)
 
 
+def row_minimum(matrix) -> np.ndarray:
+    """The smallest stored value of each row; NaN for an empty row."""
+    m = matrix.tocsr()
+    out = np.full(m.shape[0], np.nan)
+    full = np.diff(m.indptr) > 0
+    out[full] = np.minimum.reduceat(m.data, m.indptr[:-1][full])
+    return out
+
+
+def scattered(n: int, m: int, *, seed: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Incidents and sites strewn over the roads fixture's extent, some on no road's side."""
+    rng = np.random.default_rng(seed)
+    inc = points(list(zip(rng.uniform(-500, 4500, n), rng.uniform(-800, 3500, n), strict=True)))
+    sites = points(list(zip(rng.uniform(-500, 4500, m), rng.uniform(-800, 3500, m), strict=True)))
+    return inc, sites
+
+
+@pytest.mark.parametrize("minutes", [0.0, 2.0, 6.0, 20.0])
+def test_drive_time_matrix_is_drive_time_coverage_per_site(roads, minutes):
+    inc, sites = scattered(2000, 30, seed=1)
+    inc.loc[5, "geometry"] = None
+    sites.loc[3, "geometry"] = None
+    sites.loc[7, "geometry"] = at(500, 0)  # on the crossing
+    inc.loc[8, "geometry"] = at(500, 0)  # the same point: a trip of 0 minutes
+    sites.loc[9, "geometry"] = at(250, 40)  # beside the Main road, as incidents are: straight along the shared stretch
+    m = drive_time_matrix(inc, sites, roads, minutes=minutes)
+    assert m.shape == (len(inc), len(sites)) and m.has_sorted_indices
+    d = drive_time_coverage(inc, sites, roads, minutes=minutes)
+    # The quickest site of each incident: the row minimum, NaN for an empty row.
+    np.testing.assert_allclose(row_minimum(m), d["minutes"].to_numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(m.getnnz(axis=1) > 0, d["covered"].to_numpy())
+    assert m[[5]].nnz == 0 and m[:, [3]].nnz == 0  # no location: an empty row and column
+    assert m[8, 7] == ZERO_TRIP_MINUTES  # stored, not dropped as a zero
+    assert (m.data > 0).all() and (m.data <= minutes + ZERO_TRIP_MINUTES).all()
+    # Every column is the coverage of that site alone.
+    dense = m.toarray()
+    for j in range(len(sites)):
+        alone = drive_time_coverage(inc, sites.iloc[[j]], roads, minutes=minutes)["minutes"].to_numpy()
+        col = np.where(dense[:, j] > 0, dense[:, j], np.nan)
+        np.testing.assert_allclose(col, np.where(alone == 0, ZERO_TRIP_MINUTES, alone), rtol=0, atol=1e-9)
+    if minutes >= 6:
+        assert 0 < m.nnz < m.shape[0] * m.shape[1]  # a real test: some pairs within reach, some not
+
+
+def test_drive_time_matrix_blocks_graphs_and_crs(roads, monkeypatch):
+    inc, sites = scattered(500, 25, seed=2)
+    m = drive_time_matrix(inc, sites, roads, minutes=5.0)
+    # Tiny blocks (a site or two at a time) give the same matrix.
+    monkeypatch.setattr(coverage_module, "DRIVE_BLOCK_CELLS", 1_000)
+    small = drive_time_matrix(inc, sites, roads, minutes=5.0)
+    assert (small != m).nnz == 0
+    monkeypatch.undo()
+    # A prebuilt graph, and layers in lon/lat: the same times.
+    g = road_graph(roads)
+    assert abs(drive_time_matrix(inc.to_crs(4326), sites.to_crs(4326), g, minutes=5.0) - m).max() < 1e-9
+    # The off-road leg alone beyond the limit: nothing; no incidents or no sites: an empty matrix.
+    assert drive_time_matrix(points([(2000, 1500)]), sites, roads, minutes=1.0).nnz == 0
+    assert drive_time_matrix(inc.iloc[:0], sites, roads, minutes=5.0).shape == (0, 25)
+    assert drive_time_matrix(inc, sites.iloc[:0], roads, minutes=5.0).shape == (500, 0)
+    with pytest.raises(ValueError, match="minutes"):
+        drive_time_matrix(inc, sites, roads, minutes=-1.0)
+    with pytest.raises(ValueError, match="off-road"):
+        drive_time_matrix(inc, sites, roads, minutes=1.0, off_road_kmh=0.0)
+
+
+@pytest.fixture(scope="module")
+def jeti_oguz() -> dict[str, gpd.GeoDataFrame]:
+    """The demo's Jeti-Oguz incidents, roads, stations and ~300 candidate sites on a 5.5 km grid."""
+    demo = make_demo()
+    units = demo["boundaries"][demo["boundaries"]["area"] == "Jeti-Oguz"]
+    inc = assign_units(demo["incidents"], demo["boundaries"])
+    inc = inc[inc["area"] == "Jeti-Oguz"]
+    rayon = units.union_all()
+    roads = demo["roads"][demo["roads"].intersects(rayon)]
+    stations = demo["stations"][demo["stations"].within(rayon)]
+    return {"incidents": inc, "roads": roads, "stations": stations,
+            "candidates": grid_candidates(units, spacing=5_500)}
+
+
+@pytest.mark.parametrize(("minutes", "off_road_kmh"), [(10.0, 5.0), (15.0, 20.0)])
+def test_drive_time_matrix_on_the_demo_jeti_oguz_roads(jeti_oguz, minutes, off_road_kmh):
+    inc, roads, cand = jeti_oguz["incidents"], jeti_oguz["roads"], jeti_oguz["candidates"]
+    assert len(roads) == 4 and len(inc) > 1_000 and 250 < len(cand) < 350
+    m = drive_time_matrix(inc, cand, roads, minutes=minutes, off_road_kmh=off_road_kmh)
+    d = drive_time_coverage(inc, cand, roads, minutes=minutes, off_road_kmh=off_road_kmh)
+    covered = d["covered"].to_numpy()
+    assert 0 < covered.sum() < len(inc)
+    np.testing.assert_array_equal(m.getnnz(axis=1) > 0, covered)
+    np.testing.assert_allclose(row_minimum(m), d["minutes"].to_numpy(), rtol=0, atol=1e-9)
+    # Columns with most cover, checked site by site.
+    for j in np.argsort(-m.getnnz(axis=0), kind="stable")[:5]:
+        alone = drive_time_coverage(inc, cand.iloc[[j]], roads, minutes=minutes, off_road_kmh=off_road_kmh)
+        np.testing.assert_allclose(np.where(m[:, [j]].toarray().ravel() > 0, m[:, [j]].toarray().ravel(), np.nan),
+                                   alone["minutes"].to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_drive_time_areas_reach_along_the_roads_then_off_them(roads):
+    walk = 5_000 / 60  # metres a minute off the road
+    hq = points([(0, 0), (0, 0)], name=["HQ", "Nowhere"], kind=["station", "post"]).set_index(pd.Index([10, 20]))
+    hq.loc[20, "geometry"] = None
+    areas = drive_time_areas(hq, roads, minutes=2.0)
+    assert areas.crs == hq.crs and areas.index.equals(hq.index)
+    assert list(areas.columns) == ["name", "kind", "geometry"] and areas["name"].tolist() == ["HQ", "Nowhere"]
+    assert areas.geometry.iloc[1].is_empty
+    area = areas.geometry.iloc[0]
+    # East along Main to its end at 1 minute, then 1 minute off the road; the side road's end at 1.5 minutes;
+    # 0.25 minutes along Main; on foot from the station; nothing of the far road.
+    reach = {(1000, walk): True, (1000, walk + 5): False, (1000 + walk, 0): True, (1000 + walk + 5, 0): False,
+             (500, 500 + walk / 2): True, (500, 500 + walk / 2 + 3): False, (500, -500 - walk / 2 + 1): True,
+             (250, 1.75 * walk - 1): True, (250, 1.75 * walk + 3): False,
+             (-2 * walk + 1, 0): True, (-2 * walk - 3, 0): False, (3000, 3000): False}
+    for (x, y), inside in reach.items():
+        assert area.intersects(at(x, y)) == inside, (x, y)
+
+    # One straight road from the station: the hull of its disc and the point where the time runs out.
+    line = gpd.GeoDataFrame({"road_class": ["primary"]}, geometry=[shapely.LineString([at(0, 0), at(5000, 0)])],
+                            crs=UTM)
+    r, far = 2 * walk, 2_000.0  # 2 minutes on foot; 2 km at 60 km/h
+    exact = r * np.sqrt(far**2 - r**2) + (np.pi - np.arccos(r / far)) * r**2
+    got = drive_time_areas(points([(0, 0)]), line, minutes=2.0).area.iloc[0]
+    assert exact <= got <= exact * 1.0025  # the discs are 64-gons drawn around their circles: 0.12 % over at most
+    assert len(drive_time_areas(hq.iloc[:0], roads, minutes=2.0)) == 0
+    with pytest.raises(ValueError, match="spacing"):
+        drive_time_areas(hq, roads, minutes=2.0, spacing=0)
+
+
+def test_drive_time_areas_hold_every_covered_incident(roads):
+    inc, sites = scattered(3000, 40, seed=3)
+    sites.loc[7, "geometry"] = at(500, 0)
+    for minutes in (2.0, 6.0):
+        areas = drive_time_areas(sites, roads, minutes=minutes)
+        m = drive_time_matrix(inc, sites, roads, minutes=minutes).tocsc()
+        assert m.nnz > 50
+        geoms = inc.geometry.to_numpy()
+        for j in range(len(sites)):  # each site's area holds every incident it covers
+            rows = m.indices[m.indptr[j]:m.indptr[j + 1]]
+            assert shapely.intersects(areas.geometry.iloc[j], geoms[rows]).all(), j
+
+
 # --------------------------------------------------------------------------- gaps
 
 
@@ -342,3 +488,40 @@ def test_gaps_without_coverage_gaps_and_thresholds(clusters):
     gaps = coverage_gaps(clusters, station, radius=1000)
     assert gaps["population"].isna().all() and gaps["settlement"].isna().all()
     assert gaps.attrs["method"] == "density" and gaps.attrs["threshold"] > 0
+
+
+def test_gaps_cut_by_drive_time_areas_hold_no_covered_incident(clusters):
+    """Drive-time areas as ``areas=``: the gaps are where no station drives in time; covered incidents stay out."""
+    crossing = gpd.GeoDataFrame({"road_class": ["primary", "residential"]}, crs=UTM, geometry=[
+        shapely.LineString([at(-2000, 0), at(7000, 0)]), shapely.LineString([at(0, -2000), at(0, 7000)])])
+    station = points([(0, 0)], name=["HQ"])
+    areas = drive_time_areas(station, crossing, minutes=3.0)
+    covered = drive_time_coverage(clusters, station, crossing, minutes=3.0)["covered"].to_numpy()
+    assert 250 < covered.sum() < 400  # most of the cluster at the station, a few by the roads; not the far ones
+    metric = clusters.geometry.to_numpy()
+    assert shapely.intersects(areas.geometry.iloc[0], metric[covered]).all()
+    gaps = coverage_gaps(clusters, None, areas=areas, boundaries=BOUNDARIES).to_crs(UTM)
+    assert gaps.contains(at(5000, 0)).any() and gaps.contains(at(0, 5000)).any()
+    assert not gaps.intersects(at(0, 0)).any()
+    for poly in gaps.geometry:
+        assert not shapely.contains(poly, metric[covered]).any()
+
+
+def test_drive_time_areas_and_gaps_on_the_demo_jeti_oguz_roads(jeti_oguz):
+    inc, roads, stations = jeti_oguz["incidents"], jeti_oguz["roads"], jeti_oguz["stations"]
+    assert len(stations) == 4
+    for minutes, off_road_kmh in ((10.0, 5.0), (15.0, 20.0)):
+        areas = drive_time_areas(stations, roads, minutes=minutes, off_road_kmh=off_road_kmh)
+        assert areas.crs == stations.crs and areas["name"].tolist() == stations["name"].tolist()
+        covered = drive_time_coverage(inc, stations, roads, minutes=minutes, off_road_kmh=off_road_kmh)["covered"]
+        covered = covered.to_numpy()
+        assert 0 < covered.sum() < len(inc)
+        inside = coverage_summary(inc, None, areas=areas, by=None).covered
+        # Every covered incident lies in the areas (measured: all of them, none outside); the areas hold a
+        # few more, whose nearest road is out of reach.
+        assert inside[covered].all()
+        assert (inside & ~covered).sum() <= 0.01 * covered.sum()
+        gaps = coverage_gaps(inc, None, areas=areas)
+        assert len(gaps) > 0
+        xy = inc.to_crs(gaps.crs).geometry.to_numpy()
+        assert not any(shapely.contains(poly, xy[covered]).any() for poly in gaps.geometry)

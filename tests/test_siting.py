@@ -7,6 +7,7 @@ import time
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pulp
 import pytest
 import scipy.sparse as sp
@@ -15,6 +16,7 @@ from scipy.sparse.csgraph import shortest_path
 from shapely.geometry import LineString, Point, box
 
 from geo import siting
+from geo.coverage import drive_time_coverage, drive_time_matrix, road_graph
 from geo.siting import (
     coverage_matrix,
     grid_candidates,
@@ -396,3 +398,145 @@ def test_road_intersections() -> None:
     assert nodes["degree"].tolist() == [4, 3]
     assert nodes.geometry.iloc[0].distance(Point(x0, y0)) < 1e-5  # straight in UTM, not along the parallel: cm off
     assert nodes.geometry.iloc[1].distance(Point(x0, y0 + d / 2)) < 1e-5
+
+
+# --------------------------------------------------------------------------- drive-time standard
+
+UTM = 32643  # constructed road cases near Bishkek, in metres
+X0, Y0 = 470_000.0, 4_745_000.0
+
+
+def utm_points(xy: list[tuple[float, float]], **columns: object) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=UTM)
+
+
+def utm_roads(lines: list[list[tuple[float, float]]], road_class: str = "primary") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"road_class": [road_class] * len(lines)}, crs=UTM,
+                            geometry=[LineString([(X0 + x, Y0 + y) for x, y in ln]) for ln in lines])
+
+
+def river_town() -> dict[str, gpd.GeoDataFrame]:
+    """Ten incidents beside a main road; across a 380 m gap with no road, a street that does not join it.
+
+    The near candidate stands on that street, 380 m from the incidents in a
+    straight line but not connected to their road; the far one stands on
+    their road, 1.2 km away (1.2 minutes at 60 km/h). Five more incidents
+    lie beside the road near its west end, where the station is.
+    """
+    rng = np.random.default_rng(4)
+    east = [(2000 + dx, 20 + dy) for dx, dy in rng.normal(0, 5, (10, 2))]
+    west = [(300 + dx, 10 + dy) for dx, dy in rng.normal(0, 5, (5, 2))]
+    incidents = utm_points(east + west, category=["theft"] * 10 + ["assault"] * 5)
+    roads = utm_roads([[(0, 0), (3000, 0)], [(2000, 400), (2000, 3000)]])
+    candidates = utm_points([(2000, 400), (800, 0)], name=["across the river", "down the road"])
+    station = utm_points([(0, 0)], name=["HQ"])
+    return {"incidents": incidents, "roads": roads, "candidates": candidates, "station": station}
+
+
+def test_site_by_drive_time_takes_the_road_not_the_crow_flight() -> None:
+    town = river_town()
+    inc, roads, cand = town["incidents"], town["roads"], town["candidates"]
+    # In a straight line the near candidate covers the east incidents, the far one does not.
+    res_r, chosen_r = site(inc.iloc[:10], cand, radius=500, k=1)
+    assert chosen_r["name"].tolist() == ["across the river"] and res_r.objective == 10
+    assert res_r.stats["radius"] == 500 and res_r.stats["minutes"] is None
+    # By road within 2 minutes (walking 5 km/h off the road) only the far one reaches them.
+    res, chosen = site(inc.iloc[:10], cand, minutes=2.0, roads=roads, k=1)
+    assert chosen["name"].tolist() == ["down the road"] and res.selected.tolist() == [1]
+    assert res.status == "optimal" and res.objective == 10 and res.covered == 10
+    assert res.stats["minutes"] == 2.0 and res.stats["radius"] is None and res.stats["off_road_kmh"] == 5.0
+    assert chosen["new_covered"].tolist() == [10.0] and chosen["new_covered_count"].tolist() == [10]
+    # The same with a prebuilt graph.
+    _, again = site(inc.iloc[:10], cand, minutes=2.0, roads=road_graph(roads), k=1)
+    assert again["name"].tolist() == ["down the road"]
+
+    # The station covers the west incidents: it is kept and counted, and the new site is ranked on the rest.
+    res_s, chosen_s = site(inc, cand, minutes=2.0, roads=roads, k=1, stations=town["station"])
+    assert res_s.existing.tolist() == [0] and res_s.objective == 15
+    assert chosen_s["name"].tolist() == ["down the road"]
+    assert chosen_s["new_covered"].tolist() == [10.0]  # it reaches the west ones too, but they are the station's
+    assert chosen_s["new_theft"].tolist() == [10] and chosen_s["new_assault"].tolist() == [0]
+    assert drive_time_coverage(inc, town["station"], roads, minutes=2.0)["covered"].sum() == 5
+    # Set covering by road: one new site (the station covers the rest).
+    res_l, chosen_l = site(inc, cand, minutes=2.0, roads=roads, model="lscp", stations=town["station"])
+    assert res_l.objective == 1 and chosen_l["name"].tolist() == ["down the road"]
+
+
+def test_site_standard_is_checked() -> None:
+    town = river_town()
+    inc, roads, cand = town["incidents"], town["roads"], town["candidates"]
+    with pytest.raises(ValueError, match="exactly one service standard"):
+        site(inc, cand, k=1)
+    with pytest.raises(ValueError, match="exactly one service standard"):
+        site(inc, cand, radius=500, minutes=2.0, roads=roads, k=1)
+    with pytest.raises(ValueError, match="needs roads"):
+        site(inc, cand, minutes=2.0, k=1)
+    with pytest.raises(ValueError, match="p-median uses straight-line distances"):
+        site(inc, cand, minutes=2.0, roads=roads, model="pmedian", k=1)
+    with pytest.raises(ValueError, match="positive drive time"):
+        site(inc, cand, minutes=0.0, roads=roads, k=1)
+    with pytest.raises(ValueError, match="roads are for a drive-time standard"):
+        site(inc, cand, radius=500, roads=roads, k=1)
+
+
+def street_grid() -> gpd.GeoDataFrame:
+    """Streets every 500 m over 2 km, the middle ones main roads, and a dead-end spur off the grid."""
+    lines = [[(0, y), (2000, y)] for y in range(0, 2001, 500)] + [[(x, 0), (x, 2000)] for x in range(0, 2001, 500)]
+    grid = utm_roads(lines, "residential")
+    grid.loc[[2, 7], "road_class"] = "primary"
+    return pd.concat([grid, utm_roads([[(2000, 1000), (2600, 1300)]], "tertiary")], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_site_by_drive_time_equals_brute_force(seed: int) -> None:
+    """MCLP and LSCP by road against every subset, each judged by drive_time_coverage of the open sites."""
+    rng = np.random.default_rng(seed)
+    roads = street_grid()
+    cats = np.array(["theft", "assault", "burglary"])
+    incidents = utm_points(list(zip(rng.uniform(-200, 2700, 80), rng.uniform(-200, 2200, 80), strict=True)),
+                           category=cats[rng.integers(0, 3, 80)], weight=rng.integers(1, 5, 80).astype(float))
+    candidates = utm_points(list(zip(rng.uniform(0, 2500, 11), rng.uniform(0, 2000, 11), strict=True)))
+    station = utm_points([(rng.uniform(0, 2000), rng.uniform(0, 2000))])
+    minutes, off_road, k = 1.5, 10.0, 3
+    w = incidents["weight"].to_numpy()
+
+    # What each site covers alone, by drive_time_coverage; a set of sites covers what any of them does.
+    sites = pd.concat([candidates, station], ignore_index=True)
+    alone = np.column_stack([
+        drive_time_coverage(incidents, sites.iloc[[j]], roads, minutes=minutes, off_road_kmh=off_road)["covered"]
+        for j in range(len(sites))])
+
+    def covered(cols: tuple[int, ...]) -> float:
+        return float(w[alone[:, [*cols, len(candidates)]].any(axis=1)].sum())
+
+    best = max(covered(s) for s in itertools.combinations(range(len(candidates)), k))
+    res, chosen = site(incidents, candidates, minutes=minutes, roads=roads, off_road_kmh=off_road, k=k,
+                       stations=station, weight="weight")
+    assert res.status == "optimal" and res.objective == best == res.covered
+    together = drive_time_coverage(incidents, sites.iloc[[*res.selected, len(candidates)]], roads, minutes=minutes,
+                                   off_road_kmh=off_road)["covered"].to_numpy()
+    assert float(w[together].sum()) == best
+    assert best < w.sum()  # a real test: not everything is within reach
+    # The ranks follow the drive-time cover: each site's new incidents given the station and the sites before it.
+    base = covered(())
+    order = chosen.index.to_numpy()
+    assert chosen["rank"].tolist() == list(range(1, len(chosen) + 1))
+    gains = [covered(tuple(order[: r + 1])) - covered(tuple(order[:r])) if r else covered(tuple(order[:1])) - base
+             for r in range(len(order))]
+    np.testing.assert_allclose(chosen["new_covered"], gains)
+    assert chosen["new_covered"].is_monotonic_decreasing
+    per_cat = chosen[[f"new_{c}" for c in sorted(set(incidents["category"]))]].sum(axis=1)
+    np.testing.assert_array_equal(per_cat, chosen["new_covered_count"])
+
+    # LSCP: the fewest new sites that cover all that any site (new or existing) reaches.
+    everything = covered(tuple(range(len(candidates))))
+    fewest = next(n for n in range(len(candidates) + 1)
+                  if any(covered(s) == everything for s in itertools.combinations(range(len(candidates)), n)))
+    res_l, _ = site(incidents, candidates, minutes=minutes, roads=roads, off_road_kmh=off_road, model="lscp",
+                    stations=station, weight="weight")
+    assert res_l.objective == fewest and res_l.covered == everything
+
+    # The matrix site() solves on is drive_time_matrix over the candidates and the station.
+    cover = drive_time_matrix(incidents, pd.concat([candidates, station]), roads, minutes=minutes,
+                              off_road_kmh=off_road)
+    assert covered_by(cover.astype(bool).tocsr(), w, np.r_[res.selected, len(candidates)]) == best
