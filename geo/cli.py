@@ -168,7 +168,8 @@ def _layer(source: str, layer: str):
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from geo.coverage import coverage_summary, drive_time_coverage, nearest_facility, service_areas
+    from geo.coverage import (coverage_summary, drive_time_areas, drive_time_coverage, nearest_facility,
+                              service_areas)
 
     inc = _incidents(args.incidents, args)
     stations = _layer(args.stations, "stations")
@@ -176,7 +177,8 @@ def _coverage(args: argparse.Namespace) -> int:
         if not args.roads:
             msg = "--minutes needs --roads (a road layer to drive along)"
             raise ValueError(msg)
-        drive = drive_time_coverage(inc, stations, _layer(args.roads, "roads"), minutes=args.minutes)
+        roads = _layer(args.roads, "roads")
+        drive = drive_time_coverage(inc, stations, roads, minutes=args.minutes)
         covered = drive["covered"].to_numpy()
         per = drive.groupby("facility_name", observed=True)["covered"].sum()
         summary = {"mode": "drive time", "minutes": args.minutes, "incidents": len(inc),
@@ -194,7 +196,9 @@ def _coverage(args: argparse.Namespace) -> int:
                              nearest=near["facility_name"].astype(str).to_numpy())
     out = Path(args.out)
     layers = {"incidents": out_inc}
-    if args.radius is not None and args.minutes is None:
+    if args.minutes is not None:
+        layers["service_areas"] = drive_time_areas(stations, roads, minutes=args.minutes)
+    else:
         layers["service_areas"] = service_areas(stations, radius=args.radius)
     _write_gpkg(out, layers)
     if args.json:
@@ -207,6 +211,12 @@ def _coverage(args: argparse.Namespace) -> int:
 def _site(args: argparse.Namespace) -> int:
     from geo.siting import grid_candidates, site
 
+    if args.radius is None and args.minutes is None:
+        msg = "give --radius M (or --minutes T with --roads)"
+        raise ValueError(msg)
+    if args.minutes is not None and not args.roads:
+        msg = "--minutes needs --roads (a road layer to drive along)"
+        raise ValueError(msg)
     inc = _incidents(args.incidents, args)
     stations = _layer(args.stations, "stations") if args.stations else None
     if args.candidates.startswith("grid:"):
@@ -216,11 +226,14 @@ def _site(args: argparse.Namespace) -> int:
         candidates = grid_candidates(hull, spacing=float(args.candidates.removeprefix("grid:")))
     else:
         candidates = _layer(args.candidates, "cameras")
+    # Both --radius and --minutes: site() refuses them in one clear message.
+    standard = {"radius": args.radius, "minutes": args.minutes,
+                "roads": _layer(args.roads, "roads") if args.minutes is not None else None}
     if args.model == "lscp":
-        res, chosen = site(inc, candidates, radius=args.radius, model="lscp", target=args.target or 1.0,
+        res, chosen = site(inc, candidates, **standard, model="lscp", target=args.target or 1.0,
                            stations=stations, weight=args.weight, time_limit=args.time_limit)
     else:
-        res, chosen = site(inc, candidates, radius=args.radius, model=args.model, k=args.k, stations=stations,
+        res, chosen = site(inc, candidates, **standard, model=args.model, k=args.k, stations=stations,
                            weight=args.weight, time_limit=args.time_limit,
                            aggregate=200.0 if args.model == "pmedian" else None)
     out = Path(args.out)
@@ -228,9 +241,9 @@ def _site(args: argparse.Namespace) -> int:
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(chosen.to_json(), encoding="utf-8")
     tmp.replace(out)
-    summary = {"model": res.model, "objective": res.objective, "covered": res.covered, "gap": res.gap,
-               "status": res.status, "selected": [int(i) for i in res.selected], "seconds": round(res.seconds, 3),
-               "out": str(out)}
+    summary = {"model": res.model, "radius": args.radius, "minutes": args.minutes, "objective": res.objective,
+               "covered": res.covered, "gap": res.gap, "status": res.status,
+               "selected": [int(i) for i in res.selected], "seconds": round(res.seconds, 3), "out": str(out)}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
@@ -319,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s_ = sub.add_parser("site", help="optimal sites for new stations or cameras (GeoJSON)")
     _filters(s_)
-    s_.add_argument("--radius", type=float, required=True, help="service radius, metres")
+    s_.add_argument("--radius", type=float, help="service radius, metres (or --minutes with --roads)")
+    s_.add_argument("--minutes", type=float, help="drive time instead of a radius (needs --roads; not pmedian)")
+    s_.add_argument("--roads", help="roads: a file or workspace:PATH")
     s_.add_argument("--k", type=int, help="number of new sites (mclp, pmedian)")
     s_.add_argument("--stations", help="existing stations, kept and counted: a file or workspace:PATH")
     s_.add_argument("--candidates", default="grid:500", help="a point file, workspace:PATH, or grid:M (default grid:500)")
