@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyogrio
+import shapely
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -123,6 +124,66 @@ def read_table(
     msg = (f"{label}: unknown file type {suffix or '(no extension)'}; expected CSV, TSV, XLSX, GeoJSON, "
            "GeoPackage, zipped Shapefile or KML")
     raise ReadError(msg)
+
+
+def read_areas(path: str | Path, *, layer: str | None = None, name: str | None = None,
+               ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Polygons from a spatial file, such as exclusion zones, with the rows that are not polygons.
+
+    Any spatial format :func:`read_table` reads. Invalid polygons are repaired
+    (``make_valid``, keeping the polygonal part); a row whose geometry is
+    missing, empty or not a polygon is not dropped silently but returned
+    in ``rejected``.
+
+    Parameters
+    ----------
+    path
+        The file.
+    layer, name
+        As for :func:`read_table`.
+
+    Returns
+    -------
+    areas : geopandas.GeoDataFrame
+        The polygon rows, their columns kept, indexed by data row number.
+    rejected : pandas.DataFrame
+        ``row`` and ``reason`` of every other row.
+
+    Raises
+    ------
+    ReadError
+        The file cannot be read, is not spatial or has no CRS.
+    """
+    raw = read_table(path, layer=layer, name=name)
+    if not raw.is_spatial:
+        msg = f"{raw.source}: not a spatial file; give polygons as GeoJSON, GeoPackage, zipped Shapefile or KML"
+        raise ReadError(msg)
+    frame = raw.frame
+    if frame.crs is None:
+        msg = f"{raw.source}: the layer has no coordinate reference system"
+        raise ReadError(msg)
+    geoms = frame.geometry.to_numpy()
+    kinds = np.array([None if g is None or g.is_empty else g.geom_type for g in geoms], dtype=object)
+    polygonal = np.isin(kinds, ["Polygon", "MultiPolygon"])
+    fixed = geoms.copy()
+    bad = polygonal & ~shapely.is_valid(np.where(polygonal, geoms, None))
+    if bad.any():
+        fixed[bad] = [_polygonal(shapely.make_valid(g)) for g in geoms[bad]]
+    ok = polygonal & ~np.array([g is None or g.is_empty for g in fixed])
+    reasons = np.where(kinds == None, "no geometry",
+                       np.where(polygonal, "the polygon is degenerate", "not a polygon: " + kinds.astype(str)))
+    rejected = pd.DataFrame({"row": frame.index[~ok].to_numpy(), "reason": reasons[~ok]})
+    out = frame[ok].copy()
+    out = out.set_geometry(gpd.GeoSeries(fixed[ok], index=out.index, crs=frame.crs))
+    return out, rejected
+
+
+def _polygonal(g):
+    """The polygons of a repaired geometry (make_valid may add lines or points)."""
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in getattr(g, "geoms", []) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 # --- text -----------------------------------------------------------------
