@@ -40,9 +40,13 @@ def gap_layer(gaps: gpd.GeoDataFrame, *, name: str = "Coverage gaps") -> folium.
     return fg
 
 
-def proposed_layer(sites: gpd.GeoDataFrame, *, radius: float | None, name: str = "Proposed sites") -> folium.FeatureGroup:
-    """Each proposed site numbered by rank, with its own service area when a radius applies."""
+def proposed_layer(sites: gpd.GeoDataFrame, *, radius: float | None, areas: gpd.GeoDataFrame | None = None,
+                   name: str = "Proposed sites") -> folium.FeatureGroup:
+    """Each proposed site numbered by rank, with its own service area: a circle of ``radius``, or ``areas``."""
     fg = folium.FeatureGroup(name=name)
+    if areas is not None and len(areas):
+        service_layer(areas, name=name, color=PROPOSED, css="kz-proposed-area").add_to(fg)
+        radius = None
     s = to_display(sites).reset_index(drop=True)
     for _, row in s.iterrows():
         label = (f"<b>Proposed site {int(row['rank'])}</b><br>"

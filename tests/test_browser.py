@@ -437,3 +437,51 @@ def test_planner_proposes_sites_for_kelechek_and_the_jeti_oguz_road(app, session
     assert s.map.locator(".kz-proposed").count() == 4
     s.page.screenshot(path=str(ARTIFACTS / "planner_jeti_oguz.png"))
     assert s.errors == [] and s.remote == [] and s.failed == []
+
+
+def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settlement(app, session, workspace,
+                                                                                        tmp_path):
+    from geo.siting import along_roads
+
+    layers = workspace[1]
+    units = layers["boundaries"][layers["boundaries"]["area"] == "Jeti-Oguz"]
+    cands = within_boundaries(along_roads(within_boundaries(layers["roads"], units), spacing=1500), units)
+    cands = cands.to_crs(4326)
+    upload = tmp_path / "candidate_sites.csv"
+    pd.DataFrame({"name": [f"Plot {i}" for i in range(len(cands))], "latitude": cands.geometry.y.round(6),
+                  "longitude": cands.geometry.x.round(6)}).to_csv(upload, index=False)
+    joined = gpd.sjoin(cands[["geometry"]], units[["name", "geometry"]], predicate="within")
+    banned = joined["name"].value_counts().index[0]
+    n_banned = int((joined["name"] == banned).sum())
+    assert 0 < n_banned < len(cands)
+
+    s = session
+    s.page.goto(app)
+    s.wait_map(expected(layers, "Bishkek")[0])
+    s.page.get_by_role("link", name="Planner").click()
+    s.page.get_by_role("button", name="Propose sites").wait_for(timeout=60_000)
+    s.choose("Jeti-Oguz")
+    s.choose("Drive time")
+    s.page.get_by_role("spinbutton", name="Service standard: within (minutes)").wait_for(timeout=60_000)
+    s.page.get_by_role("combobox", name="Candidate sites").click()
+    s.page.get_by_role("option", name="Points from a file").click()
+    uploader = s.page.get_by_test_id("stFileUploader").filter(has_text="Candidate points")
+    uploader.locator("input[type=file]").set_input_files(str(upload))
+    s.page.get_by_text(upload.name).first.wait_for(timeout=60_000)
+    s.page.get_by_text("Where new sites may not go").click()
+    s.page.get_by_role("combobox", name="Settlements to leave out").click()
+    s.page.get_by_role("option", name=banned, exact=True).click()
+    s.page.keyboard.press("Escape")
+    s.page.wait_for_timeout(1500)
+    s.page.get_by_role("spinbutton", name="New sites (k)").fill("2")
+    s.page.get_by_role("spinbutton", name="New sites (k)").press("Enter")
+    s.page.wait_for_timeout(1000)
+    s.page.get_by_role("button", name="Propose sites").click()
+    s.page.get_by_text("Today and with the proposed sites").wait_for(timeout=120_000)
+    caption = f"{len(cands) - n_banned:,} candidates used, {n_banned:,} excluded"
+    s.page.get_by_text(caption).wait_for(timeout=30_000)
+    s.map.locator(".kz-proposed").nth(1).wait_for(state="attached", timeout=60_000)
+    assert s.map.locator(".kz-proposed").count() == 2
+    assert s.map.locator("path.kz-proposed-area").count() >= 1  # drive-time reach, not circles
+    s.page.screenshot(path=str(ARTIFACTS / "planner_drive_time.png"), full_page=True)
+    assert s.errors == [] and s.remote == [] and s.failed == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +141,15 @@ def tiles_setting() -> Tiles:
         except ValueError as exc:
             st.warning(str(exc))
             return Tiles("none")
+
+
+def stored_upload(upload) -> Path:
+    """The upload on disk, under its own name, once per distinct file."""
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "koopsuz-uploads" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(upload.name).name
+    if not path.exists():
+        path.write_bytes(data)
+    return path

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +13,7 @@ from geo.io import ReadError, read_table
 from geo.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
 from geo.store import Workspace, WorkspaceError
-from views.common import DEMO_WORKSPACE, load_data, workspace_path
+from views.common import DEMO_WORKSPACE, load_data, stored_upload, workspace_path
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]
@@ -25,18 +23,6 @@ load_data()  # makes sure the workspace exists
 ws = Workspace(workspace_path())
 st.title("Data")
 tab_import, tab_store = st.tabs(["Import a file", "Workspace"])
-
-
-def stored_upload(upload) -> Path:
-    """The upload on disk, under its own name, once per distinct file."""
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "koopsuz-uploads" / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(upload.name).name
-    if not path.exists():
-        path.write_bytes(data)
-    return path
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -72,7 +58,7 @@ with tab_import:
     preview = raw.frame.head(20)
     if raw.is_spatial:
         preview = pd.DataFrame(preview.drop(columns=preview.geometry.name)).assign(geometry=preview.geometry.to_wkt())
-    st.dataframe(preview, use_container_width=True)
+    st.dataframe(preview, width="stretch")
 
     st.subheader("Columns")
     guessed = auto_map(raw.columns, layer)
@@ -114,22 +100,22 @@ with tab_import:
         st.info(note)
     if result.reasons:
         st.dataframe(pd.DataFrame(list(result.reasons.items()), columns=["reason", "rows"]),
-                     use_container_width=True, hide_index=True)
+                     width="stretch", hide_index=True)
     if len(result.rejected):
         with st.expander(f"Rejected rows ({len(result.rejected):,})"):
-            st.dataframe(result.rejected.head(1000), use_container_width=True, hide_index=True)
+            st.dataframe(result.rejected.head(1000), width="stretch", hide_index=True)
             st.download_button("Download rejected rows (CSV)", csv_bytes(result.rejected),
                                f"rejected_{Path(upload.name).stem}.csv", "text/csv")
     if len(result.repaired):
         with st.expander(f"Repaired rows ({len(result.repaired):,})"):
-            st.dataframe(result.repaired.head(1000), use_container_width=True, hide_index=True)
+            st.dataframe(result.repaired.head(1000), width="stretch", hide_index=True)
 
     if result.categories is not None and len(result.categories):
         with st.expander("Offence labels → categories", expanded=bool((result.categories["how"] == "default").any())):
             st.caption("Each registry label maps to a category; change any and press Apply. "
                        "The mapping is saved in the workspace for later imports.")
             edited = st.data_editor(
-                result.categories, hide_index=True, use_container_width=True, key=f"cats_{upload.name}",
+                result.categories, hide_index=True, width="stretch", key=f"cats_{upload.name}",
                 disabled=["raw_label", "how", "rows"],
                 column_config={"category": st.column_config.SelectboxColumn(
                     "category", options=list(CATEGORIES), required=True,
@@ -160,7 +146,7 @@ with tab_store:
     for name in LAYERS:
         rej = ws.read_table(f"rejected_{name}")
         rows.append({"layer": name, "rows": len(ws.read(name)), "rejected rows kept": len(rej)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for name in LAYERS:
         rej = ws.read_table(f"rejected_{name}")
         if len(rej):
@@ -169,11 +155,11 @@ with tab_store:
     log = ws.read_table(LOG_TABLE)
     if len(log):
         st.subheader("Import log")
-        st.dataframe(log.iloc[::-1], hide_index=True, use_container_width=True)
+        st.dataframe(log.iloc[::-1], hide_index=True, width="stretch")
     cats = ws.read_table(CATEGORY_MAP_TABLE)
     if len(cats):
         with st.expander(f"Saved offence-label mapping ({len(cats):,} labels)"):
-            st.dataframe(cats, hide_index=True, use_container_width=True)
+            st.dataframe(cats, hide_index=True, width="stretch")
     if DEMO_WORKSPACE.is_file() and ws.path != DEMO_WORKSPACE:
         with st.expander("Start again from the demo data"):
             st.warning("This replaces every layer of the workspace with the synthetic demo.")

@@ -121,7 +121,7 @@ finish(m)
 st_folium(m, key=f"hotspot_map_{method}", height=560, use_container_width=True, returned_objects=[])
 if table is not None and len(table):
     st.subheader("Top hotspots" if method != "Rates" else "Settlements")
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 if download:
     st.download_button(*download)
 
@@ -134,10 +134,10 @@ c1.altair_chart(
         x=alt.X("hour:O", title="Hour of day"), y=alt.Y("weekday:O", sort=list(hw.index), title=None),
         color=alt.Color("incidents:Q", scale=alt.Scale(scheme="orangered")),
         tooltip=["weekday", "hour", "incidents"]).properties(title="Hour of day by weekday", height=260),
-    use_container_width=True)
+    width="stretch")
 mon = monthly(inc)
 c2.altair_chart(
     alt.Chart(mon.reset_index(names="month").melt("month", var_name="category", value_name="incidents"))
     .mark_line().encode(x=alt.X("month:T", title=None), y="incidents:Q", color="category:N",
                         tooltip=["month:T", "category", "incidents"]).properties(title="Incidents per month", height=260),
-    use_container_width=True)
+    width="stretch")
