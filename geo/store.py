@@ -97,7 +97,7 @@ class Workspace:
         try:
             shutil.copyfile(other.path, tmp_name)
             _check_readable(Path(tmp_name))
-            os.replace(tmp_name, self.path)
+            publish(tmp_name, self.path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
@@ -163,12 +163,31 @@ class Workspace:
                 _write_table(tmp, name, frame)
             _check_readable(tmp)
             _fsync_file(tmp)
-            os.replace(tmp, self.path)
+            publish(tmp, self.path)
             _fsync_dir(self.path.parent)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
             raise
+
+
+def publish(tmp: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Move a finished temporary file over ``out`` in one step, with a new file's usual permissions.
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; a map,
+    pack or workspace handed to colleagues should get what any new file gets
+    (0666 less the umask).
+    """
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, out)
+
+
+def _umask() -> int:
+    # Read, not set: os.umask would change it for a moment for every thread of the app.
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        status = Path("/proc/self/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("Umask:")).split()[1], 8)
+    return 0o022
 
 
 def _is_geo(frame: pd.DataFrame) -> bool:

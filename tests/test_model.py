@@ -197,3 +197,18 @@ def test_unit_rates(tiny):
     r = unit_rates(inc, tiny["boundaries"])
     assert list(r["count"]) == [10, 6, 1]
     assert r["rate"].tolist() == pytest.approx([100.0, 30.0, 20.0])
+
+
+def test_written_files_get_the_usual_permissions(tmp_path, tiny):
+    """Atomic writes go through mkstemp (owner-only); the published file must not stay 0600."""
+    import stat
+
+    from geo.store import _umask
+
+    ws = Workspace(tmp_path / "w.gpkg")
+    ws.write(tiny)
+    want = 0o666 & ~_umask()
+    assert stat.S_IMODE(os.stat(ws.path).st_mode) == want
+    copy = Workspace(tmp_path / "copy.gpkg")
+    copy.copy_from(ws)
+    assert stat.S_IMODE(os.stat(copy.path).st_mode) == want
