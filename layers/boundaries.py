@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import to_display
+from geo.palette import LISA_COLORS, LISA_LABELS  # shared with the print maps
 from layers.legend import Legend
 from layers.style import NO_DATA, YLORRD5
 from layers.text import html_text
@@ -75,18 +76,18 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         control=False,
     ).add_to(fg)
-    rows = [(ramp[0], f"{np.nanmin(units[value]):,.0f} – {bins[0]:,.0f}")] if bins else []
-    rows += [(ramp[i], f"> {lo:,.0f} – {hi:,.0f}") for i, (lo, hi) in enumerate(zip(bins, bins[1:]), start=1)]
+    def span(lo: float, hi: float, *, first: bool) -> str:
+        if f"{lo:,.0f}" == f"{hi:,.0f}":  # a class of one value
+            return f"{hi:,.0f}"
+        return f"{lo:,.0f} – {hi:,.0f}" if first else f"> {lo:,.0f} – {hi:,.0f}"
+
+    rows = [(ramp[0], span(np.nanmin(units[value]), bins[0], first=True))] if bins else []
+    rows += [(ramp[i], span(lo, hi, first=False)) for i, (lo, hi) in enumerate(zip(bins, bins[1:]), start=1)]
     if (cls < 0).any():
         rows.append((NO_DATA, "no population"))
     return fg, Legend(title or f"Incidents {rate_label}", rows, kind="fill")
 
 
-LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
-               "not significant": "#eeeeee", "no population": "#bdbdbd", "no neighbours": "#d9d9d9"}
-LISA_LABELS = {"HH": "High-high (hot cluster)", "HL": "High-low (outlier)", "LH": "Low-high (outlier)",
-               "LL": "Low-low (cold cluster)", "not significant": "Not significant", "no population": "No population",
-               "no neighbours": "No neighbours"}
 
 
 def lisa_layer(units: gpd.GeoDataFrame, *, name: str = "Local Moran's I clusters") -> tuple[folium.FeatureGroup, Legend]:

@@ -6,12 +6,10 @@ import folium
 import geopandas as gpd
 
 from geo.crs import to_display
+from geo.palette import COVERED, GAP, PROPOSED  # shared with the print maps
 from layers.legend import Legend
 from layers.text import html_text
 
-COVERED = "#3182bd"
-GAP = "#de2d26"
-PROPOSED = "#31a354"
 
 
 def service_layer(areas: gpd.GeoDataFrame, *, name: str = "Covered today", color: str = COVERED,

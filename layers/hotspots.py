@@ -6,13 +6,8 @@ import folium
 import geopandas as gpd
 
 from geo.crs import to_display
+from geo.palette import BIN_COLORS, BIN_LABELS  # shared with the print maps
 from layers.legend import Legend
-
-# ArcGIS Pro's hot spot renderer
-BIN_COLORS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", 0: "#eeeeee", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
-BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
-              0: "Not significant", -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
-              -3: "Cold spot, 99% confidence"}
 
 
 def gi_layer(cells: gpd.GeoDataFrame, *, name: str = "Gi* hot and cold spots",

@@ -7,6 +7,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import to_display
+from geo.palette import STATION_COLORS
 from layers.legend import Legend
 from layers.style import STATION_ICONS, STATION_LABELS
 from layers.text import html_text
@@ -51,6 +52,5 @@ def station_layer(stations: gpd.GeoDataFrame, *, name: str = "Police stations") 
 
 def station_legend(stations: gpd.GeoDataFrame) -> Legend:
     kinds = [k for k in STATION_ICONS if k in set(stations.get("kind", pd.Series(dtype=str)).fillna("station"))]
-    colors = {"darkblue": "#0e3d6b", "blue": "#38aadd", "cadetblue": "#436978", "green": "#72b026"}
-    return Legend("Police", [(colors[STATION_ICONS[k][0]], STATION_LABELS[k]) for k in kinds],
+    return Legend("Police", [(STATION_COLORS[k], STATION_LABELS[k]) for k in kinds],
                   kind="dot", position="bottomleft")

@@ -1,0 +1,96 @@
+"""Colours and labels that print maps share with the web maps.
+
+One place for the cartographic conventions, so a district is the same colour
+in the browser (``layers/``) and on paper (:mod:`geo.export`). Values only:
+no matplotlib, no folium. The colours are hex strings both understand.
+
+Where they come from:
+
+* incident categories: ColorBrewer Set1/Dark2 family, readable on light tiles;
+* rates: ColorBrewer YlOrRd, 5 classes (natural breaks, light to dark);
+* Gi* bins: ArcGIS Pro's hot spot renderer and its class names;
+* LISA clusters: GeoDa's cluster map colours;
+* coverage: blue covered today, red gaps, green proposed.
+"""
+
+from __future__ import annotations
+
+from geo.schema import CATEGORIES
+
+__all__ = [
+    "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERED", "GAP", "LISA_COLORS", "LISA_LABELS",
+    "NO_DATA", "PROPOSED", "ROAD_COLOR", "ROAD_WEIGHTS", "STATION_COLORS", "STATION_ICONS", "STATION_LABELS",
+    "YLORRD5", "class_colors",
+]
+
+# Categorical palette (ColorBrewer Set1/Dark2 family), readable on light tiles.
+CATEGORY_COLORS: dict[str, str] = dict(zip(CATEGORIES, (
+    "#e41a1c",  # public_order
+    "#377eb8",  # burglary
+    "#ff7f00",  # road_traffic
+    "#984ea3",  # juvenile
+    "#a65628",  # livestock_theft
+    "#f781bf",  # domestic_violence
+    "#1b1b1b",  # extremism
+    "#7f7f7f",  # other
+), strict=True))
+
+# Sequential ramp for rates (ColorBrewer YlOrRd, 5 classes).
+YLORRD5 = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+NO_DATA = "#d9d9d9"
+
+# kind -> (Leaflet marker colour name, Font Awesome icon), for the web markers.
+STATION_ICONS: dict[str, tuple[str, str]] = {
+    "headquarters": ("darkblue", "building-shield"),
+    "station": ("blue", "shield-halved"),
+    "post": ("cadetblue", "flag"),
+    "prevention_centre": ("green", "people-group"),
+}
+# kind -> the hex colour of that Leaflet marker colour (the web legend's swatches).
+STATION_COLORS: dict[str, str] = {
+    "headquarters": "#0e3d6b",
+    "station": "#38aadd",
+    "post": "#436978",
+    "prevention_centre": "#72b026",
+}
+STATION_LABELS = {
+    "headquarters": "Police headquarters",
+    "station": "Police station",
+    "post": "Police post",
+    "prevention_centre": "Crime-prevention centre",
+}
+
+# Line weight by road class, in web pixels (print maps scale them to points).
+ROAD_WEIGHTS = {"motorway": 5, "primary": 4, "secondary": 3, "tertiary": 2, "residential": 1}
+ROAD_COLOR = "#6e6e6e"
+
+CAMERA_COLOR = "#2c7fb8"
+
+# ArcGIS Pro's hot spot renderer, by Gi_Bin.
+BIN_COLORS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", 0: "#eeeeee", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
+BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
+              0: "Not significant", -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
+              -3: "Cold spot, 99% confidence"}
+
+# Local Moran's I clusters (GeoDa).
+LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
+               "not significant": "#eeeeee", "no population": "#bdbdbd", "no neighbours": "#d9d9d9"}
+LISA_LABELS = {"HH": "High-high (hot cluster)", "HL": "High-low (outlier)", "LH": "Low-high (outlier)",
+               "LL": "Low-low (cold cluster)", "not significant": "Not significant", "no population": "No population",
+               "no neighbours": "No neighbours"}
+
+# Coverage: what stations reach today, the gaps between them, the proposed sites.
+COVERED = "#3182bd"
+GAP = "#de2d26"
+PROPOSED = "#31a354"
+
+
+def class_colors(k: int) -> list[str]:
+    """``k`` colours of :data:`YLORRD5` spread over the whole ramp, light to dark.
+
+    Fewer classes than the ramp's five skip colours rather than take the
+    lightest ones, so the top class is always the darkest red.
+    """
+    if k <= 1:
+        return [YLORRD5[2]] * k
+    return [YLORRD5[round(i * (len(YLORRD5) - 1) / (k - 1))] for i in range(k)]
