@@ -9,12 +9,12 @@ ASSETS := static/vendor/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test setup assets demo chromium bench clean
+.PHONY: run test setup assets demo chromium poppler bench clean
 
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
 
-test: setup $(VENV)/.dev-installed chromium
+test: setup $(VENV)/.dev-installed chromium poppler
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed $(ASSETS) $(DEMO)
@@ -43,12 +43,16 @@ $(DEMO): geo/demo.py | $(VENV)/.installed
 	$(BIN)/python -m geo demo --out data/demo
 
 # Benchmarks: tables for docs/benchmarks.md (not part of `make test`).
-BENCHES ?= overview_map import_csv density hotspots
+BENCHES ?= overview_map import_csv density hotspots siting export_map
 bench: setup $(VENV)/.dev-installed chromium
 	for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 
 chromium:
 	test -x /usr/bin/chromium || ($(APT) update -qq && $(APT) install -y -qq chromium fonts-dejavu-core)
+
+# pdftoppm and pdfinfo: the tests render exported PDFs to check them.
+poppler:
+	test -x /usr/bin/pdftoppm -a -x /usr/bin/pdfinfo || ($(APT) update -qq && $(APT) install -y -qq poppler-utils)
 
 clean:
 	rm -rf $(VENV) static/vendor/node_modules data/demo

@@ -22,6 +22,7 @@ page = st.navigation([
     st.Page("views/overview.py", title="Overview", default=True),
     st.Page("views/hotspots.py", title="Hotspots"),
     st.Page("views/planner.py", title="Planner"),
+    st.Page("views/export.py", title="Export"),
     st.Page("views/data.py", title="Data"),
 ])
 page.run()

@@ -252,6 +252,88 @@ def _site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_options(args: argparse.Namespace, **extra: object):
+    import datetime as dt
+
+    from geo.report import ReportOptions
+
+    def day(v: str | None) -> dt.date | None:
+        return None if v is None else dt.date.fromisoformat(v)
+
+    return ReportOptions(area=args.area, units=args.settlement, categories=args.category, start=day(args.start),
+                         end=day(args.end), paper=args.paper, title=args.title, source=args.source,
+                         date=day(args.date), tiles=args.tiles, radius=args.radius, k=args.k, labels=args.labels,
+                         **extra)
+
+
+def _workspace_layers(path: str) -> dict:
+    from geo.report import read_layers
+
+    ws = Workspace(path)
+    if not ws.exists:
+        msg = f"{ws.path}: no such workspace"
+        raise FileNotFoundError(msg)
+    return read_layers(ws.path)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from geo.export import export_map
+    from geo.report import map_content
+
+    t0 = time.perf_counter()
+    layers = _workspace_layers(args.workspace)
+    options = _report_options(args, dpi=args.dpi)
+    category = args.category[0] if args.map == "hotspots" and args.category and len(args.category) == 1 else None
+    view = map_content(args.map, layers, options=options, category=category)
+    out = Path(args.out)
+    title = args.title or view.title
+    if args.format == "html":
+        from layers.basemap import Tiles
+        from layers.compose import content_map
+        from layers.standalone import standalone_html
+
+        text = standalone_html(content_map(view.content, tiles=Tiles.parse(args.tiles or "none")), title=title)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    else:
+        resolved = options.resolve(layers)
+        export_map(view.content, out, format=args.format, paper=args.paper, dpi=args.dpi, title=title,
+                   subtitle=view.subtitle, source=resolved.source, date=resolved.date, tiles=args.tiles)
+    summary = {"map": args.map, "format": args.format, "paper": args.paper, "dpi": args.dpi, "out": str(out),
+               "bytes": out.stat().st_size, "title": title, "params": view.params, "notes": list(view.notes),
+               "seconds": round(time.perf_counter() - t0, 3)}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        print(f"wrote {out} ({args.map}, {args.format}, {args.paper}, {out.stat().st_size:,} bytes)")
+        for note in view.notes:
+            print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from geo.report import build_pack
+
+    layers = _workspace_layers(args.workspace)
+    options = _report_options(args, priorities=args.priority, dpi=args.dpi)
+    out = Path(args.out)
+    zip_path = Path(args.zip) if args.zip else out.with_suffix(".zip")
+    result = build_pack(layers, out, options=options, zip_path=None if args.no_zip else zip_path)
+    summary = {"pdf": str(result.paths["pdf"]), "zip": str(result.paths["zip"]) if "zip" in result.paths else None,
+               "pages": result.pages, "page_titles": result.page_titles, "seconds": round(result.seconds, 3),
+               "notes": result.notes, "params": result.params}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        extra = f" and {summary['zip']}" if summary["zip"] else ""
+        print(f"wrote {out} ({result.pages} pages){extra} in {result.seconds:.1f} s")
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def _write_gpkg(out: Path, layers: dict[str, object]) -> None:
     """Write layers into a new GeoPackage beside ``out``, then move it over: no half-written output."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -344,6 +426,42 @@ def build_parser() -> argparse.ArgumentParser:
     s_.add_argument("--time-limit", type=float, default=60, help="solver seconds (default 60); the gap is reported")
     s_.add_argument("--out", required=True, help="GeoJSON of the chosen sites")
     s_.set_defaults(func=_site)
+
+    def report_args(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help=f"GeoPackage (default {DEFAULT_WORKSPACE})")
+        q.add_argument("--area", help="the area to map (default: all)")
+        q.add_argument("--settlement", nargs="+", help="only these settlements")
+        q.add_argument("--category", nargs="+", help="only these categories (hotspots: one category maps it alone)")
+        q.add_argument("--start", help="first day, YYYY-MM-DD (default: 1 January of the latest year)")
+        q.add_argument("--end", help="last day (inclusive), YYYY-MM-DD (default: the last incident)")
+        q.add_argument("--paper", choices=("a4-landscape", "a4-portrait", "a3-landscape", "a3-portrait"),
+                       default="a4-landscape")
+        q.add_argument("--title", help="map or pack title")
+        q.add_argument("--source", help="the data source line (default: the workspace's)")
+        q.add_argument("--date", help="date printed on the maps, YYYY-MM-DD (default: today)")
+        q.add_argument("--tiles", help="base tiles: osm or a URL template; default none (vector base, no network)")
+        q.add_argument("--labels", choices=("name", "name_ru", "name_ky"), default="name",
+                       help="place names: name (default), name_ru (Russian) or name_ky (Kyrgyz)")
+        q.add_argument("--radius", type=float, default=1500.0, help="service radius for coverage and sites (m)")
+        q.add_argument("--k", type=int, default=3, help="new sites on the sites map (default 3)")
+        q.add_argument("--json", action="store_true", help="print what was written and the parameters as JSON")
+
+    e = sub.add_parser("export", help="a print map (PNG, PDF, SVG) or a self-contained interactive map (HTML)")
+    e.add_argument("--map", choices=("overview", "hotspots", "coverage", "sites"), required=True)
+    e.add_argument("--format", choices=("png", "pdf", "svg", "html"), default="png")
+    e.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
+    e.add_argument("--out", required=True, help="file to write")
+    report_args(e)
+    e.set_defaults(func=_export)
+
+    k_ = sub.add_parser("pack", help="the action-plan pack: one PDF of maps, tables and methods, and a zip")
+    k_.add_argument("--out", required=True, help="PDF to write")
+    k_.add_argument("--zip", help="zip of the map images and tables (default: beside the PDF)")
+    k_.add_argument("--no-zip", action="store_true", help="write the PDF only")
+    k_.add_argument("--priority", nargs="+", help="priority categories, one hot spot map each (default: top 4)")
+    k_.add_argument("--dpi", type=int, default=150, help="resolution of the images in the zip (default 150)")
+    report_args(k_)
+    k_.set_defaults(func=_pack)
     return p
 
 

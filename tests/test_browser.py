@@ -485,3 +485,80 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
     assert s.map.locator("path.kz-proposed-area").count() >= 1  # drive-time reach, not circles
     s.page.screenshot(path=str(ARTIFACTS / "planner_drive_time.png"), full_page=True)
     assert s.errors == [] and s.remote == [] and s.failed == []
+
+
+def test_exported_html_opens_offline_from_a_file(browser, workspace, tmp_path):
+    from geo.export import MapContent
+    from layers.basemap import Tiles
+    from layers.compose import content_map
+    from layers.standalone import standalone_html
+
+    layers = workspace[1]
+    units = layers["boundaries"][layers["boundaries"]["area"] == "Bishkek"]
+    stations = within_boundaries(layers["stations"], units)
+    content = MapContent(boundaries=units, roads=within_boundaries(layers["roads"], units), stations=stations,
+                         incidents=within_boundaries(layers["incidents"], units))
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(content_map(content, tiles=Tiles("none")), title="Bishkek"), encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    other: list[str] = []
+    errors: list[str] = []
+
+    def route(r) -> None:
+        if r.request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            other.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    try:
+        page.goto(path.as_uri())
+        page.locator(".leaflet-container").wait_for(timeout=30_000)
+        page.locator("i.kz-station").nth(len(stations) - 1).wait_for(state="attached", timeout=30_000)
+        assert page.locator("i.kz-station").count() == len(stations)
+        assert page.locator("path.kz-outline").count() == len(units)
+        assert page.locator(".marker-cluster").count() > 0  # the incident clusters, from inlined markercluster
+        assert page.locator(".kz-legend").count() >= 1
+        # the icon font came from a data: URI
+        page.evaluate("() => document.fonts.ready")
+        assert page.evaluate("() => document.fonts.check('900 14px \"Font Awesome 6 Free\"')")
+        assert page.evaluate("() => window.__kz_pwned === undefined")
+        assert page.title() == "Bishkek"
+        page.screenshot(path=str(ARTIFACTS / "export_html.png"))
+    finally:
+        context.close()
+    assert other == [] and errors == []
+
+
+def test_export_page_downloads_a_print_map_and_the_pack(app, session, workspace, tmp_path):
+    from PIL import Image
+
+    s = session
+    s.page.goto(app)
+    s.wait_map(expected(workspace[1], "Bishkek")[0])
+    s.page.get_by_role("link", name="Export").click()
+    s.page.get_by_role("button", name="Make maps").click()
+    button = s.page.get_by_role("button", name="Download overview.png")
+    button.wait_for(timeout=120_000)
+    with s.page.expect_download() as info:
+        button.click()
+    png = tmp_path / "overview.png"
+    info.value.save_as(png)
+    assert Image.open(png).size == (1754, 1240)  # A4 landscape at 150 dpi
+    s.page.get_by_role("tab", name="Action-plan pack").click()
+    s.page.get_by_role("button", name="Build the pack").click()
+    button = s.page.get_by_role("button", name="Download the pack (PDF)")
+    button.wait_for(timeout=180_000)
+    with s.page.expect_download() as info:
+        button.click()
+    pdf = tmp_path / "plan.pdf"
+    info.value.save_as(pdf)
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) >= 8
+    s.page.screenshot(path=str(ARTIFACTS / "export_page.png"), full_page=True)
+    assert s.errors == [] and s.remote == [] and s.failed == []

@@ -93,3 +93,63 @@ def test_a_file_that_is_not_a_workspace_is_refused_clearly(monkeypatch, tmp_path
     at.run()
     assert not at.exception
     assert "not a readable GeoPackage" in at.error[0].value
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory) -> Path:
+    from geo.demo import write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo"), scale=0.2)
+
+
+def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
+    import io
+    import zipfile
+
+    import pyogrio
+    from PIL import Image
+
+    at = run_app(monkeypatch, demo_workspace)
+    at.switch_page("views/export.py").run()
+    assert not at.exception, at.exception
+    # PDF of the overview and two hot spot maps
+    at.multiselect(key="ex_kinds").set_value(["overview", "hotspots"]).run()
+    at.multiselect(key="ex_cats").set_value(["burglary", "public_order"]).run()
+    at.radio(key="ex_format").set_value("pdf").run()
+    at.button(key="ex_make").click().run()
+    assert not at.exception, at.exception
+    fmt, made = at.session_state["ex_made"]
+    assert fmt == "pdf" and [m["name"] for m in made] == ["overview.pdf", "hotspots_burglary.pdf",
+                                                         "hotspots_public_order.pdf"]
+    assert all(m["data"].startswith(b"%PDF-") for m in made)
+    assert Image.open(io.BytesIO(made[0]["preview"])).size == (round(297 / 25.4 * 60), round(210 / 25.4 * 60))
+    # PNG at 300 dpi: the print size
+    at.multiselect(key="ex_kinds").set_value(["coverage"]).run()
+    at.radio(key="ex_format").set_value("png").run()
+    at.radio(key="ex_dpi").set_value(300).run()
+    at.button(key="ex_make").click().run()
+    _, made = at.session_state["ex_made"]
+    assert Image.open(io.BytesIO(made[0]["data"])).size == (3508, 2480)
+    # interactive HTML: nothing loaded from elsewhere
+    at.multiselect(key="ex_kinds").set_value(["sites"]).run()
+    at.radio(key="ex_format").set_value("html").run()
+    at.button(key="ex_make").click().run()
+    _, made = at.session_state["ex_made"]
+    html = made[0]["data"].decode("utf-8")
+    assert "<script src=" not in html and "/app/static/" not in html and "L.map(" in html
+    # the pack
+    at.button(key="pk_build").click().run()
+    assert not at.exception, at.exception
+    pages, _s, _n, pdf, zipped = at.session_state["pk_result"]
+    assert pdf.startswith(b"%PDF-") and pages >= 8
+    names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
+    assert "README.txt" in names and any(n.endswith(".png") for n in names) and any(n.endswith(".xlsx") for n in names)
+    # data
+    at.button(key="dt_make").click().run()
+    assert not at.exception, at.exception
+    files = dict(at.session_state["dt_files"])
+    assert set(files) == {"koopsuz_results.gpkg", "koopsuz_results_density.tif", "koopsuz_tables.zip"}
+    gpkg = demo_workspace.parent / "check.gpkg"
+    gpkg.write_bytes(files["koopsuz_results.gpkg"])
+    listed = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    assert {"incidents", "boundaries", "stations", "coverage_gaps", "sites_proposed_sites"} <= listed
