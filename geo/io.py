@@ -170,7 +170,8 @@ def read_areas(path: str | Path, *, layer: str | None = None, name: str | None =
     if bad.any():
         fixed[bad] = [_polygonal(shapely.make_valid(g)) for g in geoms[bad]]
     ok = polygonal & ~np.array([g is None or g.is_empty for g in fixed])
-    reasons = np.where(kinds == None, "no geometry",
+    missing = np.array([k is None for k in kinds], dtype=bool)
+    reasons = np.where(missing, "no geometry",
                        np.where(polygonal, "the polygon is degenerate", "not a polygon: " + kinds.astype(str)))
     rejected = pd.DataFrame({"row": frame.index[~ok].to_numpy(), "reason": reasons[~ok]})
     out = frame[ok].copy()
