@@ -263,7 +263,7 @@ def _report_options(args: argparse.Namespace, **extra: object):
     return ReportOptions(area=args.area, units=args.settlement, categories=args.category, start=day(args.start),
                          end=day(args.end), paper=args.paper, title=args.title, source=args.source,
                          date=day(args.date), tiles=args.tiles, radius=args.radius, k=args.k, labels=args.labels,
-                         **extra)
+                         hotspot_method=args.method, **extra)
 
 
 def _workspace_layers(path: str) -> dict:
@@ -440,6 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--source", help="the data source line (default: the workspace's)")
         q.add_argument("--date", help="date printed on the maps, YYYY-MM-DD (default: today)")
         q.add_argument("--tiles", help="base tiles: osm or a URL template; default none (vector base, no network)")
+        q.add_argument("--method", choices=("gistar", "density"), default="gistar",
+                       help="hot spots as Gi* cells (default) or a kernel density surface; gaps use the same")
         q.add_argument("--labels", choices=("name", "name_ru", "name_ky"), default="name",
                        help="place names: name (default), name_ru (Russian) or name_ky (Kyrgyz)")
         q.add_argument("--radius", type=float, default=1500.0, help="service radius for coverage and sites (m)")

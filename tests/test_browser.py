@@ -562,3 +562,21 @@ def test_export_page_downloads_a_print_map_and_the_pack(app, session, workspace,
     assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) >= 8
     s.page.screenshot(path=str(ARTIFACTS / "export_page.png"), full_page=True)
     assert s.errors == [] and s.remote == [] and s.failed == []
+
+
+def test_the_map_on_screen_downloads_as_one_offline_file(app, session, workspace, tmp_path):
+    s = session
+    s.page.goto(app)
+    s.wait_map(expected(workspace[1], "Bishkek")[0])
+    button = s.page.get_by_role("button", name="Download this map (HTML, opens offline)")
+    with s.page.expect_download(timeout=60_000) as info:
+        button.click()
+    path = tmp_path / "overview.html"
+    info.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "<script src=" not in text and "/app/static/" not in text and "L.map(" in text
+    assert text.count("kz-station") >= 1 and "<title>Overview</title>" in text
+    # the page's own map still loads its assets from the app after the download
+    s.page.reload()
+    s.wait_map(expected(workspace[1], "Bishkek")[0])
+    assert s.errors == [] and s.remote == [] and s.failed == []

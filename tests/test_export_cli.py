@@ -136,3 +136,20 @@ def test_export_and_pack_offline_on_the_real_chicago_data(tmp_path):
     assert p.returncode == 0, p.stderr
     summary = json.loads(p.stdout)
     assert pages(pdf) == summary["pages"] >= 8 and summary["zip"] is None
+
+
+def test_density_hot_spot_map_reports_the_kernel_it_used(demo, tmp_path):
+    from geo.density import kernel_density
+    from geo.query import IncidentFilter, filter_incidents
+
+    out = tmp_path / "density.png"
+    p = run("export", "--workspace", str(demo), "--area", "Bishkek", "--map", "hotspots", "--method", "density",
+            "--start", "2017-01-01", "--end", "2017-12-31", "--dpi", "60", "--json", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    params = json.loads(p.stdout)["params"]
+    assert params["method"] == "density" and params["kernel"] == "quartic"
+    layers = read_layers(demo)
+    inc = filter_incidents(layers["incidents"], IncidentFilter(area="Bishkek", start=dt.date(2017, 1, 1),
+                                                               end=dt.date(2017, 12, 31)))
+    grid = kernel_density(inc)
+    assert params["bandwidth_m"] == pytest.approx(grid.bandwidth) and params["cell_m"] == pytest.approx(grid.cell)

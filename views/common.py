@@ -153,3 +153,17 @@ def stored_upload(upload) -> Path:
     if not path.exists():
         path.write_bytes(data)
     return path
+
+
+def map_download(m, *, name: str, title: str) -> None:
+    """A button that saves the map as it is drawn as one HTML file that opens offline.
+
+    Call it after ``st_folium`` has drawn ``m``: the file is built only when
+    the button is pressed, and building it points the map's assets at inlined
+    copies.
+    """
+    from layers.standalone import standalone_html
+
+    st.download_button("Download this map (HTML, opens offline)", data=lambda: standalone_html(m, title=title),
+                       file_name=f"{name}.html", mime="text/html", key=f"dl_map_{name}",
+                       help="One self-contained file: the map, its layers and legends, with no other file needed.")

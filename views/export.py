@@ -55,6 +55,9 @@ with tab_maps:
     cats = c1.multiselect("Hot spot maps for", present, default=list(resolved.priorities), key="ex_cats",
                           format_func=CATEGORY_LABELS.get, disabled="hotspots" not in kinds,
                           help="One hot spot map per category; the four most frequent by default.")
+    method = c1.radio("Hot spots as", ["gistar", "density"], horizontal=True, key="ex_method",
+                      disabled="hotspots" not in kinds, format_func={"gistar": "Gi* cells",
+                                                                     "density": "Density surface"}.get)
     fmt = c2.radio("Format", ["png", "pdf", "svg", "html"], horizontal=True, key="ex_format",
                    format_func={"png": "PNG", "pdf": "PDF (vector)", "svg": "SVG", "html": "HTML (interactive)"}.get)
     paper = c2.selectbox("Paper", list(PAPERS), key="ex_paper", disabled=fmt == "html",
@@ -76,7 +79,7 @@ with tab_maps:
         made = []
         bar = st.progress(0.0, text="Drawing the maps…")
         for i, (kind, cat) in enumerate(plan):
-            view = map_content(kind, layers, options=options(labels=labels), category=cat)
+            view = map_content(kind, layers, options=options(labels=labels, hotspot_method=method), category=cat)
             name_title = title or view.title
             if fmt == "html":
                 text = standalone_html(content_map(view.content, tiles=tiles), title=name_title)

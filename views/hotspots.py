@@ -21,7 +21,7 @@ from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer
 from layers.hotspots import gi_layer
-from views.common import load_data
+from views.common import load_data, map_download
 
 data = load_data()
 f = st.session_state["filter"]
@@ -119,6 +119,7 @@ if method != "Rates":
     outline_layer(units).add_to(m)
 finish(m)
 st_folium(m, key=f"hotspot_map_{method}", height=560, use_container_width=True, returned_objects=[])
+map_download(m, name="hotspot_map", title="Hot spots")
 if table is not None and len(table):
     st.subheader("Top hotspots" if method != "Rates" else "Settlements")
     st.dataframe(table, hide_index=True, width="stretch")

@@ -17,7 +17,7 @@ from layers.cameras import camera_layer
 from layers.incidents import IncidentCluster, category_legend
 from layers.roads import road_layer
 from layers.stations import station_layer
-from views.common import load_data
+from views.common import load_data, map_download
 
 data = load_data()
 f = st.session_state["filter"]
@@ -69,5 +69,6 @@ finish(m)
 
 # returned_objects=[]: panning and zooming never rerun the page
 st_folium(m, key="overview_map", height=620, use_container_width=True, returned_objects=[])
+map_download(m, name="overview_map", title="Overview")
 st.caption(f"{len(inc):,} incidents, {len(shown_units)} settlements, {len(stations)} police sites, "
            f"{len(cameras)} cameras. Rates are per 100,000 residents per year of the chosen period.")

@@ -21,7 +21,7 @@ from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import load_data, stored_upload
+from views.common import load_data, map_download, stored_upload
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
 data = load_data()
@@ -222,6 +222,7 @@ if stored is not None:
 planner_legend(gaps=gaps is not None and len(gaps) > 0).add_to(m)
 finish(m)
 st_folium(m, key="planner_map", height=560, use_container_width=True, returned_objects=[])
+map_download(m, name="planner_map", title="Planner")
 
 if gaps is not None and len(gaps):
     st.subheader("Coverage gaps")
