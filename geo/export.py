@@ -57,7 +57,8 @@ vector base when offline.
   left out.
 * **Same input, same bytes.** Figures are built and saved under
   :data:`RC` with ``matplotlib.rc_context`` (the caller's rcParams are left
-  alone, though rcParams are process-wide while a figure is built or saved),
+  alone; rcParams are process-wide, so drawing and saving take a lock and two
+  threads exporting at once take turns),
   without time stamps or software versions in the files (PNG, PDF and SVG
   metadata are fixed, the SVG id salt too). Pass ``date`` for files that are
   also the same on another day.
@@ -101,6 +102,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 import warnings
@@ -250,6 +252,19 @@ FRAMES = ("boundaries", "roads", "stations", "cameras", "incidents", "gi_cells",
           "proposed", "proposed_areas")
 
 
+# rcParams are one dict per process: two Streamlit sessions exporting at once must not interleave their
+# rc_context enter and exit (one would restore the other's settings mid-draw). Re-entrant: a pack holds it
+# while its pages are drawn.
+_RC_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _styled() -> Iterator[None]:
+    """:data:`RC` applied, under the process-wide lock."""
+    with _RC_LOCK, matplotlib.rc_context(RC):
+        yield
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -306,7 +321,7 @@ def map_figure(content: MapContent, *, title: str, subtitle: str | None = None, 
                else f"nothing to draw: {', '.join(given)} hold no located feature")
         raise ValueError(msg)
     window = None if extent is None else _check_extent(extent)
-    with matplotlib.rc_context(RC):
+    with _styled():
         return _draw_map(content, layers, page=page, title=title, subtitle=subtitle, source=source,
                          date=date or dt.date.today(), template=template, tile_cache=tile_cache, window=window)
 
@@ -341,7 +356,7 @@ def save_figure(fig: matplotlib.figure.Figure, out: str | Path | BinaryIO, *, fo
     metadata = _metadata(fmt, getattr(fig, "koopsuz_title", None))
     if isinstance(out, str | Path):
         out = Path(out)
-    with matplotlib.rc_context(RC):
+    with _styled():
         if fmt != "png":
             fig.savefig(out, format=fmt, dpi=dpi, metadata=metadata)
             return
@@ -416,7 +431,7 @@ def table_figure(frame: pd.DataFrame, *, title: str, paper: str = "a4-portrait",
     if not (isinstance(max_rows, int) and max_rows > 0):
         msg = f"max_rows must be a positive integer, got {max_rows!r}"
         raise ValueError(msg)
-    with matplotlib.rc_context(RC):
+    with _styled():
         return _draw_table(frame, title=title, page=page, note=note, max_rows=max_rows)
 
 
@@ -429,7 +444,7 @@ def text_figure(title: str, paragraphs: list[str], *, paper: str = "a4-portrait"
     and ``fig.koopsuz_notes`` says so.
     """
     page = _page(paper)
-    with matplotlib.rc_context(RC):
+    with _styled():
         return _draw_text(title, list(paragraphs), page=page)
 
 
@@ -448,7 +463,7 @@ def pdf_pages(path: str | Path | BinaryIO, *, title: str | None = None) -> Itera
     ...     pdf.savefig(map_figure(content, title="Hot spots"))
     ...     pdf.savefig(table_figure(gaps, title="Coverage gaps"))
     """
-    with matplotlib.rc_context(RC), PdfPages(path, metadata=_metadata("pdf", title)) as pdf:
+    with _styled(), PdfPages(path, metadata=_metadata("pdf", title)) as pdf:
         yield pdf
 
 

@@ -604,3 +604,13 @@ def test_text_page_wraps_and_cuts() -> None:
     long = text_figure("Too long", [words * 200])
     assert long.koopsuz_notes == ["the text did not fit on the page and was cut"]
     assert "…" in texts(long)
+
+
+def test_threads_exporting_at_once_get_the_same_bytes(contents: dict[str, MapContent]) -> None:
+    """rcParams are process-wide: concurrent exports (two app sessions) must not change each other's output."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = {k: file_bytes(contents[k], "png") for k in ("overview", "coverage")}
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda k: (k, file_bytes(contents[k], "png")), ["overview", "coverage"] * 3))
+    assert all(data == alone[k] for k, data in runs)
