@@ -48,7 +48,7 @@ import pandas as pd
 import shapely
 
 from geo import export
-from geo.coverage import coverage_gaps, coverage_summary, service_areas
+from geo.coverage import DEFAULT_CAMERA_RANGE_M, camera_sectors, coverage_gaps, coverage_summary, service_areas
 from geo.crs import WGS84
 from geo.density import DensityGrid, kernel_density
 from geo.export import PAPERS, MapContent
@@ -92,8 +92,9 @@ TOP_CELLS = 10
 TOP_GAPS = 15
 # A table page holds this many rows on A4 landscape; the CSV and XLSX hold them all.
 PAGE_ROWS = 30
-# Table pages after the settlements' (which needs boundaries): hot spots, coverage by station and by
-# category, gaps, proposed sites, today against the proposal, and by category.
+# Table pages besides the settlements' (which needs boundaries) and the cameras' (which needs cameras):
+# hot spots, coverage by station and by category, gaps, proposed sites, today against the proposal, and by
+# category.
 TABLE_PAGES = 7
 LISA_PERMUTATIONS = 999
 CONFIDENCE = {3: "99%", 2: "95%", 1: "90%", -1: "90% (cold)", -2: "95% (cold)", -3: "99% (cold)"}
@@ -707,8 +708,18 @@ def _coverage(s: _Study) -> MapView:
         table["Residents"] = g["population"].astype(float).round().to_numpy()
     table["Main categories"] = g["main_categories"].astype(str).map(_category_words).to_numpy()
     tables["gaps"] = table
+    cameras = s.cameras
+    if len(cameras):
+        # Cameras watch what they face: coverage by their viewing sectors (range, direction, field of view).
+        cams = coverage_summary(inc, None, areas=camera_sectors(cameras), by=None)
+        params |= {"cameras": len(cameras), "camera_covered": int(cams.overall["covered"]),
+                   "camera_share": _plain(cams.overall["share"])}
+        per_cam = cams.per_facility
+        tables["by_camera"] = pd.DataFrame({
+            "Camera": per_cam["name"].astype(str).to_numpy(), "Incidents in view": per_cam["incidents"],
+            "Share of incidents": per_cam["share"].round(4), "Seen by it alone": per_cam["unique"]})
     content = MapContent(boundaries=_some(s.units), roads=_some(s.roads), stations=_some(stations),
-                         coverage=areas, gaps=_some(gaps))
+                         cameras=_some(cameras), coverage=areas, gaps=_some(gaps))
     return MapView(kind="coverage", category=None, content=content,
                    title=f"Coverage within {o.radius:,.0f} m of a station, and the gaps",
                    subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes))
@@ -1003,7 +1014,7 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
     plan: list[tuple[str, str | None]] = [("overview", None), *(("hotspots", c) for c in o.priorities),
                                           ("coverage", None), ("sites", None)]
     # steps: the analyses, the pages, the map images and the zip
-    n_pages = 1 + len(plan) + TABLE_PAGES + (1 if len(s.units) else 0) + 1
+    n_pages = 1 + len(plan) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0) + 1
     report = _Reporter(progress, total=len(plan) + n_pages + ((len(plan) + 1) if zip_path else 0))
     views: list[MapView] = []
     for kind, category in plan:
@@ -1125,6 +1136,10 @@ def _table_pages(s: _Study, views: list[MapView], by_kind: dict[str, MapView]) -
     specs.append((f"Coverage by station (within {o.radius:,.0f} m)", cov.tables["by_station"],
                   "'Covered by it alone': incidents no other station reaches, what closing it would uncover."))
     specs.append(("Coverage by category", cov.tables["by_category"], None))
+    if "by_camera" in cov.tables:
+        specs.append(("Video cameras: incidents in view", cov.tables["by_camera"],
+                      "In a camera's viewing sector (its range, direction and field of view); 'seen by it alone': "
+                      "what no other camera sees."))
     specs.append(("Coverage gaps", cov.tables["gaps"].head(TOP_GAPS),
                   f"Largest {TOP_GAPS} gaps by uncovered incidents; all of them in the tables."
                   if len(cov.tables["gaps"]) > TOP_GAPS else None))
@@ -1232,6 +1247,10 @@ def _methods(s: _Study, views: list[MapView]) -> list[str]:
         cover += (f" Residents covered: {cv['residents_covered']:,.0f} of {cv['residents']:,.0f}, by areal "
                   "weighting (each settlement's residents taken as spread evenly over it).")
     out.append(cover)
+    if "camera_covered" in cv:
+        out.append(f"Video cameras: a camera sees its viewing sector (range, direction and field of view as "
+                   f"recorded; {DEFAULT_CAMERA_RANGE_M:,.0f} m all round where none is). {cv['cameras']} cameras have "
+                   f"{cv['camera_covered']:,} incidents in view ({cv['camera_share']:.1%}).")
     if "gaps" in cv:
         how = ("Gi* hot spot cells of all selected incidents at 95 % confidence or more"
                if cv["gap_method"] == "gistar" else

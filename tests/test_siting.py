@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -88,7 +87,6 @@ def orlib(k: int) -> tuple[np.ndarray, int, float]:
 @pytest.mark.parametrize("k", range(1, 11))
 def test_pmedian_matches_orlib_optimum(k: int) -> None:
     d, p, opt = orlib(k)
-    t0 = time.perf_counter()
     res = pmedian_from_cost(d, np.ones(len(d)), p=p, time_limit=120)
     assert res.status == "optimal"
     assert res.objective == opt
@@ -97,7 +95,6 @@ def test_pmedian_matches_orlib_optimum(k: int) -> None:
     # The objective is the distance to the nearest open site, which the assignment names.
     assert np.isin(res.assignment, res.selected).all()
     assert d[np.arange(len(d)), res.assignment].sum() == opt
-    assert time.perf_counter() - t0 < 30  # pmed6 (n = 200, p = 5) is the slowest, about 10 s
 
 
 def sjc(name: str) -> tuple[np.ndarray, np.ndarray]:
