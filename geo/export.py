@@ -1169,8 +1169,10 @@ def _add_polygons(ax: matplotlib.axes.Axes, geoms: Sequence[shapely.Geometry] | 
                   zorder: float = 1) -> None:
     path = _polygon_path(geoms.to_numpy() if isinstance(geoms, gpd.GeoSeries) else geoms)
     if path is not None:
-        ax.add_patch(PathPatch(path, facecolor=face, edgecolor=edge, linewidth=width, linestyle=style,
-                               joinstyle="round", zorder=zorder))
+        # add_artist, not add_patch: the extent is set by hand, and add_patch would walk every Bézier segment
+        # of the path to update data limits (4.6 of 5 s for Chicago's 77 community areas).
+        ax.add_artist(PathPatch(path, facecolor=face, edgecolor=edge, linewidth=width, linestyle=style,
+                                joinstyle="round", zorder=zorder))
 
 
 def _add_lines(ax: matplotlib.axes.Axes, geoms: gpd.GeoSeries, *, color: str, width: float, zorder: float) -> None:
@@ -1178,7 +1180,7 @@ def _add_lines(ax: matplotlib.axes.Axes, geoms: gpd.GeoSeries, *, color: str, wi
     parts = parts[np.isin(shapely.get_type_id(parts), (1, 2)) & ~shapely.is_empty(parts)]
     if len(parts):
         coords, index = shapely.get_coordinates(parts, return_index=True)
-        ax.add_patch(PathPatch(_coords_path(coords, index, closed=False), facecolor="none", edgecolor=color,
+        ax.add_artist(PathPatch(_coords_path(coords, index, closed=False), facecolor="none", edgecolor=color,
                                linewidth=width, capstyle="round", joinstyle="round", zorder=zorder))
 
 
