@@ -263,7 +263,7 @@ def _report_options(args: argparse.Namespace, **extra: object):
     return ReportOptions(area=args.area, units=args.settlement, categories=args.category, start=day(args.start),
                          end=day(args.end), paper=args.paper, title=args.title, source=args.source,
                          date=day(args.date), tiles=args.tiles, radius=args.radius, k=args.k, labels=args.labels,
-                         hotspot_method=args.method, **extra)
+                         hotspot_method=args.method, minutes=args.minutes, off_road_kmh=args.off_road_kmh, **extra)
 
 
 def _workspace_layers(path: str) -> dict:
@@ -445,6 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--labels", choices=("name", "name_ru", "name_ky"), default="name",
                        help="place names: name (default), name_ru (Russian) or name_ky (Kyrgyz)")
         q.add_argument("--radius", type=float, default=1500.0, help="service radius for coverage and sites (m)")
+        q.add_argument("--minutes", type=float,
+                       help="coverage and sites by drive time over the roads layer instead of --radius")
+        q.add_argument("--off-road-kmh", type=float, default=20.0,
+                       help="with --minutes: speed between a point and its nearest road (default 20)")
         q.add_argument("--k", type=int, default=3, help="new sites on the sites map (default 3)")
         q.add_argument("--json", action="store_true", help="print what was written and the parameters as JSON")
 

@@ -48,7 +48,8 @@ import pandas as pd
 import shapely
 
 from geo import export
-from geo.coverage import DEFAULT_CAMERA_RANGE_M, camera_sectors, coverage_gaps, coverage_summary, service_areas
+from geo.coverage import (DEFAULT_CAMERA_RANGE_M, camera_sectors, coverage_gaps, coverage_summary, drive_time_areas,
+                          drive_time_matrix, service_areas)
 from geo.crs import WGS84
 from geo.density import DensityGrid, kernel_density
 from geo.export import PAPERS, MapContent
@@ -135,6 +136,15 @@ class ReportOptions:
         is the only one.
     radius : float
         Service standard of a station, metres (straight line).
+    minutes : float, optional
+        Service standard as minutes by road instead of ``radius``: coverage,
+        gaps and new sites over the roads layer (see
+        :func:`geo.coverage.drive_time_coverage`). Where the study area has no
+        roads the radius is used, with a note.
+    off_road_kmh : float
+        With ``minutes``: speed between a point and its nearest mapped road
+        (5 is walking; about 20 stands for the side streets a main-roads layer
+        leaves out).
     k : int
         New sites to propose.
     candidate_spacing : float
@@ -181,6 +191,8 @@ class ReportOptions:
     cell: float | None = None
     bandwidth: float | None = None
     time_limit: float = 60.0
+    minutes: float | None = None
+    off_road_kmh: float = 20.0
     paper: str = "a4-landscape"
     dpi: int = 150
     title: str | None = None
@@ -207,8 +219,10 @@ class ReportOptions:
         if self.hotspot_method not in HOTSPOT_METHODS:
             msg = f"hotspot_method must be one of {', '.join(HOTSPOT_METHODS)}, not {self.hotspot_method!r}"
             raise ValueError(msg)
-        for name in ("radius", "candidate_spacing", "time_limit"):
+        for name in ("radius", "candidate_spacing", "time_limit", "off_road_kmh"):
             _check_positive(getattr(self, name), name)
+        if self.minutes is not None:
+            _check_positive(self.minutes, "minutes")
         for name in ("cell", "bandwidth"):
             if getattr(self, name) is not None:
                 _check_positive(getattr(self, name), name)
@@ -656,18 +670,39 @@ def _top_peaks(grid: DensityGrid, units: gpd.GeoDataFrame) -> pd.DataFrame:
                          "Density per km²": v[rows, cols].round(1)})
 
 
+def _by_road(s: _Study) -> bool:
+    """Whether the drive-time standard applies: asked for, and roads to drive on."""
+    return s.options.minutes is not None and len(s.roads) > 0
+
+
+def _standard_text(s: _Study) -> str:
+    o = s.options
+    return f"{o.minutes:g} min by road" if _by_road(s) else f"{o.radius:,.0f} m"
+
+
 def _coverage(s: _Study) -> MapView:
     o = s.options
     notes: list[str] = []
     inc, stations = s.incidents, s.stations
     pop_units = s.units if s.has_population else None
-    params: dict[str, Any] = {**_base_params(s), "standard": "straight-line distance", "radius_m": float(o.radius),
-                              "stations": len(stations)}
+    by_road = _by_road(s)
+    if o.minutes is not None and not by_road:
+        notes.append(f"There are no roads in the study area: coverage uses the straight-line {o.radius:,.0f} m "
+                     "instead of the drive time.")
+    params: dict[str, Any] = {**_base_params(s), "stations": len(stations)}
+    if by_road:
+        params |= {"standard": "drive time", "minutes": float(o.minutes), "off_road_kmh": float(o.off_road_kmh)}
+    else:
+        params |= {"standard": "straight-line distance", "radius_m": float(o.radius)}
     tables: dict[str, pd.DataFrame] = {}
-    areas = service_areas(stations, radius=o.radius) if len(stations) else None
     if len(stations) == 0:
         notes.append("There are no police stations in the selected settlements: nothing is covered today.")
-    summary = coverage_summary(inc, stations, radius=o.radius, boundaries=pop_units)
+    if by_road and len(stations):
+        areas = drive_time_areas(stations, s.roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
+        summary = _drive_summary(inc, stations, s.roads, areas, o, pop_units)
+    else:
+        areas = service_areas(stations, radius=o.radius) if len(stations) else None
+        summary = coverage_summary(inc, stations, radius=o.radius, boundaries=pop_units)
     params |= {"covered": int(summary.overall["covered"]), "share": _plain(summary.overall["share"])}
     if summary.population is not None:
         params |= {"residents": _plain(summary.population["total"]),
@@ -675,7 +710,7 @@ def _coverage(s: _Study) -> MapView:
                    "residents_share": _plain(summary.population["share"])}
     per = summary.per_facility
     tables["by_station"] = pd.DataFrame({
-        "Station": per["name"].astype(str).to_numpy(), f"Incidents within {o.radius:,.0f} m": per["incidents"],
+        "Station": per["name"].astype(str).to_numpy(), f"Incidents within {_standard_text(s)}": per["incidents"],
         "Share of incidents": per["share"].round(4), "Covered by it alone": per["unique"]})
     by = summary.by_category if summary.by_category is not None else pd.DataFrame(
         {"category": [], "incidents": [], "covered": [], "share": []})
@@ -688,8 +723,9 @@ def _coverage(s: _Study) -> MapView:
     params |= {"gap_method": o.hotspot_method}
     if len(inc) >= MIN_INCIDENTS:
         try:
-            gaps = coverage_gaps(inc, stations, radius=o.radius, boundaries=_some(s.units), method=o.hotspot_method,
-                                 cell=o.cell)
+            reach = ({"areas": areas} if by_road and areas is not None else {"radius": o.radius})
+            gaps = coverage_gaps(inc, stations, boundaries=_some(s.units), method=o.hotspot_method, cell=o.cell,
+                                 **reach)
         except ValueError as exc:
             notes.append(f"No coverage gaps computed ({exc}).")
         else:
@@ -721,20 +757,74 @@ def _coverage(s: _Study) -> MapView:
     content = MapContent(boundaries=_some(s.units), roads=_some(s.roads), stations=_some(stations),
                          cameras=_some(cameras), coverage=areas, gaps=_some(gaps))
     return MapView(kind="coverage", category=None, content=content,
-                   title=f"Coverage within {o.radius:,.0f} m of a station, and the gaps",
+                   title=f"Coverage within {_standard_text(s)} of a station, and the gaps",
                    subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes))
+
+
+def _drive_summary(inc: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
+                   areas: gpd.GeoDataFrame, o: ReportOptions, pop_units: gpd.GeoDataFrame | None) -> Any:
+    """Coverage by drive time with the fields of :class:`geo.coverage.CoverageSummary` the pack reads.
+
+    Counts are exact (every incident-station trip of :func:`geo.coverage.drive_time_matrix`);
+    residents are weighted by the drive-time areas.
+    """
+    reach = drive_time_matrix(inc, stations, roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh).astype(bool)
+    count = np.asarray(reach.sum(axis=1)).ravel()
+    covered = count > 0
+    n = len(inc)
+    per = pd.DataFrame({"facility": stations.index.to_numpy(),
+                        "name": stations["name"].astype(str).to_numpy() if "name" in stations
+                        else stations.index.astype(str).to_numpy(),
+                        "incidents": np.asarray(reach.sum(axis=0)).ravel().astype(int)})
+    per["share"] = per["incidents"] / n if n else np.nan
+    per["unique"] = np.asarray(reach[count == 1].sum(axis=0)).ravel().astype(int)
+    frame = pd.DataFrame({"category": inc["category"].to_numpy(), "covered": covered})
+    g = frame.groupby("category", sort=False)
+    by = g.size().rename("incidents").to_frame()
+    by["covered"] = g["covered"].sum().astype(int)
+    by["share"] = by["covered"] / by["incidents"]
+    by = by.reset_index().sort_values(["incidents", "category"], ascending=[False, True], kind="stable")
+    population = None
+    if pop_units is not None:
+        population = coverage_summary(inc.iloc[:0], None, areas=areas, boundaries=pop_units, by=None).population
+    overall = {"incidents": n, "covered": int(covered.sum()), "share": float(covered.mean()) if n else np.nan}
+    return _DriveSummary(overall=overall, per_facility=per, by_category=by.reset_index(drop=True),
+                         population=population)
+
+
+@dataclass(frozen=True, eq=False)
+class _DriveSummary:
+    overall: dict[str, Any]
+    per_facility: pd.DataFrame
+    by_category: pd.DataFrame
+    population: dict[str, float] | None
 
 
 def _sites(s: _Study) -> MapView:
     o = s.options
     inc, stations = s.incidents, s.stations
     notes: list[str] = []
-    params: dict[str, Any] = {**_base_params(s), "model": "mclp", "k": int(o.k), "radius_m": float(o.radius),
+    by_road = _by_road(s)
+    params: dict[str, Any] = {**_base_params(s), "model": "mclp", "k": int(o.k),
                               "candidate_source": "grid", "candidate_spacing_m": float(o.candidate_spacing),
                               "stations_kept": len(stations), "time_limit_s": float(o.time_limit)}
-    today = service_areas(stations, radius=o.radius) if len(stations) else None
+    if by_road:
+        params |= {"standard": "drive time", "minutes": float(o.minutes), "off_road_kmh": float(o.off_road_kmh)}
+        standard = {"minutes": o.minutes, "roads": s.roads, "off_road_kmh": o.off_road_kmh}
+    else:
+        params |= {"standard": "straight-line distance", "radius_m": float(o.radius)}
+        standard = {"radius": o.radius}
+
+    def reach_of(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+        if len(sites) == 0:
+            return None
+        if by_road:
+            return drive_time_areas(sites, s.roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
+        return service_areas(sites, radius=o.radius)
+
+    today = reach_of(stations)
     empty = {"proposed_sites": pd.DataFrame(), "comparison": pd.DataFrame(), "comparison_by_category": pd.DataFrame()}
-    title = f"{o.k} proposed new sites (maximal covering, {o.radius:,.0f} m)"
+    title = f"{o.k} proposed new sites (maximal covering, {_standard_text(s)})"
     if len(inc) == 0:
         notes.append("No incidents pass the filters: no sites proposed.")
         content = MapContent(boundaries=_some(s.units), roads=_some(s.roads), stations=_some(stations), coverage=today)
@@ -749,8 +839,8 @@ def _sites(s: _Study) -> MapView:
         content = MapContent(boundaries=_some(s.units), roads=_some(s.roads), stations=_some(stations), coverage=today)
         return MapView(kind="sites", category=None, content=content, title=title, subtitle=s.subtitle(),
                        params=params, tables=empty, notes=tuple(notes))
-    res, chosen = site(inc, candidates, radius=o.radius, model="mclp", k=int(o.k), stations=_some(stations),
-                       time_limit=o.time_limit)
+    res, chosen = site(inc, candidates, model="mclp", k=int(o.k), stations=_some(stations),
+                       time_limit=o.time_limit, **standard)
     params |= {"candidates_used": int(res.stats.get("candidates_used", len(candidates))),
                "objective": _plain(res.objective), "covered": _plain(res.covered), "bound": _plain(res.bound),
                "gap": _plain(res.gap), "status": res.status, "solver": str(res.stats.get("solver", "")),
@@ -758,9 +848,9 @@ def _sites(s: _Study) -> MapView:
     if len(chosen) < o.k:
         notes.append(f"Only {_count(len(chosen), 'new site')} would add coverage: another would cover no "
                      "further incident.")
-    new_areas = service_areas(chosen, radius=o.radius) if len(chosen) else None
+    new_areas = reach_of(chosen)
     pop_units = s.units if s.has_population else None
-    compare = compare_plans(inc, _some(stations), chosen, radius=o.radius, boundaries=pop_units)
+    compare = compare_plans(inc, _some(stations), chosen, boundaries=pop_units, **standard)
 
     pts = chosen.to_crs(WGS84)
     table = pd.DataFrame({"Rank": chosen["rank"].to_numpy(), "Latitude": pts.geometry.y.round(5).to_numpy(),
@@ -1133,7 +1223,7 @@ def _table_pages(s: _Study, views: list[MapView], by_kind: dict[str, MapView]) -
         specs.append(("Density peaks of the priority categories", top_frame,
                       f"Local maxima of the density surface, at least a bandwidth apart; {counts}"))
     cov = by_kind["coverage"]
-    specs.append((f"Coverage by station (within {o.radius:,.0f} m)", cov.tables["by_station"],
+    specs.append((f"Coverage by station (within {_standard_text(s)})", cov.tables["by_station"],
                   "'Covered by it alone': incidents no other station reaches, what closing it would uncover."))
     specs.append(("Coverage by category", cov.tables["by_category"], None))
     if "by_camera" in cov.tables:
@@ -1240,7 +1330,10 @@ def _methods(s: _Study, views: list[MapView]) -> list[str]:
         else:
             out.append(f"Hot spots, {what}: not computed. " + " ".join(v.notes))
     cv = by_kind["coverage"].params
-    cover = (f"Coverage: a station covers the incidents within {cv['radius_m']:,.0f} m in a straight line. "
+    reach = (f"within {cv['minutes']:g} minutes by road (along the roads layer at each road's speed; between a "
+             f"point and its nearest road at {cv['off_road_kmh']:g} km/h)" if cv.get("standard") == "drive time"
+             else f"within {cv['radius_m']:,.0f} m in a straight line")
+    cover = (f"Coverage: a station covers the incidents {reach}. "
              f"{cv['covered']:,} of {cv['incidents']:,} incidents are covered today"
              + (f" ({cv['share']:.1%})" if cv.get("share") is not None else "") + ".")
     if "residents_covered" in cv:
@@ -1258,12 +1351,14 @@ def _methods(s: _Study, views: list[MapView]) -> list[str]:
         out.append(f"Coverage gaps: {how} outside every station's reach, cell {cv['gap_cell_m']:,.0f} m; "
                    f"{cv['gaps']} gaps, each holding uncovered incidents.")
     sp = by_kind["sites"].params
+    within = (f"within {sp['minutes']:g} minutes by road" if "minutes" in sp
+              else f"within {sp.get('radius_m', 0):,.0f} m")
     if "status" in sp:
         gap = "proven optimal" if sp["gap"] == 0 else f"optimality gap {sp['gap']:.2%} to the best bound"
         out.append(f"Proposed sites: maximal covering location problem (MCLP): {sp['k']} new sites among "
                    f"{sp['candidates_used']:,} candidate points on a grid {sp['candidate_spacing_m']:,.0f} m apart "
                    f"in the settlements, keeping the {sp['stations_kept']} existing stations, to cover the most "
-                   f"incidents within {sp['radius_m']:,.0f} m. Solver {sp['solver']}, status {sp['status']}, {gap}; "
+                   f"incidents {within}. Solver {sp['solver']}, status {sp['status']}, {gap}; "
                    f"{sp['objective']:,.0f} incidents covered with the proposal.")
     else:
         out.append("Proposed sites: not computed. " + " ".join(by_kind["sites"].notes))

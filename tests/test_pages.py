@@ -154,3 +154,20 @@ def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
     gpkg.write_bytes(files["koopsuz_results.gpkg"])
     listed = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
     assert {"incidents", "boundaries", "stations", "coverage_gaps", "sites_proposed_sites"} <= listed
+
+
+def test_export_page_builds_a_pack_by_drive_time(monkeypatch, demo_workspace, tmp_path):
+    import subprocess
+
+    at = run_app(monkeypatch, demo_workspace)
+    at.radio(key="f_area").set_value("Jeti-Oguz").run()
+    at.switch_page("views/export.py").run()
+    at.radio(key="pk_standard").set_value("Drive time").run()
+    at.number_input(key="pk_minutes").set_value(8.0).run()
+    at.button(key="pk_build").click().run()
+    assert not at.exception, at.exception
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(at.session_state["pk_result"][3])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Coverage within 8 min by road of a station" in text
+    assert "within 8 minutes by road" in text  # the methods page states the standard

@@ -508,3 +508,35 @@ def test_coverage_counts_what_the_cameras_see(tmp_path):
     assert view.params["camera_covered"] == direct.overall["covered"] > 0
     table = view.tables["by_camera"]
     assert list(table["Incidents in view"]) == list(direct.per_facility["incidents"])
+
+
+def test_coverage_and_sites_by_drive_time(demo):
+    from geo.coverage import drive_time_coverage, drive_time_matrix
+
+    o = ReportOptions(area="Jeti-Oguz", minutes=10, off_road_kmh=20)
+    study = study_layers(demo, options=o.resolve(demo))
+    inc, stations, roads = study["incidents"], study["stations"], study["roads"]
+    cov = map_content("coverage", demo, options=o)
+    direct = drive_time_coverage(inc, stations, roads, minutes=10, off_road_kmh=20)
+    assert cov.params["standard"] == "drive time" and "radius_m" not in cov.params
+    assert cov.params["covered"] == int(direct["covered"].sum()) > 0
+    reach = drive_time_matrix(inc, stations, roads, minutes=10, off_road_kmh=20).astype(bool)
+    assert list(cov.tables["by_station"]["Incidents within 10 min by road"]) == list(
+        np.asarray(reach.sum(axis=0)).ravel())
+    assert cov.title == "Coverage within 10 min by road of a station, and the gaps"
+    # the coverage drawn is the drive-time reach, and it holds every incident counted as covered
+    covered = inc[direct["covered"].to_numpy()].to_crs(cov.content.coverage.crs)
+    assert covered.within(cov.content.coverage.union_all().buffer(1e-6)).all()
+
+    sites = map_content("sites", demo, options=o)
+    assert sites.params["status"] == "optimal" and sites.params["gap"] == 0 and sites.params["minutes"] == 10
+    table = sites.tables["comparison"].set_index("Measure")
+    assert table.loc["Incidents covered", "Today"] == cov.params["covered"]
+    assert table.loc["Incidents covered", "With proposal"] == sites.params["covered"]
+
+
+def test_drive_time_without_roads_falls_back_to_the_radius(demo):
+    layers = {**demo, "roads": demo["roads"].iloc[:0]}
+    view = map_content("coverage", layers, options=ReportOptions(area="Bishkek", minutes=5))
+    assert view.params["standard"] == "straight-line distance" and view.params["radius_m"] == 1500
+    assert any("no roads" in n for n in view.notes)

@@ -118,7 +118,15 @@ with tab_pack:
     pack_title = c1.text_input("Title", value=resolved.title, key="pk_title")
     priorities = c1.multiselect("Priority categories", present, default=list(resolved.priorities), key="pk_prio",
                                 format_func=CATEGORY_LABELS.get)
-    radius = c2.number_input("Coverage standard: within (m)", 100.0, 20_000.0, 1500.0, 100.0, key="pk_radius")
+    by_road = c2.radio("Coverage standard", ["Distance", "Drive time"], horizontal=True, key="pk_standard",
+                       disabled=len(data.roads) == 0,
+                       help="Straight-line distance, or minutes by road over the roads layer.") == "Drive time"
+    if by_road:
+        minutes = c2.number_input("Within (minutes by road)", 0.5, 120.0, 10.0, 0.5, key="pk_minutes")
+        radius = 1500.0
+    else:
+        minutes = None
+        radius = c2.number_input("Within (m)", 100.0, 20_000.0, 1500.0, 100.0, key="pk_radius")
     k = int(c2.number_input("New sites to propose", 1, 20, 3, key="pk_k"))
     pack_paper = c3.selectbox("Paper", list(PAPERS), key="pk_paper",
                               format_func=lambda p: p.replace("-", " ").replace("a", "A", 1))
@@ -128,7 +136,7 @@ with tab_pack:
         try:
             result = build_pack(layers, folder / "action_plan.pdf",
                                 options=options(title=pack_title or None, priorities=priorities or None,
-                                                radius=radius, k=k, paper=pack_paper),
+                                                radius=radius, minutes=minutes, k=k, paper=pack_paper),
                                 zip_path=folder / "action_plan.zip",
                                 progress=lambda x, msg: bar.progress(min(max(x, 0.0), 1.0), text=msg))
         except ValueError as exc:
