@@ -105,14 +105,12 @@ import tempfile
 import threading
 import urllib.parse
 import urllib.request
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import geopandas as gpd
-import mapclassify
 import matplotlib
 import matplotlib.figure
 import numpy as np
@@ -962,7 +960,7 @@ def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label:
     except (TypeError, ValueError):
         msg = "rates' 'value' column must be numeric"
         raise ValueError(msg) from None
-    cls, bins = _rate_classes(values)
+    cls, bins = palette.rate_classes(values)
     ramp = palette.class_colors(len(bins))
     rows = []
     geoms = rates.geometry.to_numpy()
@@ -978,24 +976,6 @@ def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label:
         _add_polygons(ax, geoms[cls < 0], face=palette.NO_DATA, edge="#444444", width=0.3 * k, zorder=1.5)
         rows.append((_Symbol("patch", face=palette.NO_DATA, edge="#444444", width=0.3 * k), "No population"))
     return _Section(label, rows)
-
-
-def _rate_classes(values: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[float]]:
-    """Fisher-Jenks class per value (-1 for NaN) and each class's upper bound, as the web choropleth."""
-    cls = np.full(len(values), -1)
-    ok = np.isfinite(values)
-    vals = values[ok]
-    if vals.size == 0:
-        return cls, []
-    k = int(min(k, len(np.unique(vals))))
-    if k <= 1:
-        cls[ok] = 0
-        return cls, [float(vals.max())]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Numba not installed": the pure version is fast enough here
-        fj = mapclassify.FisherJenks(vals, k=k)
-    cls[ok] = fj.yb
-    return cls, [float(b) for b in fj.bins]
 
 
 def _draw_density(ax: matplotlib.axes.Axes, grid: DensityGrid, crs: pyproj.CRS) -> _Section:

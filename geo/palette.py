@@ -15,12 +15,17 @@ Where they come from:
 
 from __future__ import annotations
 
+import warnings
+
+import mapclassify
+import numpy as np
+
 from geo.schema import CATEGORIES
 
 __all__ = [
     "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERED", "GAP", "LISA_COLORS", "LISA_LABELS",
     "NO_DATA", "PROPOSED", "ROAD_COLOR", "ROAD_WEIGHTS", "STATION_COLORS", "STATION_ICONS", "STATION_LABELS",
-    "YLORRD5", "class_colors",
+    "YLORRD5", "class_colors", "rate_classes",
 ]
 
 # Categorical palette (ColorBrewer Set1/Dark2 family), readable on light tiles.
@@ -94,3 +99,26 @@ def class_colors(k: int) -> list[str]:
     if k <= 1:
         return [YLORRD5[2]] * k
     return [YLORRD5[round(i * (len(YLORRD5) - 1) / (k - 1))] for i in range(k)]
+
+
+def rate_classes(values: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[float]]:
+    """Fisher-Jenks (natural breaks) class per value (-1 for NaN) and each class's upper bound.
+
+    The classes of every rates choropleth, web and print, so that both show
+    the same breaks. Fewer distinct values than ``k`` give fewer classes.
+    """
+    r = np.asarray(values, dtype=float)
+    ok = np.isfinite(r)
+    cls = np.full(len(r), -1)
+    vals = r[ok]
+    if vals.size == 0:
+        return cls, []
+    k = int(min(k, len(np.unique(vals))))
+    if k <= 1:
+        cls[ok] = 0
+        return cls, [float(vals.max())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": the pure version is fast enough here
+        fj = mapclassify.FisherJenks(vals, k=k)
+    cls[ok] = fj.yb
+    return cls, [float(b) for b in fj.bins]

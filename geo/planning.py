@@ -22,7 +22,7 @@ from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas, dr
 from geo.crs import local_crs
 from geo.schema import CATEGORY_LABELS
 
-__all__ = ["PlanComparison", "compare_plans", "residents_added"]
+__all__ = ["PlanComparison", "compare_plans", "comparison_text", "residents_added"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +162,31 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     by_cat = by_cat.sort_values(["incidents", "category"], ascending=[False, True], kind="stable")
     return PlanComparison(table=table, by_category=by_cat.reset_index(drop=True), covered_today=cov_today,
                           covered_proposal=cov_both)
+
+
+def comparison_text(table: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`PlanComparison.table` for reading: shares in % (changes in percentage points), minutes to 0.1,
+    counts and metres rounded, "–" where there is no value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns ``Measure``, ``Today``, ``With proposal`` and ``Change``.
+    """
+
+    def shown(measure: str, v: float, change: bool = False) -> str:
+        if pd.isna(v):
+            return "–"
+        sign = "+" if change and v > 0 else ""
+        if measure.startswith("Share"):
+            return f"{sign}{v * 100:.1f} pp" if change else f"{v:.1%}"
+        return f"{sign}{v:,.1f}" if "(min)" in measure else f"{sign}{v:,.0f}"
+
+    rows = list(table.itertuples(index=False))
+    return pd.DataFrame({"Measure": [r.measure for r in rows],
+                         "Today": [shown(r.measure, r.today) for r in rows],
+                         "With proposal": [shown(r.measure, r.proposal) for r in rows],
+                         "Change": [shown(r.measure, r.change, change=True) for r in rows]})
 
 
 def residents_added(existing_areas: gpd.GeoDataFrame | None, new_areas: gpd.GeoDataFrame,

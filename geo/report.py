@@ -54,7 +54,7 @@ from geo.crs import WGS84
 from geo.density import DensityGrid, kernel_density
 from geo.export import PAPERS, MapContent
 from geo.hotspots import MIN_INCIDENTS, hotspots
-from geo.planning import compare_plans, residents_added
+from geo.planning import compare_plans, comparison_text, residents_added
 from geo.query import (
     IncidentFilter,
     assign_units,
@@ -1271,23 +1271,11 @@ def _printable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _comparison_text(table: pd.DataFrame) -> pd.DataFrame:
-    """compare_plans' table for print: shares in % and percentage points, counts and metres rounded."""
+    """The comparison table of a sites view (column names for print) as text, as the Planner page shows it."""
     if len(table) == 0:
         return table
-
-    def shown(measure: str, v: float, change: bool = False) -> str:
-        if pd.isna(v):
-            return "–"
-        sign = "+" if change and v > 0 else ""
-        if measure.startswith("Share"):
-            return f"{sign}{v * 100:.1f} pp" if change else f"{v:.1%}"
-        return f"{sign}{v:,.1f}" if "(min)" in measure else f"{sign}{v:,.0f}"
-
-    return pd.DataFrame({"Measure": table["Measure"],
-                         "Today": [shown(m, v) for m, v in zip(table["Measure"], table["Today"], strict=True)],
-                         "With proposal": [shown(m, v) for m, v in
-                                           zip(table["Measure"], table["With proposal"], strict=True)],
-                         "Change": [shown(m, v, True) for m, v in zip(table["Measure"], table["Change"], strict=True)]})
+    return comparison_text(table.rename(columns={"Measure": "measure", "Today": "today", "With proposal": "proposal",
+                                                 "Change": "change"}))
 
 
 def _cover(s: _Study, toc: list[str]) -> list[str]:

@@ -6,43 +6,16 @@ ArcGIS and GeoDa rate maps, with at most five classes.
 
 from __future__ import annotations
 
-import warnings
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
 from geo.crs import to_display
-from geo.palette import LISA_COLORS, LISA_LABELS  # shared with the print maps
+from geo.palette import LISA_COLORS, LISA_LABELS, class_colors, rate_classes  # shared with the print maps
 from layers.legend import Legend
-from layers.style import NO_DATA, YLORRD5
+from layers.style import NO_DATA
 from layers.text import html_text
-
-def rate_classes(rates: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[float]]:
-    """Class index per rate (-1 for NaN) and the upper bound of each class."""
-    r = np.asarray(rates, dtype=float)
-    ok = np.isfinite(r)
-    cls = np.full(len(r), -1)
-    vals = r[ok]
-    if vals.size == 0:
-        return cls, []
-    k = int(min(k, len(np.unique(vals))))
-    if k <= 1:
-        cls[ok] = 0
-        return cls, [float(vals.max())]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Numba not installed": the pure version is fast enough here
-        fj = mapclassify.FisherJenks(vals, k=k)
-    cls[ok] = fj.yb
-    return cls, [float(b) for b in fj.bins]
-
-
-def class_colors(k: int) -> list[str]:
-    """k colours spread over the whole ramp, light to dark."""
-    if k <= 1:
-        return [YLORRD5[2]] * k
-    return [YLORRD5[round(i * (len(YLORRD5) - 1) / (k - 1))] for i in range(k)]
 
 
 def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: incidents per 100,000",

@@ -167,3 +167,21 @@ def test_site_drops_candidates_in_exclusion_zones(town):
     assert res.stats["candidates_excluded"] > 0
     assert not chosen.to_crs(UTM).intersects(zone.geometry.iloc[0]).any()
     assert chosen["new_covered_count"].sum() <= free["new_covered_count"].sum()
+
+
+def test_comparison_text_reads_as_the_planner_shows_it():
+    import pandas as pd
+
+    from geo.planning import comparison_text
+
+    table = pd.DataFrame({"measure": ["Incidents covered", "Share of incidents covered",
+                                      "Mean drive time to the nearest site, covered incidents (min)",
+                                      "Mean distance to the nearest site (m)"],
+                          "today": [1200, 0.4, 3.26, float("nan")], "proposal": [1500, 0.5, 2.91, 880.4]})
+    table["change"] = table["proposal"] - table["today"]
+    got = comparison_text(table)
+    assert got.to_dict(orient="list") == {
+        "Measure": list(table["measure"]),
+        "Today": ["1,200", "40.0%", "3.3", "–"],
+        "With proposal": ["1,500", "50.0%", "2.9", "880"],
+        "Change": ["+300", "+10.0 pp", "-0.3", "–"]}

@@ -13,7 +13,7 @@ from geo.coverage import (camera_sectors, coverage_gaps, coverage_summary, drive
 from geo.crs import to_display
 from geo.importer import ImportError_, prepare
 from geo.io import ReadError, read_areas
-from geo.planning import compare_plans, residents_added
+from geo.planning import compare_plans, comparison_text, residents_added
 from geo.query import filter_boundaries, filter_incidents, within_boundaries
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SchemaError
 from geo.siting import along_roads, grid_candidates, road_intersections, site
@@ -257,20 +257,7 @@ if stored is not None:
     st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader("Today and with the proposed sites")
-    def shown(measure: str, v: float, change: bool = False) -> str:
-        if pd.isna(v):
-            return "–"
-        sign = "+" if change and v > 0 else ""
-        if measure.startswith("Share"):
-            return f"{sign}{v * 100:.1f} pp" if change else f"{v:.1%}"
-        return f"{sign}{v:,.1f}" if "(min)" in measure else f"{sign}{v:,.0f}"
-
-    st.dataframe(pd.DataFrame({
-        "Measure": compare.table["measure"],
-        "Today": [shown(r.measure, r.today) for r in compare.table.itertuples()],
-        "With proposal": [shown(r.measure, r.proposal) for r in compare.table.itertuples()],
-        "Change": [shown(r.measure, r.change, True) for r in compare.table.itertuples()]}),
-        hide_index=True, width="stretch")
+    st.dataframe(comparison_text(compare.table), hide_index=True, width="stretch")
     by_cat = compare.by_category[compare.by_category["incidents"] > 0].drop(columns="category").rename(columns={
         "label": "Category", "incidents": "Incidents", "covered_today": "Covered today",
         "covered_proposal": "Covered with proposal", "newly_covered": "Newly covered"})
