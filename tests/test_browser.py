@@ -208,6 +208,25 @@ class Session:
                 return
         pytest.fail(f"radio option {option!r} could not be chosen")
 
+    def settle(self) -> None:
+        """Wait until the app is not rerunning (a rerun redraws open dropdowns and detaches their options)."""
+        self.page.wait_for_timeout(300)
+        self.page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)
+
+    def pick(self, combobox: str, option: str) -> None:
+        """Choose one option of a multiselect, again if a rerun closed the list under the click."""
+        for _ in range(5):
+            self.settle()
+            self.page.get_by_role("combobox", name=combobox).click()
+            try:
+                self.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list was redrawn
+                self.page.keyboard.press("Escape")
+                continue
+            self.page.keyboard.press("Escape")
+            return
+        pytest.fail(f"option {option!r} of {combobox!r} could not be chosen")
+
     def counts(self) -> tuple[int, int]:
         return (self.map.locator("i.kz-station").count(), self.map.locator("path.kz-boundary").count())
 
@@ -468,10 +487,9 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
     uploader = s.page.get_by_test_id("stFileUploader").filter(has_text="Candidate points")
     uploader.locator("input[type=file]").set_input_files(str(upload))
     s.page.get_by_text(upload.name).first.wait_for(timeout=60_000)
+    s.settle()
     s.page.get_by_text("Where new sites may not go").click()
-    s.page.get_by_role("combobox", name="Settlements to leave out").click()
-    s.page.get_by_role("option", name=banned, exact=True).click()
-    s.page.keyboard.press("Escape")
+    s.pick("Settlements to leave out", banned)
     s.page.wait_for_timeout(1500)
     s.page.get_by_role("spinbutton", name="New sites (k)").fill("2")
     s.page.get_by_role("spinbutton", name="New sites (k)").press("Enter")
