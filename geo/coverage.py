@@ -250,7 +250,7 @@ class CoverageSummary:
     cover_count : numpy.ndarray
         How many facilities cover each incident (0 for uncovered).
     mode : str
-        ``"radius"`` or ``"areas"``.
+        ``"radius"``, ``"areas"`` or ``"drive"``.
     radius : float or None
         The radius in metres (radius mode).
     crs : pyproj.CRS
@@ -289,11 +289,12 @@ class CoverageSummary:
 
 def coverage_summary(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None, *,
                      radius: float | None = None, areas: gpd.GeoDataFrame | None = None,
-                     boundaries: gpd.GeoDataFrame | None = None, weight: str | None = None,
-                     by: str | None = "category") -> CoverageSummary:
+                     minutes: float | None = None, roads: gpd.GeoDataFrame | nx.Graph | None = None,
+                     off_road_kmh: float = 5.0, boundaries: gpd.GeoDataFrame | None = None,
+                     weight: str | None = None, by: str | None = "category") -> CoverageSummary:
     """Incidents (and residents) covered by facilities, overall, per facility and per category.
 
-    Two modes, give exactly one of ``radius`` and ``areas``:
+    Three modes, give exactly one of ``radius``, ``areas`` and ``minutes``:
 
     * radius: an incident is covered when some facility is at most
       ``radius`` metres away, decided on exact point distances
@@ -301,7 +302,10 @@ def coverage_summary(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame |
     * areas (e.g. :func:`camera_areas`): an incident is covered when it lies
       in or on the edge of any area polygon (an STR-tree query, predicate
       ``intersects``). The areas are the facilities; ``facilities`` is not used
-      and may be None.
+      and may be None;
+    * drive time: an incident is covered when some facility reaches it over
+      ``roads`` within ``minutes`` (every trip of :func:`drive_time_matrix`),
+      and residents are counted in the :func:`drive_time_areas`.
 
     Parameters
     ----------
@@ -313,6 +317,12 @@ def coverage_summary(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame |
         Metres.
     areas : geopandas.GeoDataFrame, optional
         Polygons with a CRS, one row per facility.
+    minutes : float, optional
+        Drive time; needs ``roads``.
+    roads : geopandas.GeoDataFrame or networkx.Graph, optional
+        Road lines, or a graph from :func:`road_graph` (drive-time mode).
+    off_road_kmh : float
+        Speed between a point and its road (drive-time mode).
     boundaries : geopandas.GeoDataFrame, optional
         Units with ``population`` (and ``name``), for the covered population.
     weight : str, optional
@@ -324,17 +334,30 @@ def coverage_summary(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame |
     -------
     CoverageSummary
     """
-    mode = _mode(radius, areas)
-    sources = facilities if mode == "radius" else areas
+    if minutes is not None:
+        if radius is not None or areas is not None:
+            msg = "give one of radius, areas and minutes, not several"
+            raise ValueError(msg)
+        if roads is None:
+            msg = "the drive-time mode needs roads"
+            raise ValueError(msg)
+        mode = "drive"
+    else:
+        mode = _mode(radius, areas)
+    sources = areas if mode == "areas" else facilities
     if sources is None:
-        msg = "radius mode needs the facilities"
+        msg = f"{mode} mode needs the facilities"
         raise ValueError(msg)
     if by is not None and by not in incidents:
         msg = f"incidents have no column {by!r} to break coverage down by; pass by=None"
         raise ValueError(msg)
     crs = _crs_of(incidents, sources, fallback=boundaries)
     ix, iy, iok = _point_xy(incidents, crs, "incidents")
-    inc, src = _pairs(ix, iy, iok, sources, mode=mode, radius=radius, crs=crs)
+    if mode == "drive":
+        trips = drive_time_matrix(incidents, sources, roads, minutes=minutes, off_road_kmh=off_road_kmh).tocoo()
+        inc, src = trips.row.astype(np.intp), trips.col.astype(np.intp)
+    else:
+        inc, src = _pairs(ix, iy, iok, sources, mode=mode, radius=radius, crs=crs)
     count = np.bincount(inc, minlength=len(incidents))
     covered = count > 0
     w = _weights(incidents, weight)
@@ -376,7 +399,11 @@ def coverage_summary(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame |
 
     population = population_by_boundary = None
     if boundaries is not None:
-        cover = _cover_union(sources, mode=mode, radius=radius, crs=crs)
+        if mode == "drive":
+            cover = (drive_time_areas(sources, roads, minutes=minutes, off_road_kmh=off_road_kmh).to_crs(crs)
+                     .union_all() if len(sources) else None)
+        else:
+            cover = _cover_union(sources, mode=mode, radius=radius, crs=crs)
         population, population_by_boundary = _population(boundaries, cover, crs)
     return CoverageSummary(overall=overall, per_facility=per, by_category=by_category, population=population,
                            population_by_boundary=population_by_boundary, covered=covered, cover_count=count,

@@ -49,7 +49,7 @@ import shapely
 
 from geo import export
 from geo.coverage import (DEFAULT_CAMERA_RANGE_M, camera_sectors, coverage_gaps, coverage_summary, drive_time_areas,
-                          drive_time_matrix, service_areas)
+                          service_areas)
 from geo.crs import WGS84
 from geo.density import DensityGrid, kernel_density
 from geo.export import PAPERS, MapContent
@@ -699,7 +699,8 @@ def _coverage(s: _Study) -> MapView:
         notes.append("There are no police stations in the selected settlements: nothing is covered today.")
     if by_road and len(stations):
         areas = drive_time_areas(stations, s.roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
-        summary = _drive_summary(inc, stations, s.roads, areas, o, pop_units)
+        summary = coverage_summary(inc, stations, minutes=o.minutes, roads=s.roads, off_road_kmh=o.off_road_kmh,
+                                   boundaries=pop_units)
     else:
         areas = service_areas(stations, radius=o.radius) if len(stations) else None
         summary = coverage_summary(inc, stations, radius=o.radius, boundaries=pop_units)
@@ -759,45 +760,6 @@ def _coverage(s: _Study) -> MapView:
     return MapView(kind="coverage", category=None, content=content,
                    title=f"Coverage within {_standard_text(s)} of a station, and the gaps",
                    subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes))
-
-
-def _drive_summary(inc: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
-                   areas: gpd.GeoDataFrame, o: ReportOptions, pop_units: gpd.GeoDataFrame | None) -> Any:
-    """Coverage by drive time with the fields of :class:`geo.coverage.CoverageSummary` the pack reads.
-
-    Counts are exact (every incident-station trip of :func:`geo.coverage.drive_time_matrix`);
-    residents are weighted by the drive-time areas.
-    """
-    reach = drive_time_matrix(inc, stations, roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh).astype(bool)
-    count = np.asarray(reach.sum(axis=1)).ravel()
-    covered = count > 0
-    n = len(inc)
-    per = pd.DataFrame({"facility": stations.index.to_numpy(),
-                        "name": stations["name"].astype(str).to_numpy() if "name" in stations
-                        else stations.index.astype(str).to_numpy(),
-                        "incidents": np.asarray(reach.sum(axis=0)).ravel().astype(int)})
-    per["share"] = per["incidents"] / n if n else np.nan
-    per["unique"] = np.asarray(reach[count == 1].sum(axis=0)).ravel().astype(int)
-    frame = pd.DataFrame({"category": inc["category"].to_numpy(), "covered": covered})
-    g = frame.groupby("category", sort=False)
-    by = g.size().rename("incidents").to_frame()
-    by["covered"] = g["covered"].sum().astype(int)
-    by["share"] = by["covered"] / by["incidents"]
-    by = by.reset_index().sort_values(["incidents", "category"], ascending=[False, True], kind="stable")
-    population = None
-    if pop_units is not None:
-        population = coverage_summary(inc.iloc[:0], None, areas=areas, boundaries=pop_units, by=None).population
-    overall = {"incidents": n, "covered": int(covered.sum()), "share": float(covered.mean()) if n else np.nan}
-    return _DriveSummary(overall=overall, per_facility=per, by_category=by.reset_index(drop=True),
-                         population=population)
-
-
-@dataclass(frozen=True, eq=False)
-class _DriveSummary:
-    overall: dict[str, Any]
-    per_facility: pd.DataFrame
-    by_category: pd.DataFrame
-    population: dict[str, float] | None
 
 
 def _sites(s: _Study) -> MapView:

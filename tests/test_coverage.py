@@ -525,3 +525,25 @@ def test_drive_time_areas_and_gaps_on_the_demo_jeti_oguz_roads(jeti_oguz):
         assert len(gaps) > 0
         xy = inc.to_crs(gaps.crs).geometry.to_numpy()
         assert not any(shapely.contains(poly, xy[covered]).any() for poly in gaps.geometry)
+
+
+def test_coverage_summary_by_drive_time(jeti_oguz):
+    from geo.coverage import drive_time_areas, drive_time_matrix
+
+    demo_units = make_demo()["boundaries"]
+    units = demo_units[demo_units["area"] == "Jeti-Oguz"]
+    inc, stations, roads = jeti_oguz["incidents"], jeti_oguz["stations"], jeti_oguz["roads"]
+    got = coverage_summary(inc, stations, minutes=10, roads=roads, off_road_kmh=20, boundaries=units)
+    want = drive_time_coverage(inc, stations, roads, minutes=10, off_road_kmh=20)["covered"].to_numpy()
+    assert got.mode == "drive"
+    np.testing.assert_array_equal(got.covered, want)
+    assert got.overall["covered"] == int(want.sum()) > 0
+    reach = drive_time_matrix(inc, stations, roads, minutes=10, off_road_kmh=20).astype(bool)
+    np.testing.assert_array_equal(got.per_facility["incidents"], np.asarray(reach.sum(axis=0)).ravel())
+    areas = drive_time_areas(stations, roads, minutes=10, off_road_kmh=20)
+    by_areas = coverage_summary(inc.iloc[:0], None, areas=areas, boundaries=units, by=None)
+    assert got.population["covered"] == pytest.approx(by_areas.population["covered"])
+    with pytest.raises(ValueError, match="needs roads"):
+        coverage_summary(inc, stations, minutes=10)
+    with pytest.raises(ValueError, match="not several"):
+        coverage_summary(inc, stations, minutes=10, radius=500, roads=roads)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.coverage import (camera_sectors, coverage_gaps, coverage_summary, drive_time_areas, drive_time_coverage,
+from geo.coverage import (camera_sectors, coverage_gaps, coverage_summary, drive_time_areas,
                           nearest_facility, service_areas)
 from geo.crs import to_display
 from geo.importer import ImportError_, prepare
@@ -122,10 +122,9 @@ if len(existing) == 0:
     areas = existing
     covered_today = None
 elif by_road:
-    drive = drive_time_coverage(inc, existing, roads, minutes=minutes, off_road_kmh=off_road)
-    covered_today = drive["covered"].to_numpy()
+    today = coverage_summary(inc, existing, minutes=minutes, roads=roads, off_road_kmh=off_road, boundaries=units)
+    covered_today, population_today = today.covered, today.population
     areas = drive_time_areas(existing, roads, minutes=minutes, off_road_kmh=off_road)
-    population_today = coverage_summary(inc.iloc[:0], None, areas=areas, boundaries=units, by=None).population
 else:
     areas = camera_sectors(existing) if is_camera else service_areas(existing, radius=radius)
     today = (coverage_summary(inc, None, areas=areas, boundaries=units) if is_camera
