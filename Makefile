@@ -39,7 +39,7 @@ $(ASSETS): static/vendor/package.json
 	touch $@
 
 demo: $(DEMO)
-$(DEMO): geo/demo.py | $(VENV)/.installed
+$(DEMO): $(wildcard geo/demo/*.py) | $(VENV)/.installed
 	$(BIN)/python -m geo demo --out data/demo
 
 # Benchmarks: tables for docs/benchmarks.md (not part of `make test`).

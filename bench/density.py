@@ -9,7 +9,7 @@ the same size with the same bandwidth (the ArcGIS rule, ``silverman_bandwidth``)
 - ``scipy.stats.gaussian_kde``: exact O(n * cells) gaussian, 10,000 points only;
 - KDEpy ``FFTKDE``: gaussian, linear binning and FFT (it needs its own grid
   around the data, of the same number of cells);
-- Koopsuz ``geo.density.density_from_xy``: quartic, the default path, and
+- Koopsuz ``geo.stats.density.density_from_xy``: quartic, the default path, and
   the gaussian, like for like with KDEpy.
 
 Koopsuz's FFTs ask for every core (``scipy.fft`` ``workers=-1``), the peers'
@@ -32,7 +32,7 @@ import scipy.signal
 from KDEpy import FFTKDE
 from scipy.stats import gaussian_kde
 
-from geo.density import density_from_xy, silverman_bandwidth
+from geo.stats.density import density_from_xy, silverman_bandwidth
 
 SIDE = 20_000.0
 SIZES = ((10_000, 500), (1_000_000, 1000))

@@ -43,7 +43,7 @@ from matplotlib.figure import Figure
 
 from geo.crs import local_crs
 from geo.demo import make_demo
-from geo.export import PAPERS, MapContent, export_map
+from geo.printmap import PAPERS, MapContent, export_map
 from geo.palette import CATEGORY_COLORS, ROAD_COLOR, STATION_COLORS
 
 DPI = 300

@@ -35,12 +35,12 @@ if kind == "pyogrio":
     df = pyogrio.read_dataframe(path, X_POSSIBLE_NAMES="lon", Y_POSSIBLE_NAMES="lat", use_arrow=True)
     n = len(df)
 elif kind == "koopsuz prepare":
-    from geo.importer import prepare
+    from geo.io.importer import prepare
     r = prepare(path, "incidents")
     n = len(r.accepted) + len(r.rejected)
 else:
-    from geo.importer import import_file
-    from geo.store import Workspace
+    from geo.io.importer import import_file
+    from geo.io.store import Workspace
     r = import_file(path, "incidents", Workspace(ws))
     n = len(r.accepted) + len(r.rejected)
 secs = time.perf_counter() - t0

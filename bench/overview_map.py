@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo.demo import write_demo  # noqa: E402
-from geo.query import IncidentFilter, assign_units, filter_incidents  # noqa: E402
-from geo.store import Workspace  # noqa: E402
+from geo.select import IncidentFilter, assign_units, filter_incidents  # noqa: E402
+from geo.io.store import Workspace  # noqa: E402
 from layers.basemap import Tiles, finish, new_map  # noqa: E402
 from layers.incidents import IncidentCluster  # noqa: E402
 

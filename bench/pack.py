@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo.demo import write_demo  # noqa: E402
-from geo.importer import ImportOptions, import_file  # noqa: E402
+from geo.io.importer import ImportOptions, import_file  # noqa: E402
 from geo.report import ReportOptions, build_pack, map_content, read_layers  # noqa: E402
-from geo.store import Workspace  # noqa: E402
+from geo.io.store import Workspace  # noqa: E402
 
 TARGET_S = 30.0
 DATE = dt.date(2026, 1, 1)

@@ -1,5 +1,10 @@
-"""`python -m geo ...`: the command-line face of the analysis library."""
+"""``python -m geo ...``: launches the command line, which lives above the library.
 
-from geo.cli import main
+The command line (``koopsuz.cli``) uses both ``geo`` and ``layers`` (an HTML
+map export needs folium), so the library itself never imports it; this file
+only hands over, as documented in the README.
+"""
 
-raise SystemExit(main())
+import runpy
+
+runpy.run_module("koopsuz", run_name="__main__", alter_sys=True)

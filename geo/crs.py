@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pyproj
+import shapely
 from pyproj import CRS
 
 WGS84 = CRS.from_epsg(4326)
@@ -72,3 +74,65 @@ def xy_arrays(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
         msg = "coordinates must be finite"
         raise ValueError(msg)
     return x, y
+
+
+def located(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    """Mask of the rows that have a geometry (not missing, not empty)."""
+    geoms = np.asarray((frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame).to_numpy())
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def metric_xy(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS | str | int, *, what: str = "features",
+              surface: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates of each feature in ``crs``, NaN where it has none, and the mask of located ones.
+
+    The one place where the library turns features into metric coordinate
+    arrays. It transforms coordinate arrays, not geometries: for 1,000,000
+    points this is 0.2 s against 1 s for ``to_crs``.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame or geopandas.GeoSeries
+    crs : pyproj.CRS or str or int
+        The target CRS (usually :func:`local_crs`).
+    what : str, default "features"
+        How to name the rows in an error ("incidents", "stations").
+    surface : bool, default False
+        Take a point on the surface of lines and polygons (candidate sites
+        given as buildings); otherwise anything but points is an error.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Float arrays, one value per row.
+    located : numpy.ndarray
+        Boolean mask: the row has a finite position.
+    """
+    geoms = np.asarray((frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame).to_numpy())
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    if not ok.any():
+        return x, y, ok
+    if frame.crs is None:
+        msg = f"{what} have no CRS; give their CRS (e.g. EPSG:4326)"
+        raise ValueError(msg)
+    g = geoms if ok.all() else geoms[ok]
+    if surface:
+        other = shapely.get_type_id(g) != 0
+        if other.any():
+            g = g.copy()
+            g[other] = shapely.point_on_surface(g[other])
+    gx, gy = shapely.get_x(g), shapely.get_y(g)
+    if np.isnan(gx).any():  # get_x gives NaN for anything but a point
+        kinds = sorted(set(shapely.get_type_id(g[np.isnan(gx)]).tolist()))
+        msg = (f"{what} must be points (geometry type ids {kinds} found); "
+               "take centroids or representative points first")
+        raise ValueError(msg)
+    source = CRS.from_user_input(frame.crs)
+    target = CRS.from_user_input(crs)
+    if source != target:
+        gx, gy = pyproj.Transformer.from_crs(source, target, always_xy=True).transform(gx, gy)
+    x[ok], y[ok] = gx, gy
+    ok &= np.isfinite(x) & np.isfinite(y)
+    return x, y, ok

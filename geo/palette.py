@@ -1,7 +1,7 @@
 """Colours and labels that print maps share with the web maps.
 
 One place for the cartographic conventions, so a district is the same colour
-in the browser (``layers/``) and on paper (:mod:`geo.export`). Values only:
+in the browser (``layers/``) and on paper (:mod:`geo.printmap`). Values only:
 no matplotlib, no folium. The colours are hex strings both understand.
 
 Where they come from:

@@ -2,7 +2,7 @@
 
 The pages assemble their maps widget by widget; an export (the Export page,
 ``python -m geo export --format html``) draws the same
-:class:`geo.export.MapContent` the static maps draw, so the interactive file
+:class:`geo.printmap.MapContent` the static maps draw, so the interactive file
 and the print show the same layers.
 """
 
@@ -12,9 +12,9 @@ import folium
 import numpy as np
 
 from geo.crs import to_display
-from geo.export import MapContent
+from geo.printmap import MapContent
 from geo.schema import CATEGORIES
-from geo.query import categories_present
+from geo.select import categories_present
 from layers.basemap import Tiles, finish, new_map
 from layers.boundaries import boundary_layer, outline_layer
 from layers.cameras import camera_layer
@@ -33,7 +33,7 @@ def content_map(content: MapContent, *, tiles: Tiles) -> folium.Map:
 
     Parameters
     ----------
-    content : geo.export.MapContent
+    content : geo.printmap.MapContent
         The layers to draw.
     tiles : layers.basemap.Tiles
         Base tiles; ``Tiles("none")`` for a map that needs no network.

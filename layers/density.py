@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import numpy as np
 
-from geo.density import DensityGrid
+from geo.stats.density import DensityGrid
 from layers.legend import Legend
 from layers.style import YLORRD5
 

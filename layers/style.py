@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# One palette for the web maps and the print maps (geo.export): defined in geo.palette.
+# One palette for the web maps and the print maps (geo.printmap): defined in geo.palette.
 from geo.palette import (  # noqa: F401 - re-exported for the layers
     CATEGORY_COLORS,
     NO_DATA,

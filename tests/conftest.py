@@ -82,7 +82,7 @@ def tiny() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture
 def tiny_workspace(tmp_path: Path) -> Path:
     from geo.schema import require_valid
-    from geo.store import Workspace
+    from geo.io.store import Workspace
 
     path = tmp_path / "tiny.gpkg"
     Workspace(path).write({k: require_valid(v, k) for k, v in tiny_layers().items()}, meta={"title": "tiny"})

@@ -29,8 +29,8 @@ from shapely.geometry import Point
 
 from conftest import HOSTILE, ROOT
 from geo.demo import make_demo
-from geo.query import within_boundaries
-from geo.store import Workspace
+from geo.select import within_boundaries
+from geo.io.store import Workspace
 
 pytestmark = pytest.mark.browser
 
@@ -506,7 +506,7 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
 
 
 def test_exported_html_opens_offline_from_a_file(browser, workspace, tmp_path):
-    from geo.export import MapContent
+    from geo.printmap import MapContent
     from layers.basemap import Tiles
     from layers.compose import content_map
     from layers.standalone import standalone_html

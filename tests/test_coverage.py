@@ -31,7 +31,7 @@ from geo.coverage import (
     service_areas,
 )
 from geo.demo import make_demo
-from geo.query import assign_units
+from geo.select import assign_units
 from geo.siting import grid_candidates
 
 # Constructed cases are drawn in UTM 43N near Bishkek, the zone local_crs picks for them: coordinates are metres.

@@ -13,7 +13,7 @@ import shapely
 from geo.crs import local_crs
 from geo.demo import DEFAULT_SEED, JETI_OGUZ_SETTLEMENTS, YEARS, make_demo, write_demo
 from geo.schema import CATEGORIES, LAYERS, require_valid
-from geo.store import Workspace
+from geo.io.store import Workspace
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pyproj import CRS
 from scipy.stats import multivariate_normal
 from shapely.geometry import Point
 
-from geo.density import (
+from geo.stats.density import (
     KERNELS,
     cell_centres,
     density_from_xy,

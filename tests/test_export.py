@@ -32,12 +32,12 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from geo import export
+from geo import printmap as export
 from geo.coverage import coverage_gaps, service_areas
 from geo.crs import WGS84
 from geo.demo import make_demo
-from geo.density import kernel_density
-from geo.export import (
+from geo.stats.density import kernel_density
+from geo.printmap import (
     FORMATS,
     PAPERS,
     MapContent,
@@ -48,7 +48,7 @@ from geo.export import (
     table_figure,
     text_figure,
 )
-from geo.hotspots import hotspots
+from geo.stats.hotspots import hotspots
 
 PDFTOPPM = "/usr/bin/pdftoppm"
 DATE = dt.date(2024, 5, 17)

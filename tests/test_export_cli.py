@@ -17,7 +17,7 @@ from PIL import Image
 
 from conftest import ROOT, realdata
 from geo.demo import write_demo
-from geo.export import map_figure
+from geo.printmap import map_figure
 from geo.report import ReportOptions, map_content, read_layers
 
 DATE = "2026-03-01"
@@ -139,8 +139,8 @@ def test_export_and_pack_offline_on_the_real_chicago_data(tmp_path):
 
 
 def test_density_hot_spot_map_reports_the_kernel_it_used(demo, tmp_path):
-    from geo.density import kernel_density
-    from geo.query import IncidentFilter, filter_incidents
+    from geo.stats.density import kernel_density
+    from geo.select import IncidentFilter, filter_incidents
 
     out = tmp_path / "density.png"
     p = run("export", "--workspace", str(demo), "--area", "Bishkek", "--map", "hotspots", "--method", "density",

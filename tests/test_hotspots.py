@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from conftest import realdata
 from geo.crs import to_display
-from geo.hotspots import (
+from geo.stats.hotspots import (
     HotspotResult,
     default_band,
     fdr_bins,
@@ -32,7 +32,7 @@ X0, Y0 = 460_000.0, 4_740_000.0  # south-west corner of the synthetic city, insi
 
 def esda_gi(values: np.ndarray, centres: np.ndarray, band: float, *, permutations: int = 0,
             seed: int = 0) -> esda.G_Local:
-    """esda's Gi* with a binary distance band; lattice distances equal to the band count, as in geo.hotspots."""
+    """esda's Gi* with a binary distance band; lattice distances equal to the band count, as in geo.stats.hotspots."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = libpysal.weights.DistanceBand(centres, threshold=band * (1 + 1e-9), binary=True, silence_warnings=True)

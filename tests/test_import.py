@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, realdata
-from geo.importer import ImportError_, ImportOptions, commit, import_file, prepare
-from geo.io import ReadError, read_table
-from geo.mapping import auto_map
-from geo.store import Workspace
+from geo.io.importer import ImportError_, ImportOptions, commit, import_file, prepare
+from geo.io.readers import ReadError, read_table
+from geo.io.mapping import auto_map
+from geo.io.store import Workspace
 
 
 def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -8,8 +8,8 @@ import folium
 import numpy as np
 import pytest
 
-from geo.query import assign_units
-from geo.rates import unit_rates
+from geo.select import assign_units
+from geo.stats.rates import unit_rates
 from layers.assets import STATIC_DIR, STATIC_URL, AssetError, asset_urls, localize, missing_assets
 from layers.basemap import Tiles, finish, new_map
 from layers.boundaries import boundary_layer, rate_classes

@@ -18,10 +18,10 @@ from shapely.geometry import LineString, Point
 
 from conftest import ROOT
 from geo.crs import local_crs, to_display, to_metric, utm_crs
-from geo.query import IncidentFilter, assign_units, filter_boundaries, filter_incidents, within_boundaries
-from geo.rates import rate_per_100k, unit_rates
+from geo.select import IncidentFilter, assign_units, filter_boundaries, filter_incidents, within_boundaries
+from geo.stats.rates import rate_per_100k, unit_rates
 from geo.schema import LAYERS, SchemaError, require_valid, validate
-from geo.store import Workspace
+from geo.io.store import Workspace
 
 
 # --- schema ---------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_killed_write_leaves_previous_workspace(tmp_path, tiny):
         import sys, os, geopandas as gpd, numpy as np
         from shapely.geometry import Point
         sys.path.insert(0, {str(ROOT)!r})
-        from geo.store import Workspace
+        from geo.io.store import Workspace
         n = 400_000
         g = gpd.GeoDataFrame({{"name": np.arange(n).astype(str)}},
                              geometry=gpd.points_from_xy(np.random.rand(n), np.random.rand(n)), crs=4326)
@@ -203,7 +203,7 @@ def test_written_files_get_the_usual_permissions(tmp_path, tiny):
     """Atomic writes go through mkstemp (owner-only); the published file must not stay 0600."""
     import stat
 
-    from geo.store import _umask
+    from geo.io.store import _umask
 
     ws = Workspace(tmp_path / "w.gpkg")
     ws.write(tiny)

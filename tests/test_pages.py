@@ -10,10 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, tiny_layers
-from geo.query import IncidentFilter, assign_units
-from geo.rates import summarize
+from geo.select import IncidentFilter, assign_units
+from geo.stats.rates import summarize
 from geo.schema import require_valid
-from geo.store import Workspace
+from geo.io.store import Workspace
 
 
 def run_app(monkeypatch, workspace) -> AppTest:

@@ -1,4 +1,4 @@
-"""Parsing of messy registry columns: dates, numbers, coordinates (geo.parse)."""
+"""Parsing of messy registry columns: dates, numbers, coordinates (geo.io.parse)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 
 from conftest import realdata
-from geo.parse import combine_parts, detect_crs, parse_datetimes, parse_numbers, parse_points
+from geo.io.parse import combine_parts, detect_crs, parse_datetimes, parse_numbers, parse_points
 
 BISHKEK = (74.6122, 42.8746)  # lon, lat
 CHICAGO = (-87.6298, 41.8781)

@@ -11,8 +11,8 @@ import shapely
 from shapely.geometry import box
 
 from geo.coverage import CIRCLE_QUAD_SEGS, camera_sectors, coverage_summary, drive_time_coverage
-from geo.io import ReadError, read_areas
-from geo.planning import compare_plans, residents_added
+from geo.io.readers import ReadError, read_areas
+from geo.siting.compare import compare_plans, residents_added
 from geo.siting import grid_candidates, site
 
 UTM = 32643
@@ -172,7 +172,7 @@ def test_site_drops_candidates_in_exclusion_zones(town):
 def test_comparison_text_reads_as_the_planner_shows_it():
     import pandas as pd
 
-    from geo.planning import comparison_text
+    from geo.siting.compare import comparison_text
 
     table = pd.DataFrame({"measure": ["Incidents covered", "Share of incidents covered",
                                       "Mean drive time to the nearest site, covered incidents (min)",

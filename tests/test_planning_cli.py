@@ -12,9 +12,9 @@ import numpy as np
 from conftest import ROOT
 from geo.coverage import coverage_summary, drive_time_coverage
 from geo.demo import write_demo
-from geo.query import IncidentFilter, assign_units, filter_incidents
+from geo.select import IncidentFilter, assign_units, filter_incidents
 from geo.siting import grid_candidates, site
-from geo.store import Workspace
+from geo.io.store import Workspace
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

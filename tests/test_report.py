@@ -23,15 +23,15 @@ from conftest import realdata
 from geo.coverage import coverage_gaps, coverage_summary
 from geo.crs import local_crs
 from geo.demo import TITLE, write_demo
-from geo.density import DensityGrid, kernel_density
-from geo.hotspots import hotspots
-from geo.query import (
+from geo.stats.density import DensityGrid, kernel_density
+from geo.stats.hotspots import hotspots
+from geo.select import (
     IncidentFilter,
     filter_boundaries,
     filter_incidents,
     within_boundaries,
 )
-from geo.rates import unit_rates
+from geo.stats.rates import unit_rates
 from geo.report import (
     MapView,
     ReportOptions,
@@ -43,7 +43,7 @@ from geo.report import (
     study_layers,
 )
 from geo.schema import CATEGORIES
-from geo.spatial_stats import area_statistics
+from geo.stats.areas import area_statistics
 
 DATE = dt.date(2024, 5, 1)
 YEAR = IncidentFilter(start=dt.date(2017, 1, 1), end=dt.date(2017, 12, 31))
@@ -465,8 +465,8 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
 
 
 def test_pack_for_chicago(tmp_path):
-    from geo.importer import ImportOptions, import_file
-    from geo.store import Workspace
+    from geo.io.importer import ImportOptions, import_file
+    from geo.io.store import Workspace
 
     crimes = realdata("chicago", "crimes_2014_09.csv")
     ws = Workspace(tmp_path / "chicago.gpkg")

@@ -11,9 +11,9 @@ import pytest
 from shapely.geometry import box
 
 from conftest import realdata
-from geo.query import assign_units
-from geo.rates import DAYS_PER_YEAR
-from geo.spatial_stats import (
+from geo.select import assign_units
+from geo.stats.rates import DAYS_PER_YEAR
+from geo.stats.areas import (
     NO_POPULATION,
     NOT_SIGNIFICANT,
     area_statistics,

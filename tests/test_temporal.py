@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.temporal import HOURS, WEEKDAYS, busiest, hour_weekday, monthly
+from geo.stats.temporal import HOURS, WEEKDAYS, busiest, hour_weekday, monthly
 
 
 def incidents(times: list[str | None], categories: list[str | None] | None = None) -> pd.DataFrame:

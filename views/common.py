@@ -13,9 +13,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.query import IncidentFilter, assign_units, categories_present, period_of
+from geo.select import IncidentFilter, assign_units, categories_present, period_of
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError, validate
-from geo.store import Workspace, WorkspaceError
+from geo.io.store import Workspace, WorkspaceError
 from layers.basemap import TILES_ENV, Tiles
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.importer import CATEGORY_MAP_TABLE, LOG_TABLE, ImportError_, ImportOptions, commit, prepare
-from geo.io import ReadError, read_table
-from geo.mapping import LAYER_ROLES, ROLE_HELP, auto_map
+from geo.io.importer import CATEGORY_MAP_TABLE, LOG_TABLE, ImportError_, ImportOptions, commit, prepare
+from geo.io.readers import ReadError, read_table
+from geo.io.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
-from geo.store import Workspace, WorkspaceError
+from geo.io.store import Workspace, WorkspaceError
 from views.common import DEMO_WORKSPACE, load_data, stored_upload, workspace_path
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))

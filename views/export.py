@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.export import PAPERS, map_figure, save_figure
+from geo.printmap import PAPERS, map_figure, save_figure
 from geo.report import (MAP_KINDS, ReportOptions, build_pack, export_data, export_tables, map_content,
                         study_layers)
 from geo.schema import CATEGORY_LABELS

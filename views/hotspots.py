@@ -12,11 +12,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.crs import to_display
-from geo.density import KERNELS, kernel_density
-from geo.hotspots import hotspots
-from geo.query import filter_boundaries, filter_incidents
-from geo.spatial_stats import area_statistics
-from geo.temporal import hour_weekday, monthly
+from geo.stats.density import KERNELS, kernel_density
+from geo.stats.hotspots import hotspots
+from geo.select import filter_boundaries, filter_incidents
+from geo.stats.areas import area_statistics
+from geo.stats.temporal import hour_weekday, monthly
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer

@@ -7,9 +7,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.crs import to_display
-from geo.query import categories_present, filter_boundaries, filter_incidents, within_boundaries
+from geo.select import categories_present, filter_boundaries, filter_incidents, within_boundaries
 from geo.schema import CATEGORIES
-from geo.rates import summarize, unit_rates
+from geo.stats.rates import summarize, unit_rates
 from layers.assets import missing_assets
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer

@@ -11,10 +11,10 @@ from streamlit_folium import st_folium
 from geo.coverage import (camera_sectors, coverage_gaps, coverage_summary, drive_time_areas,
                           nearest_facility, service_areas)
 from geo.crs import to_display
-from geo.importer import ImportError_, prepare
-from geo.io import ReadError, read_areas
-from geo.planning import compare_plans, comparison_text, residents_added
-from geo.query import filter_boundaries, filter_incidents, within_boundaries
+from geo.io.importer import ImportError_, prepare
+from geo.io.readers import ReadError, read_areas
+from geo.siting.compare import compare_plans, comparison_text, residents_added
+from geo.select import filter_boundaries, filter_incidents, within_boundaries
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SchemaError
 from geo.siting import along_roads, grid_candidates, road_intersections, site
 from layers.basemap import finish, new_map

@@ -23,7 +23,7 @@ import shapely
 from esda.moran import Moran_Local
 
 from geo.crs import to_metric
-from geo.rates import rate_per_100k, unit_rates
+from geo.stats.rates import rate_per_100k, unit_rates
 
 CLUSTERS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}  # esda's quadrant codes (not GeoDa's)
 NOT_SIGNIFICANT = "not significant"
@@ -65,7 +65,7 @@ def empirical_bayes(counts: np.ndarray, population: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         Smoothed incidents per resident, one per unit; multiply by 100,000
-        (see :func:`geo.rates.rate_per_100k`) for the usual scale.
+        (see :func:`geo.stats.rates.rate_per_100k`) for the usual scale.
     """
     e = np.asarray(counts, dtype=float).ravel()
     p = np.asarray(population, dtype=float).ravel()
@@ -297,7 +297,7 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
     Parameters
     ----------
     incidents
-        Incidents with the ``unit`` column of :func:`geo.query.assign_units`
+        Incidents with the ``unit`` column of :func:`geo.select.assign_units`
         (already filtered to the period and categories shown).
     units
         Boundary units with ``name`` and, where known, ``population``. A
@@ -313,7 +313,7 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
     -------
     geopandas.GeoDataFrame
         ``units`` (same index and order) with ``count``, ``rate`` (raw, per
-        100,000, from :func:`geo.rates.unit_rates`), ``eb_rate``
+        100,000, from :func:`geo.stats.rates.unit_rates`), ``eb_rate``
         (:func:`empirical_bayes`, same scale), ``lisa_I``, ``lisa_p`` and
         ``lisa_cluster`` (``"HH"``, ``"LL"``, ``"HL"``, ``"LH"``,
         ``"not significant"`` or ``"no population"``).
@@ -328,7 +328,7 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
         cut-off used (NaN when no LISA ran).
     """
     if "unit" not in incidents.columns:
-        msg = "incidents have no 'unit' column; call geo.query.assign_units first"
+        msg = "incidents have no 'unit' column; call geo.select.assign_units first"
         raise ValueError(msg)
     has_pop = "population" in units.columns
     base = units if has_pop else units.assign(population=np.nan)

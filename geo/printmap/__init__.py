@@ -132,9 +132,9 @@ from PIL import Image
 
 from geo import palette
 from geo.crs import WGS84, local_crs
-from geo.density import DensityGrid
+from geo.stats.density import DensityGrid
 from geo.schema import CATEGORIES, CATEGORY_LABELS
-from geo.store import publish
+from geo.io.store import publish
 
 __all__ = [
     "DEFAULT_SOURCE", "FORMATS", "MAX_TILES", "OSM_TILES", "PAPERS", "RASTERIZE_POINTS", "RC", "MapContent",
@@ -377,7 +377,7 @@ def export_map(content: MapContent, out: str | Path, *, format: str = "png", pap
     The file is written beside ``out`` under a temporary name and moved into
     place, so a reader never sees half a file and a failed export leaves the
     old one. Notes (such as tiles that could not be fetched) are logged as
-    warnings of the ``geo.export`` logger. See :func:`map_figure` and
+    warnings of the ``geo.printmap`` logger. See :func:`map_figure` and
     :func:`save_figure` for the parameters.
     """
     fmt = _format(format)
@@ -1014,7 +1014,7 @@ def _draw_gi(ax: matplotlib.axes.Axes, cells: gpd.GeoDataFrame | None, *, k: flo
     if cells is None:
         return _Section(title, [(_Symbol("patch", face=palette.BIN_COLORS[0]), "No cells")])
     if "gi_bin" not in cells:
-        msg = "gi_cells needs a 'gi_bin' column (-3..3), as geo.hotspots.hotspots gives"
+        msg = "gi_cells needs a 'gi_bin' column (-3..3), as geo.stats.hotspots.hotspots gives"
         raise ValueError(msg)
     bins = cells["gi_bin"].astype("Int64").fillna(0).to_numpy(dtype=int)
     rows = []

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.query import IncidentFilter, filter_boundaries, filter_incidents
+from geo.select import IncidentFilter, filter_boundaries, filter_incidents
 
 DAYS_PER_YEAR = 365.25
 
@@ -16,7 +16,7 @@ DAYS_PER_YEAR = 365.25
 def unit_counts(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> pd.Series:
     """Incidents per boundary unit, in boundary order (0 where none).
 
-    ``incidents`` needs the ``unit`` column of :func:`geo.query.assign_units`.
+    ``incidents`` needs the ``unit`` column of :func:`geo.select.assign_units`.
     """
     counts = incidents["unit"].value_counts()
     return pd.Series(

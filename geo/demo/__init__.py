@@ -59,7 +59,7 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 
 from geo.crs import WGS84, utm_crs
 from geo.schema import CATEGORIES, LAYERS, require_valid
-from geo.store import Workspace
+from geo.io.store import Workspace
 
 __all__ = ["DEFAULT_SEED", "JETI_OGUZ_SETTLEMENTS", "YEARS", "make_demo", "write_demo"]
 

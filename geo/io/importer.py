@@ -23,12 +23,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo.categories import categorize
-from geo.io import RawTable, read_table
-from geo.mapping import apply_overrides, auto_map
-from geo.parse import combine_parts, parse_datetimes, parse_numbers, parse_points
+from geo.io.categories import categorize
+from geo.io.readers import RawTable, read_table
+from geo.io.mapping import apply_overrides, auto_map
+from geo.io.parse import combine_parts, parse_datetimes, parse_numbers, parse_points
 from geo.schema import LAYERS, spec, validate
-from geo.store import Workspace
+from geo.io.store import Workspace
 
 CATEGORY_MAP_TABLE = "category_map"
 LOG_TABLE = "import_log"
@@ -128,7 +128,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     Parameters
     ----------
     path
-        Any file :func:`geo.io.read_table` reads.
+        Any file :func:`geo.io.readers.read_table` reads.
     layer
         ``incidents``, ``stations``, ``cameras``, ``boundaries`` or ``roads``.
     options
@@ -140,7 +140,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
 
     Raises
     ------
-    geo.io.ReadError, ImportError_
+    geo.io.readers.ReadError, ImportError_
         When the file is unusable as a whole (not a table, no coordinates,
         no date column ...).
     """

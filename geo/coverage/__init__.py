@@ -44,7 +44,7 @@ from geo.crs import WGS84, local_crs
 if TYPE_CHECKING:
     import affine
 
-    from geo.hotspots import HotspotResult
+    from geo.stats.hotspots import HotspotResult
 
 DEFAULT_CAMERA_RANGE_M = 100.0
 # Road speeds by class when a road has no speed_kmh; "unknown" for any other class.
@@ -1049,14 +1049,14 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
     The "hot" ground is found from all incidents, then the coverage (the
     facilities' circles of ``radius``, or the ``areas``) is cut out of it:
 
-    * ``"density"``: a kernel density surface (:func:`geo.density.kernel_density`
+    * ``"density"``: a kernel density surface (:func:`geo.stats.density.kernel_density`
       with its defaults: quartic kernel, ArcGIS bandwidth; ``cell`` if given),
       cells at or above ``threshold`` incidents per km², traced into
       polygons. The default threshold is the 90th percentile of the cells
       with density (those any kernel reaches), so the densest tenth of the
       ground the incidents occupy is hot;
     * ``"gistar"``: the Gi* hot spot cells at 95 % confidence or more
-      (``gi_bin >= 2``) of :func:`geo.hotspots.hotspots` (with ``cell`` and
+      (``gi_bin >= 2``) of :func:`geo.stats.hotspots.hotspots` (with ``cell`` and
       ``boundaries`` as the study area), or of ``hotspots_result`` when the
       caller has one.
 
@@ -1082,7 +1082,7 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
         Density method only: incidents per km² from which ground is hot.
     cell : float, optional
         Grid cell in metres (both methods; their defaults otherwise).
-    hotspots_result : geo.hotspots.HotspotResult, optional
+    hotspots_result : geo.stats.hotspots.HotspotResult, optional
         Gi* method only: reuse this analysis instead of running one.
 
     Returns
@@ -1118,7 +1118,7 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
 
     if method == "density":
         # Imported here: rasterio and matplotlib load slowly, and only this method needs them.
-        from geo.density import kernel_density
+        from geo.stats.density import kernel_density
 
         if not iok.any():
             return _empty_gaps(method, threshold, cell)
@@ -1130,7 +1130,7 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
         hot = _trace(has_density & (values >= threshold), grid.transform)
         cell = grid.cell
     else:
-        from geo.hotspots import hotspots
+        from geo.stats.hotspots import hotspots
 
         result = hotspots_result if hotspots_result is not None else hotspots(incidents, cell=cell,
                                                                               boundary=boundaries, crs=crs)

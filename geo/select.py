@@ -148,7 +148,7 @@ def period_of(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date] | None:
 
 def _need(frame: pd.DataFrame, col: str) -> None:
     if col not in frame.columns:
-        msg = f"incidents have no {col!r} column; call geo.query.assign_units first"
+        msg = f"incidents have no {col!r} column; call geo.select.assign_units first"
         raise ValueError(msg)
 
 

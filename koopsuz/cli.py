@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geo.schema import LAYERS, SchemaError
-from geo.store import Workspace, WorkspaceError
+from geo.io.store import Workspace, WorkspaceError
 
 USER_ERRORS = (SchemaError, WorkspaceError, ValueError, FileNotFoundError, PermissionError)
 DEFAULT_WORKSPACE = Path("data") / "workspace.gpkg"
@@ -37,8 +37,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.importer import ImportOptions, commit, prepare
-    from geo.mapping import parse_map_args
+    from geo.io.importer import ImportOptions, commit, prepare
+    from geo.io.mapping import parse_map_args
 
     ws = Workspace(args.workspace)
     opts = ImportOptions(crs=args.crs, mapping=parse_map_args(args.map or []), date_order=args.date_order,
@@ -71,8 +71,8 @@ def _incidents(source: str, args: argparse.Namespace):
     """INCIDENTS: a workspace (``workspace:PATH``) or any file ``geo import`` reads, then the filters."""
     import datetime as dt
 
-    from geo.importer import prepare
-    from geo.query import IncidentFilter, filter_incidents
+    from geo.io.importer import prepare
+    from geo.select import IncidentFilter, filter_incidents
     from geo.schema import CATEGORIES, require_valid
 
     if source.startswith("workspace:"):
@@ -82,7 +82,7 @@ def _incidents(source: str, args: argparse.Namespace):
             raise FileNotFoundError(msg)
         inc = require_valid(ws.read("incidents"), "incidents", source=str(ws.path))
         if args.area:
-            from geo.query import assign_units
+            from geo.select import assign_units
 
             inc = assign_units(inc, ws.read("boundaries"))
             if args.area not in set(inc["area"]):
@@ -112,7 +112,7 @@ def _incidents(source: str, args: argparse.Namespace):
 
 
 def _density(args: argparse.Namespace) -> int:
-    from geo.density import kernel_density
+    from geo.stats.density import kernel_density
 
     inc = _incidents(args.incidents, args)
     grid = kernel_density(inc, kernel=args.kernel, bandwidth=args.bandwidth, cell=args.cell, weight=args.weight)
@@ -130,7 +130,7 @@ def _density(args: argparse.Namespace) -> int:
 
 
 def _hotspots(args: argparse.Namespace) -> int:
-    from geo.hotspots import hotspots
+    from geo.stats.hotspots import hotspots
 
     inc = _incidents(args.incidents, args)
     res = hotspots(inc, cell=args.cell, shape=args.shape, band=args.band, permutations=args.permutations)
@@ -152,7 +152,7 @@ def _hotspots(args: argparse.Namespace) -> int:
 
 def _layer(source: str, layer: str):
     """A layer from a workspace (``workspace:PATH``) or from any file ``geo import`` reads."""
-    from geo.importer import prepare
+    from geo.io.importer import prepare
     from geo.schema import require_valid
 
     if source.startswith("workspace:"):
@@ -277,7 +277,7 @@ def _workspace_layers(path: str) -> dict:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from geo.export import export_map
+    from geo.printmap import export_map
     from geo.report import map_content
 
     t0 = time.perf_counter()

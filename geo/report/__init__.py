@@ -3,7 +3,7 @@
 A local crime-prevention action plan is adopted by a council on paper. This
 module runs the platform's analyses for one study area (an area or chosen
 settlements, a period, categories) with the parameters of the app's pages,
-and turns each into a print map (:class:`geo.export.MapContent`) with its
+and turns each into a print map (:class:`geo.printmap.MapContent`) with its
 tables and the parameters actually used:
 
 * ``"overview"``: incidents, stations, cameras and roads over the
@@ -47,15 +47,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import export
+from geo import printmap
 from geo.coverage import (DEFAULT_CAMERA_RANGE_M, camera_sectors, coverage_gaps, coverage_summary, drive_time_areas,
                           service_areas)
 from geo.crs import WGS84
-from geo.density import DensityGrid, kernel_density
-from geo.export import PAPERS, MapContent
-from geo.hotspots import MIN_INCIDENTS, hotspots
-from geo.planning import compare_plans, comparison_text, residents_added
-from geo.query import (
+from geo.stats.density import DensityGrid, kernel_density
+from geo.printmap import PAPERS, MapContent
+from geo.stats.hotspots import MIN_INCIDENTS, hotspots
+from geo.siting.compare import compare_plans, comparison_text, residents_added
+from geo.select import (
     IncidentFilter,
     assign_units,
     categories_present,
@@ -66,8 +66,8 @@ from geo.query import (
 )
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, validate
 from geo.siting import grid_candidates, site
-from geo.spatial_stats import area_statistics
-from geo.store import Workspace, publish
+from geo.stats.areas import area_statistics
+from geo.io.store import Workspace, publish
 
 __all__ = [
     "HOTSPOT_METHODS",
@@ -159,7 +159,7 @@ class ReportOptions:
     time_limit : float
         Seconds for the siting solver.
     paper : str
-        One of :data:`geo.export.PAPERS`, for every page.
+        One of :data:`geo.printmap.PAPERS`, for every page.
     dpi : int
         Resolution of the map images in the zip.
     title : str, optional
@@ -174,7 +174,7 @@ class ReportOptions:
         Place names on the maps: ``"name"``, ``"name_ru"`` (Russian) or
         ``"name_ky"`` (Kyrgyz), where the boundaries have them.
     tiles, tile_cache : optional
-        Base tiles of the maps (see :func:`geo.export.map_figure`); none by
+        Base tiles of the maps (see :func:`geo.printmap.map_figure`); none by
         default, so a pack needs no network.
     """
 
@@ -257,7 +257,7 @@ class MapView:
         One of :data:`MAP_KINDS`.
     category : str or None
         The single category of a hot spot map; None for all selected categories.
-    content : geo.export.MapContent
+    content : geo.printmap.MapContent
         The layers to draw.
     title, subtitle : str
         Map title; the study area, period, categories and number of incidents.
@@ -320,7 +320,7 @@ def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoData
 
     Rows that break the data model are left out, as the app does; a missing
     layer is an empty frame with its columns. Incidents get ``unit`` and
-    ``area`` (:func:`geo.query.assign_units`). Every frame's
+    ``area`` (:func:`geo.select.assign_units`). Every frame's
     ``attrs["koopsuz_workspace"]`` holds the file name and metadata, from
     which :class:`ReportOptions` takes its default source.
 
@@ -484,8 +484,8 @@ def _default_source(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
         info = getattr(frame, "attrs", {}).get(WORKSPACE_ATTR)
         if info:
             meta = info.get("meta", {})
-            return meta.get("source") or meta.get("title") or info.get("file") or export.DEFAULT_SOURCE
-    return export.DEFAULT_SOURCE
+            return meta.get("source") or meta.get("title") or info.get("file") or printmap.DEFAULT_SOURCE
+    return printmap.DEFAULT_SOURCE
 
 
 # --------------------------------------------------------------------------- the maps
@@ -953,7 +953,7 @@ def export_data(layers: Mapping[str, gpd.GeoDataFrame], views: Iterable[MapView]
     ``gaps``, ``proposed_sites`` and ``proposed_areas``. It is written
     beside ``out_gpkg`` and moved over it when complete.
 
-    A GeoTIFF (:meth:`geo.density.DensityGrid.to_geotiff`) is written beside
+    A GeoTIFF (:meth:`geo.stats.density.DensityGrid.to_geotiff`) is written beside
     it for ``density`` (``<stem>_density.tif``) and for each density map of
     the views (``<stem>_<view name>.tif``).
 
@@ -962,7 +962,7 @@ def export_data(layers: Mapping[str, gpd.GeoDataFrame], views: Iterable[MapView]
     layers : mapping of str to geopandas.GeoDataFrame
     views : iterable of MapView
     out_gpkg : path-like
-    density : geo.density.DensityGrid, optional
+    density : geo.stats.density.DensityGrid, optional
 
     Returns
     -------
@@ -1087,7 +1087,7 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
                     pdf.savefig(fig)
                     if zip_path is not None and page.image is not None:
                         buf = io.BytesIO()
-                        export.save_figure(fig, buf, format="png", dpi=o.dpi)
+                        printmap.save_figure(fig, buf, format="png", dpi=o.dpi)
                         images[page.image] = buf.getvalue()
                         report.step(f"Image: {page.title}")
                 finally:
@@ -1144,21 +1144,21 @@ def _pages(s: _Study, views: list[MapView]) -> list[_Page]:
 
     def map_page(v: MapView, index: int) -> _Page:
         return _Page(title=v.title, image=f"{index:02d}_{v.name}.png",
-                     draw=lambda _n: export.map_figure(v.content, title=v.title, subtitle=v.subtitle, paper=o.paper,
+                     draw=lambda _n: printmap.map_figure(v.content, title=v.title, subtitle=v.subtitle, paper=o.paper,
                                                        source=o.source, date=o.date, tiles=o.tiles,
                                                        tile_cache=o.tile_cache))
 
     maps = [map_page(v, i) for i, v in enumerate(views, start=1)]
     tables = _table_pages(s, views, by_kind)
     methods = _Page(title="Methods and parameters",
-                    draw=lambda _n: export.text_figure("Methods and parameters", _methods(s, views), paper=o.paper))
+                    draw=lambda _n: printmap.text_figure("Methods and parameters", _methods(s, views), paper=o.paper))
     # The contents: a line per map, the tables on one line, so that a cover of any pack fits one page.
     first_table = 2 + len(maps)
     toc = [f"{i}. {p.title}" for i, p in enumerate(maps, start=2)]
     toc.append(f"{first_table}–{first_table + len(tables) - 1}. Tables: "
                + "; ".join(f"{p.title} ({i})" for i, p in enumerate(tables, start=first_table)) + ".")
     toc.append(f"{first_table + len(tables)}. {methods.title}")
-    cover = _Page(title=o.title, draw=lambda _n: export.text_figure(o.title, _cover(s, toc), paper=o.paper))
+    cover = _Page(title=o.title, draw=lambda _n: printmap.text_figure(o.title, _cover(s, toc), paper=o.paper))
     return [cover, *maps, *tables, methods]
 
 
@@ -1207,13 +1207,13 @@ def _table_pages(s: _Study, views: list[MapView], by_kind: dict[str, MapView]) -
 
 def _table_page(title: str, frame: pd.DataFrame, note: str | None, paper: str) -> _Page:
     if len(frame) == 0:
-        return _Page(title=title, draw=lambda _n: export.text_figure(title, ["Nothing to list for this study area."],
+        return _Page(title=title, draw=lambda _n: printmap.text_figure(title, ["Nothing to list for this study area."],
                                                                      paper=paper))
     shown = _printable(frame)
     if len(frame) > PAGE_ROWS:
         more = "All the rows are in the tables (CSV, XLSX)."
         note = f"{note} {more}" if note else more
-    return _Page(title=title, draw=lambda _n: export.table_figure(shown, title=title, paper=paper, note=note,
+    return _Page(title=title, draw=lambda _n: printmap.table_figure(shown, title=title, paper=paper, note=note,
                                                                   max_rows=PAGE_ROWS))
 
 
@@ -1337,8 +1337,8 @@ def _readme(s: _Study, files: Mapping[str, bytes]) -> str:
 
 
 def _pdf_pages(path: str | os.PathLike[str], *, title: str) -> contextlib.AbstractContextManager:
-    """export.pdf_pages when there, else PdfPages without timestamps (deterministic bytes)."""
-    pages = getattr(export, "pdf_pages", None)
+    """printmap.pdf_pages when there, else PdfPages without timestamps (deterministic bytes)."""
+    pages = getattr(printmap, "pdf_pages", None)
     if pages is not None:
         return pages(path, title=title)
     from matplotlib.backends.backend_pdf import PdfPages

@@ -1,0 +1,1 @@
+"""Readers, column mapping, parsing, the importer and the workspace store."""
