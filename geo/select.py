@@ -1,23 +1,55 @@
-"""Select incidents by area, settlement, period and category.
+"""The study selection: which incidents, in which settlements, over which period.
 
-Incidents are placed in boundary units once (:func:`assign_units`, a spatial
-join in the local metric CRS); every later filter is then a column mask, cheap
-enough to run on each page interaction with 100,000 incidents.
+Every page, the action-plan pack and the command line select their study
+through this module, so that the same settings give the same incidents
+everywhere:
+
+* incidents are placed in boundary units once (:func:`assign_units`, a
+  spatial join in the local metric CRS; where units overlap the first unit in
+  table order wins, :func:`unit_of`); every later filter is then a column
+  mask, cheap enough to run on each page interaction with 100,000 incidents;
+* the default period is the latest calendar year of the data, to its last
+  incident (:func:`default_period`, :func:`resolve_period`);
+* where there are boundaries the study area is the selected settlements:
+  incidents outside every settlement are left out and counted
+  (:attr:`Study.outside`), and stations, cameras and roads are those that
+  touch the settlements (:func:`select_study`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.crs import local_crs
+from geo.crs import WGS84, local_crs
+from geo.schema import LAYERS
+
+__all__ = [
+    "LAYER_NAMES",
+    "UNASSIGNED",
+    "IncidentFilter",
+    "Study",
+    "assign_units",
+    "categories_present",
+    "default_period",
+    "empty_layer",
+    "filter_boundaries",
+    "filter_incidents",
+    "inside_units",
+    "period_of",
+    "resolve_period",
+    "select_study",
+    "unit_of",
+    "within_boundaries",
+]
 
 UNASSIGNED = ""
+LAYER_NAMES = ("incidents", "stations", "cameras", "boundaries", "roads")
 
 
 @dataclass(frozen=True)
@@ -59,12 +91,42 @@ class IncidentFilter:
         return (self.end - self.start).days + 1
 
 
-def assign_units(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add ``unit`` (boundary name) and ``area`` columns by point in polygon.
+def unit_of(points: gpd.GeoSeries | gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Position in ``units`` of the unit each point lies in, -1 outside every unit.
 
-    Points outside every boundary get ``""`` in both. Where boundaries
-    overlap, the first boundary in table order wins, so each incident is
-    counted once.
+    The one point-in-unit rule of the platform: where units overlap, the
+    first unit in table order wins, so each point is counted once.
+
+    Parameters
+    ----------
+    points : geopandas.GeoSeries or geopandas.GeoDataFrame
+        Points with a CRS.
+    units : geopandas.GeoDataFrame
+        Polygons with a CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer positions (not index labels), one per point.
+    """
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0 or len(units) == 0:
+        return out
+    crs = local_crs(units)
+    pts = points.geometry.to_crs(crs)
+    polys = units.geometry.to_crs(crs)
+    ipt, ipoly = polys.sindex.query(pts, predicate="within")
+    order = np.lexsort((ipoly, ipt))
+    ipt, ipoly = ipt[order], ipoly[order]
+    first = np.r_[True, ipt[1:] != ipt[:-1]] if len(ipt) else np.array([], dtype=bool)
+    out[ipt[first]] = ipoly[first]
+    return out
+
+
+def assign_units(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``unit`` (boundary name) and ``area`` columns by point in polygon (:func:`unit_of`).
+
+    Points outside every boundary get ``""`` in both.
 
     Returns
     -------
@@ -76,21 +138,15 @@ def assign_units(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> g
     out["area"] = UNASSIGNED
     if len(out) == 0 or len(boundaries) == 0:
         return out
-    crs = local_crs(boundaries)
-    pts = out.geometry.to_crs(crs)
-    polys = boundaries.geometry.to_crs(crs)
-    ipt, ipoly = polys.sindex.query(pts, predicate="within")
-    order = np.lexsort((ipoly, ipt))
-    ipt, ipoly = ipt[order], ipoly[order]
-    first = np.r_[True, ipt[1:] != ipt[:-1]] if len(ipt) else np.array([], dtype=bool)
-    ipt, ipoly = ipt[first], ipoly[first]
+    pos = unit_of(out, boundaries)
+    inside = pos >= 0
     names = boundaries["name"].astype(str).to_numpy()
     areas = (boundaries["area"] if "area" in boundaries else pd.Series("", index=boundaries.index))
     areas = areas.fillna("").astype(str).to_numpy()
     unit = np.full(len(out), UNASSIGNED, dtype=object)
     area = np.full(len(out), UNASSIGNED, dtype=object)
-    unit[ipt] = names[ipoly]
-    area[ipt] = areas[ipoly]
+    unit[inside] = names[pos[inside]]
+    area[inside] = areas[pos[inside]]
     out["unit"] = unit
     out["area"] = area
     return out
@@ -156,3 +212,161 @@ def categories_present(incidents: pd.DataFrame, order: Sequence[str]) -> list[st
     """Categories that occur, in the platform's order."""
     present = set(incidents["category"].dropna().astype(str))
     return [c for c in order if c in present]
+
+
+def inside_units(incidents: pd.DataFrame) -> np.ndarray:
+    """Mask of the incidents that lie in some unit (needs the ``unit`` column of :func:`assign_units`)."""
+    _need(incidents, "unit")
+    return (incidents["unit"] != UNASSIGNED).to_numpy()
+
+
+def default_period(incidents: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
+    """The period a study covers when none is chosen: the latest calendar year of the data.
+
+    From 1 January of the year of the last incident (or the first incident,
+    if later) to the last incident; None for no incidents.
+    """
+    period = period_of(incidents) if len(incidents) else None
+    if period is None:
+        return None
+    lo, hi = period
+    return max(lo, dt.date(hi.year, 1, 1)), hi
+
+
+def resolve_period(incidents: pd.DataFrame, start: dt.date | None,
+                   end: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """``start`` and ``end`` with what is missing taken from :func:`default_period`.
+
+    A given start keeps the default end (the last incident, or the start if
+    later); a given end keeps the default start unless that is after the end.
+    """
+    period = default_period(incidents)
+    if period is None or (start is not None and end is not None):
+        return start, end
+    lo, hi = period
+    if end is None:
+        end = max(hi, start) if start is not None else hi
+    if start is None:
+        start = min(lo, end)
+    return start, end
+
+
+def empty_layer(name: str) -> gpd.GeoDataFrame:
+    """An empty layer of type ``name`` with its fields, in WGS84."""
+    return gpd.GeoDataFrame({f: pd.Series(dtype=object) for f in LAYERS[name].field_names}, geometry=[], crs=WGS84)
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """One study selection: the settlements, the incidents in them and what touches them.
+
+    Attributes
+    ----------
+    filter : IncidentFilter
+        The filter applied (its period as given or resolved by the caller).
+    units : geopandas.GeoDataFrame
+        The selected settlements (all of the area, or the chosen ones).
+    incidents : geopandas.GeoDataFrame
+        Incidents passing the filter and lying in a selected settlement
+        (every incident passing it where there are no boundaries), with
+        ``unit`` and ``area``.
+    stations, cameras, roads : geopandas.GeoDataFrame
+        Those that touch the selected settlements (all, without boundaries).
+    outside : int
+        Incidents passing the filter that lie outside every settlement and are
+        left out.
+    """
+
+    filter: IncidentFilter
+    units: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    cameras: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    outside: int = 0
+
+    @property
+    def days(self) -> int | None:
+        """Length of the period in days, or None for an open period."""
+        return self.filter.days
+
+    @property
+    def has_population(self) -> bool:
+        """Whether some selected settlement has a population above zero (rates need it)."""
+        return ("population" in self.units and len(self.units) > 0
+                and bool((pd.to_numeric(self.units["population"], errors="coerce") > 0).any()))
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The five layers of the study, keyed as in a workspace."""
+        return {"incidents": self.incidents, "stations": self.stations, "cameras": self.cameras,
+                "boundaries": self.units, "roads": self.roads}
+
+
+def select_study(layers: Mapping[str, gpd.GeoDataFrame | None], f: IncidentFilter) -> Study:
+    """The study that ``f`` selects from a workspace's layers.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        ``incidents``, ``stations``, ``cameras``, ``boundaries``, ``roads``;
+        a missing layer is taken as empty. Incidents without the ``unit``
+        column are placed in the boundaries first (:func:`assign_units`).
+    f : IncidentFilter
+        What to keep. An open period (``start`` or ``end`` None) is not
+        restricted: pass it through :func:`resolve_period` first for the
+        default period of the pages and the pack.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    ValueError
+        An area or settlements are chosen without boundaries, no settlement
+        matches them, or a chosen settlement does not exist.
+    """
+    get = {name: _layer(layers, name) for name in LAYER_NAMES}
+    boundaries, incidents = get["boundaries"], get["incidents"]
+    if len(incidents) and len(boundaries) and "unit" not in incidents:
+        incidents = assign_units(incidents, boundaries)
+    if len(boundaries) == 0 and (f.area is not None or f.units is not None):
+        msg = "choosing an area or settlements needs a boundaries layer"
+        raise ValueError(msg)
+    if len(boundaries):
+        units = filter_boundaries(boundaries, f)
+        if len(units) == 0:
+            areas = sorted(set(boundaries["area"].dropna().astype(str)) - {""}) if "area" in boundaries else []
+            msg = (f"no settlements match area {f.area!r} and settlements {list(f.units or [])}"
+                   + (f"; areas: {', '.join(areas)}" if areas else ""))
+            raise ValueError(msg)
+        if f.units is not None and (missing := sorted(set(f.units) - set(units["name"].astype(str)))):
+            msg = f"unknown settlements {', '.join(missing)}"
+            raise ValueError(msg)
+    else:
+        units = boundaries
+    outside = 0
+    if len(incidents):
+        selected = filter_incidents(incidents, f)
+        if len(boundaries):
+            inside = inside_units(selected)
+            outside = int((~inside).sum())
+            selected = selected[inside]
+    else:
+        selected = incidents
+
+    def near(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return within_boundaries(layer, units) if len(units) else layer
+
+    return Study(filter=f, units=units, incidents=selected, stations=near(get["stations"]),
+                 cameras=near(get["cameras"]), roads=near(get["roads"]), outside=outside)
+
+
+def _layer(layers: Mapping[str, gpd.GeoDataFrame | None], name: str) -> gpd.GeoDataFrame:
+    frame = layers.get(name)
+    if frame is None:
+        return empty_layer(name)
+    if len(frame) and frame.crs is None:
+        msg = f"the {name} layer has no CRS"
+        raise ValueError(msg)
+    return frame

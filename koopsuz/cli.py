@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from pathlib import Path
 
+from geo.atomic import atomic_output, atomic_write
 from geo.schema import LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
 
@@ -68,25 +69,36 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _incidents(source: str, args: argparse.Namespace):
-    """INCIDENTS: a workspace (``workspace:PATH``) or any file ``geo import`` reads, then the filters."""
+    """INCIDENTS: a workspace (``workspace:PATH``) or any file ``geo import`` reads, then the filters.
+
+    From a workspace the study is selected as the pages and the pack select it
+    (:func:`geo.select.select_study`): incidents outside every settlement are
+    left out. The command line restricts only the period it is given.
+    """
     import datetime as dt
 
     from geo.io.importer import prepare
-    from geo.select import IncidentFilter, filter_incidents
     from geo.schema import CATEGORIES, require_valid
+    from geo.select import IncidentFilter, select_study
 
+    bad = [c for c in args.category or [] if c not in CATEGORIES]
+    if bad:
+        msg = f"unknown category {', '.join(bad)}; categories: {', '.join(CATEGORIES)}"
+        raise ValueError(msg)
+    f = IncidentFilter(area=args.area or None, start=dt.date.fromisoformat(args.start) if args.start else None,
+                       end=dt.date.fromisoformat(args.end) if args.end else None,
+                       categories=tuple(args.category) if args.category else None)
     if source.startswith("workspace:"):
         ws = Workspace(source.removeprefix("workspace:"))
         if not ws.exists:
             msg = f"{ws.path}: no such workspace"
             raise FileNotFoundError(msg)
-        inc = require_valid(ws.read("incidents"), "incidents", source=str(ws.path))
-        if args.area:
-            from geo.select import assign_units
-
-            inc = assign_units(inc, ws.read("boundaries"))
-            if args.area not in set(inc["area"]):
-                msg = f"no incidents in area {args.area!r}; areas: {', '.join(sorted(set(inc['area']) - {''}))}"
+        layers = {"incidents": require_valid(ws.read("incidents"), "incidents", source=str(ws.path)),
+                  "boundaries": ws.read("boundaries")}
+        if args.area and len(layers["boundaries"]) and "area" in layers["boundaries"]:
+            areas = sorted(set(layers["boundaries"]["area"].dropna().astype(str)) - {""})
+            if args.area not in areas:
+                msg = f"no area {args.area!r} in {ws.path.name}; areas: {', '.join(areas)}"
                 raise ValueError(msg)
     elif args.area:
         msg = "--area needs INCIDENTS as workspace:PATH (areas come from its boundaries)"
@@ -96,19 +108,14 @@ def _incidents(source: str, args: argparse.Namespace):
         if len(result.rejected):
             print(f"note: {len(result.rejected):,} of {result.read:,} rows of {result.source} rejected "
                   "(see `python -m geo import --dry-run`)", file=sys.stderr)
-        inc = result.accepted
-    bad = [c for c in args.category or [] if c not in CATEGORIES]
-    if bad:
-        msg = f"unknown category {', '.join(bad)}; categories: {', '.join(CATEGORIES)}"
-        raise ValueError(msg)
-    f = IncidentFilter(area=args.area or None, start=dt.date.fromisoformat(args.start) if args.start else None,
-                       end=dt.date.fromisoformat(args.end) if args.end else None,
-                       categories=tuple(args.category) if args.category else None)
-    out = filter_incidents(inc, f)
-    if len(out) == 0:
+        layers = {"incidents": result.accepted}
+    study = select_study(layers, f)
+    if study.outside:
+        print(f"note: {study.outside:,} incidents lie outside every settlement and are left out", file=sys.stderr)
+    if len(study.incidents) == 0:
         msg = f"no incidents in {source} pass the filters"
         raise ValueError(msg)
-    return out
+    return study.incidents
 
 
 def _density(args: argparse.Namespace) -> int:
@@ -236,11 +243,7 @@ def _site(args: argparse.Namespace) -> int:
         res, chosen = site(inc, candidates, **standard, model=args.model, k=args.k, stations=stations,
                            weight=args.weight, time_limit=args.time_limit,
                            aggregate=200.0 if args.model == "pmedian" else None)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(chosen.to_json(), encoding="utf-8")
-    tmp.replace(out)
+    out = atomic_write(args.out, chosen.to_json().encode("utf-8"))
     summary = {"model": res.model, "radius": args.radius, "minutes": args.minutes, "objective": res.objective,
                "covered": res.covered, "gap": res.gap, "status": res.status,
                "selected": [int(i) for i in res.selected], "seconds": round(res.seconds, 3), "out": str(out)}
@@ -293,10 +296,7 @@ def _export(args: argparse.Namespace) -> int:
         from layers.standalone import standalone_html
 
         text = standalone_html(content_map(view.content, tiles=Tiles.parse(args.tiles or "none")), title=title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        atomic_write(out, text.encode("utf-8"))
     else:
         resolved = options.resolve(layers)
         export_map(view.content, out, format=args.format, paper=args.paper, dpi=args.dpi, title=title,
@@ -336,15 +336,9 @@ def _pack(args: argparse.Namespace) -> int:
 
 def _write_gpkg(out: Path, layers: dict[str, object]) -> None:
     """Write layers into a new GeoPackage beside ``out``, then move it over: no half-written output."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    try:
+    with atomic_output(out, suffix=".tmp.gpkg", create=False) as tmp:
         for name, frame in layers.items():
             frame.to_file(tmp, layer=name, driver="GPKG")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _filters(p: argparse.ArgumentParser) -> None:

@@ -332,7 +332,7 @@ def test_export_tables_csv_with_bom_and_one_workbook(cyrillic_views, tmp_path):
 
 
 def test_sheet_names_unique_and_short():
-    from geo.report import _sheet_names
+    from geo.report.data import _sheet_names
 
     names = _sheet_names(["a" * 40, "a" * 40, "A" * 35, "x[y]:z?", "ok"])
     assert all(len(n) <= 31 for n in names)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -13,7 +12,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.select import IncidentFilter, assign_units, categories_present, period_of
+from geo.select import (IncidentFilter, Study, assign_units, categories_present, default_period, period_of,
+                        select_study)
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError, validate
 from geo.io.store import Workspace, WorkspaceError
 from layers.basemap import TILES_ENV, Tiles
@@ -43,6 +43,12 @@ class Data:
         if "area" not in self.boundaries:
             return []
         return sorted(a for a in self.boundaries["area"].dropna().astype(str).unique() if a)
+
+    @property
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The five layers, keyed as in the workspace."""
+        return {"incidents": self.incidents, "stations": self.stations, "cameras": self.cameras,
+                "boundaries": self.boundaries, "roads": self.roads}
 
 
 def workspace_path() -> Path:
@@ -100,12 +106,11 @@ def sidebar_filters(data: Data) -> IncidentFilter:
     names = pool["name"].astype(str).tolist()
     units = sb.multiselect("Settlements", names, placeholder="All settlements", key=f"f_units_{area}",
                            help="Leave empty for every settlement of the area.")
-    period = period_of(data.incidents)
+    period, default = period_of(data.incidents), default_period(data.incidents)
     start = end = None
-    if period is not None:
+    if period is not None and default is not None:
         lo, hi = period
-        default_start = max(lo, dt.date(hi.year, 1, 1))
-        picked = sb.date_input("Period", (default_start, hi), min_value=lo, max_value=hi, key="f_period",
+        picked = sb.date_input("Period", default, min_value=lo, max_value=hi, key="f_period",
                                help="Inclusive. KPI changes compare with the same length just before.")
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
@@ -121,6 +126,22 @@ def sidebar_filters(data: Data) -> IncidentFilter:
         end=end,
         categories=tuple(cats),
     )
+
+
+def current_study(data: Data, f: IncidentFilter) -> Study:
+    """The sidebar's study (:func:`geo.select.select_study`, as the pack and the CLI select it), or stop the page.
+
+    Incidents outside every settlement are left out, and the page says how many.
+    """
+    try:
+        study = select_study(data.layers, f)
+    except ValueError as exc:
+        st.info(f"Nothing to show for these filters: {exc}")
+        st.stop()
+    if study.outside:
+        st.caption(f"{study.outside:,} incidents that pass the filters lie outside every settlement and are "
+                   "left out.")
+    return study
 
 
 def tiles_setting() -> Tiles:

@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 import altair as alt
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -14,22 +13,22 @@ from streamlit_folium import st_folium
 from geo.crs import to_display
 from geo.stats.density import KERNELS, kernel_density
 from geo.stats.hotspots import hotspots
-from geo.select import filter_boundaries, filter_incidents
+from geo.report.tables import top_density_peaks, top_hot_cells
 from geo.stats.areas import area_statistics
 from geo.stats.temporal import hour_weekday, monthly
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer
 from layers.hotspots import gi_layer
-from views.common import load_data, map_download
+from views.common import current_study, load_data, map_download
 
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
 st.title("Hotspots")
 
-units = filter_boundaries(data.boundaries, f)
-inc = filter_incidents(data.incidents, f)
+study = current_study(data, f)
+units, inc = study.units, study.incidents
 if len(inc) < 3:
     st.info("Fewer than three incidents pass the filters: widen the period, area or categories.")
     st.stop()
@@ -55,6 +54,7 @@ if method == "Density":
     overlay, legend = density_layer(grid)
     overlay.add_to(m)
     legend.add_to(m)
+    table = top_density_peaks(grid, units)  # the pack's table: the same peaks on screen and on paper
     with tempfile.TemporaryDirectory() as tmp:
         tif = grid.to_geotiff(Path(tmp) / "density.tif")
         download = ("Download the surface (GeoTIFF)", tif.read_bytes(), "density.tif", "image/tiff")
@@ -76,17 +76,7 @@ elif method == "Gi* hot spots":
     layer, legend = gi_layer(res.cells)
     layer.add_to(m)
     legend.add_to(m)
-    hot = res.cells[res.cells["gi_bin"] > 0].sort_values("gi_z", ascending=False).head(15)
-    if len(hot):
-        centres = to_display(hot.set_geometry(hot.geometry.centroid))
-        where = gpd.sjoin(centres, to_display(units)[["name", "geometry"]], how="left", predicate="within")
-        where = where[~where.index.duplicated()]
-        table = pd.DataFrame({
-            "settlement": where["name"].fillna("–").to_numpy(),
-            "latitude": centres.geometry.y.round(5).to_numpy(), "longitude": centres.geometry.x.round(5).to_numpy(),
-            "incidents": hot["count"].astype(int).to_numpy(), "z": hot["gi_z"].round(2).to_numpy(),
-            "confidence": hot["gi_bin"].map({3: "99%", 2: "95%", 1: "90%"}).to_numpy(),
-        })
+    table = top_hot_cells(res.cells, units)  # the pack's table: the same hot spots on screen and on paper
     with tempfile.TemporaryDirectory() as tmp:
         gpkg = Path(tmp) / "hotspots.gpkg"
         res.cells[["count", "gi_z", "gi_p", "gi_bin", res.cells.geometry.name]].to_file(gpkg, layer="hotspots")

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.crs import to_display
-from geo.select import categories_present, filter_boundaries, filter_incidents, within_boundaries
+from geo.select import categories_present
 from geo.schema import CATEGORIES
 from geo.stats.rates import summarize, unit_rates
 from layers.assets import missing_assets
@@ -17,15 +17,15 @@ from layers.cameras import camera_layer
 from layers.incidents import IncidentCluster, category_legend
 from layers.roads import road_layer
 from layers.stations import station_layer
-from views.common import load_data, map_download
+from views.common import current_study, load_data, map_download
 
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
 
 st.title("Overview")
-units = filter_boundaries(data.boundaries, f)
-inc = filter_incidents(data.incidents, f)
+study = current_study(data, f)
+units, inc, stations, cameras, roads = study.units, study.incidents, study.stations, study.cameras, study.roads
 kpi = summarize(data.incidents, data.boundaries, f)
 
 c1, c2, c3, c4 = st.columns(4)
@@ -37,8 +37,7 @@ change = (None if kpi.previous_rate is None or not kpi.previous_rate or not np.i
 c2.metric("Rate per 100,000 a year", f"{kpi.rate:,.0f}" if np.isfinite(kpi.rate) else "–", change,
           delta_color="inverse")
 c3.metric("Population", f"{kpi.population:,.0f}")
-c4.metric("Stations / cameras",
-          f"{len(within_boundaries(data.stations, units))} / {len(within_boundaries(data.cameras, units))}")
+c4.metric("Stations / cameras", f"{len(stations)} / {len(cameras)}")
 if kpi.previous_count is None and f.start is not None:
     st.caption("No change shown: the data does not cover the whole previous period.")
 
@@ -47,9 +46,6 @@ if missing := missing_assets():
     st.stop()
 
 shown_units = unit_rates(inc, units, days=f.days)
-stations = within_boundaries(data.stations, units) if f.area or f.units else data.stations
-cameras = within_boundaries(data.cameras, units) if f.area or f.units else data.cameras
-roads = within_boundaries(data.roads, units) if f.area or f.units else data.roads
 
 extent = units if len(units) else inc
 if len(extent) == 0:

@@ -1,0 +1,174 @@
+"""The study of a pack: the workspace's layers, the study selection and the resolved options.
+
+The selection itself (filters, settlements, default period, incidents outside
+every settlement) is :func:`geo.select.select_study`, shared with the pages and
+the command line; this module adds what only a pack needs: the options with
+every default filled in, the area's name for titles, and the data source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.io.store import Workspace
+from geo.printmap import DEFAULT_SOURCE
+from geo.report.options import DEFAULT_PRIORITIES, ReportOptions
+from geo.report.text import categories_text, period_text
+from geo.schema import CATEGORIES, CATEGORY_LABELS, validate
+from geo.select import (LAYER_NAMES, IncidentFilter, Study, assign_units, categories_present, resolve_period,
+                        select_study)
+
+__all__ = ["WORKSPACE_ATTR", "PackStudy", "pack_study", "read_layers", "study_layers"]
+
+WORKSPACE_ATTR = "koopsuz_workspace"
+
+
+def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoDataFrame]:
+    """Read the five layers of a workspace and place the incidents in settlements.
+
+    Rows that break the data model are left out, as the app does; a missing
+    layer is an empty frame with its columns. Incidents get ``unit`` and
+    ``area`` (:func:`geo.select.assign_units`). Every frame's
+    ``attrs["koopsuz_workspace"]`` holds the file name and metadata, from
+    which :class:`ReportOptions` takes its default source.
+
+    Parameters
+    ----------
+    workspace_path : path-like
+        A Koopsuz GeoPackage.
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
+        ``incidents``, ``stations``, ``cameras``, ``boundaries``, ``roads``.
+    """
+    ws = Workspace(workspace_path)
+    if not ws.exists:
+        msg = f"{ws.path}: no such workspace"
+        raise FileNotFoundError(msg)
+    out = {name: validate(ws.read(name), name, source=f"{ws.path.name}:{name}").accepted for name in LAYER_NAMES}
+    out["incidents"] = assign_units(out["incidents"], out["boundaries"])
+    info = {"file": ws.path.name, "meta": ws.meta()}
+    for frame in out.values():
+        frame.attrs[WORKSPACE_ATTR] = info
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class PackStudy:
+    """The selected layers and the resolved options, shared by every map of a pack."""
+
+    options: ReportOptions
+    study: Study
+    label: str
+
+    @property
+    def filter(self) -> IncidentFilter:
+        return self.study.filter
+
+    @property
+    def units(self) -> gpd.GeoDataFrame:
+        return self.study.units
+
+    @property
+    def incidents(self) -> gpd.GeoDataFrame:
+        return self.study.incidents
+
+    @property
+    def stations(self) -> gpd.GeoDataFrame:
+        return self.study.stations
+
+    @property
+    def cameras(self) -> gpd.GeoDataFrame:
+        return self.study.cameras
+
+    @property
+    def roads(self) -> gpd.GeoDataFrame:
+        return self.study.roads
+
+    @property
+    def outside(self) -> int:
+        return self.study.outside
+
+    @property
+    def has_population(self) -> bool:
+        return self.study.has_population
+
+    def subtitle(self, category: str | None = None, n: int | None = None) -> str:
+        o = self.options
+        cats = (CATEGORY_LABELS.get(category, category) if category is not None
+                else categories_text(o.categories))
+        n = len(self.incidents) if n is None else n
+        return f"{self.label} · {period_text(o.start, o.end)} · {cats} · {n:,} incidents"
+
+
+def study_layers(layers: Mapping[str, gpd.GeoDataFrame], *, options: ReportOptions) -> dict[str, gpd.GeoDataFrame]:
+    """The layers restricted to the study area, period and categories of ``options``.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        As from :func:`read_layers`; missing layers are taken as empty.
+    options : ReportOptions
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
+        ``boundaries`` (the selected settlements), ``incidents`` (in them,
+        in the period and categories), and ``stations``, ``cameras`` and
+        ``roads`` that touch them.
+    """
+    return pack_study(layers, options).study.layers()
+
+
+def pack_study(layers: Mapping[str, gpd.GeoDataFrame], options: ReportOptions) -> PackStudy:
+    """The study selection of ``options`` (:func:`geo.select.select_study`) with every default resolved.
+
+    The period defaults to the app's (:func:`geo.select.resolve_period`); the
+    priorities to the :data:`DEFAULT_PRIORITIES` most frequent categories of
+    the selected incidents, "other" left out unless it is the only one.
+    """
+    o = options
+    incidents = layers.get("incidents")
+    start, end = resolve_period(incidents if incidents is not None else pd.DataFrame(), o.start, o.end)
+    f = IncidentFilter(area=o.area, units=o.units, start=start, end=end, categories=o.categories)
+    study = select_study(layers, f)
+    selected = study.incidents
+    label = _area_label(o, study.units)
+    present = categories_present(selected, CATEGORIES) if len(selected) else []
+    priorities = o.priorities
+    if priorities is None:
+        counts = selected["category"].value_counts() if len(selected) else pd.Series(dtype=int)
+        # most incidents first, ties in the platform's order; "other" is no one's priority unless asked for
+        named = [c for c in present if c != "other"] or present
+        priorities = tuple(sorted(named, key=lambda c: (-int(counts.get(c, 0)), CATEGORIES.index(c))))
+        priorities = priorities[:DEFAULT_PRIORITIES]
+    resolved = replace(o, start=start, end=end, priorities=priorities,
+                       title=o.title or f"Crime-prevention action plan: {label}",
+                       source=o.source or _default_source(layers), date=o.date or dt.date.today())
+    return PackStudy(options=resolved, study=study, label=label)
+
+
+def _area_label(o: ReportOptions, units: gpd.GeoDataFrame) -> str:
+    if o.units:
+        names = list(o.units)
+        return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} and {len(names) - 3} more"
+    if o.area is not None:
+        return o.area
+    areas = sorted(set(units["area"].dropna().astype(str)) - {""}) if "area" in units else []
+    return ", ".join(areas) if 0 < len(areas) <= 3 else "all settlements"
+
+
+def _default_source(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+    for frame in layers.values():
+        info = getattr(frame, "attrs", {}).get(WORKSPACE_ATTR)
+        if info:
+            meta = info.get("meta", {})
+            return meta.get("source") or meta.get("title") or info.get("file") or DEFAULT_SOURCE
+    return DEFAULT_SOURCE
