@@ -4,7 +4,7 @@ Peers, on the same counts in the same run:
 - ``esda.G_Local(y, w, star=True, transform="B")`` with ``w`` a libpysal
   ``DistanceBand`` (binary, the same band) on the cell centres; its time
   includes building the weights, which a user of esda must do;
-- ``geo.stats.hotspots.gi_star_grid`` plus ``fdr_bins`` (z, p and the FDR bins).
+- ``geo.stats.gistar.gi_star_grid`` plus ``fdr_bins`` (z, p and the FDR bins).
 
 Counts: Poisson(2) on a 300x300 and a 500x500 lattice with a few Gaussian hot
 blobs added; band 1.5 cells (the 8 queen neighbours and the cell itself).
@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.stats.hotspots import fdr_bins, gi_star_grid, gi_star_permutation  # noqa: E402
+from geo.stats.gistar import fdr_bins, gi_star_grid, gi_star_permutation  # noqa: E402
 
 BAND = 1.5
 SIZES = (300, 500)

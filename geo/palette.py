@@ -8,6 +8,9 @@ Where they come from:
 
 * incident categories: ColorBrewer Set1/Dark2 family, readable on light tiles;
 * rates: ColorBrewer YlOrRd, 5 classes (natural breaks, light to dark);
+* density surfaces: ColorBrewer YlOrRd, 9 classes, interpolated in 256 steps
+  exactly as matplotlib's ``"YlOrRd"`` colormap does, so the web overlay
+  (which must not load matplotlib) matches the printed map;
 * Gi* bins: ArcGIS Pro's hot spot renderer and its class names;
 * LISA clusters: GeoDa's cluster map colours;
 * coverage: blue covered today, red gaps, green proposed.
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import warnings
 
-import mapclassify
 import numpy as np
 
 from geo.schema import CATEGORIES
@@ -25,7 +27,7 @@ from geo.schema import CATEGORIES
 __all__ = [
     "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERED", "GAP", "LISA_COLORS", "LISA_LABELS",
     "NO_DATA", "PROPOSED", "ROAD_COLOR", "ROAD_WEIGHTS", "STATION_COLORS", "STATION_ICONS", "STATION_LABELS",
-    "YLORRD5", "class_colors", "rate_classes",
+    "YLORRD5", "class_colors", "density_rgba", "rate_classes",
 ]
 
 # Categorical palette (ColorBrewer Set1/Dark2 family), readable on light tiles.
@@ -43,6 +45,21 @@ CATEGORY_COLORS: dict[str, str] = dict(zip(CATEGORIES, (
 # Sequential ramp for rates (ColorBrewer YlOrRd, 5 classes).
 YLORRD5 = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA = "#d9d9d9"
+
+# ColorBrewer YlOrRd, 9 classes, as matplotlib's _cm.py lists it (RGB, 0 to 1), and
+# the size of the lookup table matplotlib builds from it (rcParams["image.lut"]).
+_YLORRD9 = (
+    (1.0, 1.0, 0.8),
+    (1.0, 0.92941176470588238, 0.62745098039215685),
+    (0.99607843137254903, 0.85098039215686272, 0.46274509803921571),
+    (0.99607843137254903, 0.69803921568627447, 0.29803921568627451),
+    (0.99215686274509807, 0.55294117647058827, 0.23529411764705882),
+    (0.9882352941176471, 0.30588235294117649, 0.16470588235294117),
+    (0.8901960784313725, 0.10196078431372549, 0.10980392156862745),
+    (0.74117647058823533, 0.0, 0.14901960784313725),
+    (0.50196078431372548, 0.0, 0.14901960784313725),
+)
+_LUT_SIZE = 256
 
 # kind -> (Leaflet marker colour name, Font Awesome icon), for the web markers.
 STATION_ICONS: dict[str, tuple[str, str]] = {
@@ -119,6 +136,76 @@ def rate_classes(values: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[fl
         return cls, [float(vals.max())]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Numba not installed": the pure version is fast enough here
+        import mapclassify  # here, not at the top: mapclassify loads matplotlib, which the web maps never need
+
         fj = mapclassify.FisherJenks(vals, k=k)
     cls[ok] = fj.yb
     return cls, [float(b) for b in fj.bins]
+
+
+def density_rgba(values: np.ndarray, *, vmax: float | None = None, alpha_floor: float = 0.02,
+                 opacity: float = 0.75) -> np.ndarray:
+    """Colour a density surface for an image overlay: YlOrRd from 0 to ``vmax``, clear where (almost) empty.
+
+    The colours are those of ``matplotlib.colormaps["YlOrRd"](values / vmax,
+    bytes=True)``, computed here without matplotlib (see :func:`_ylorrd_bytes`).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Densities, any shape (a grid's ``(rows, cols)``).
+    vmax : float, optional
+        Density at the top of the colour scale; the maximum of ``values`` by
+        default.
+    alpha_floor : float, default 0.02
+        Cells below this fraction of ``vmax`` (and NaN cells) are fully
+        transparent, so the base map shows where there is (almost) no density.
+    opacity : float, default 0.75
+        Alpha of the other cells, 0 to 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values.shape + (4,)`` uint8 RGBA; all zero when ``vmax`` is not
+        above 0.
+    """
+    v = np.asarray(values, dtype=float)
+    top = float(v.max()) if vmax is None else float(vmax)
+    if not top > 0:
+        return np.zeros((*v.shape, 4), dtype=np.uint8)
+    scaled = np.clip(v / top, 0.0, 1.0)
+    rgba = _ylorrd_bytes(scaled)
+    rgba[..., 3] = np.where(scaled > alpha_floor, round(255 * opacity), 0).astype(np.uint8)
+    return rgba
+
+
+def _ylorrd_bytes(x: np.ndarray) -> np.ndarray:
+    """``matplotlib.colormaps["YlOrRd"](x, bytes=True)`` for floats ``x``, reproduced in numpy.
+
+    matplotlib's ``LinearSegmentedColormap`` samples the linear ramp through
+    the nine stops at 256 evenly spaced points, truncates them to bytes and
+    looks ``x`` up at ``floor(x * 256)`` (1 itself taking the last entry).
+    Values below 0 get the first colour, above 1 the last, NaN transparent black.
+    """
+    x = np.asarray(x, dtype=float)
+    lut = _ylorrd_lut()
+    bad = np.isnan(x)
+    i = np.clip(np.where(bad, 0.0, x) * _LUT_SIZE, 0, _LUT_SIZE - 1).astype(np.intp)
+    rgba = lut[i]
+    rgba[bad] = 0
+    return rgba
+
+
+def _ylorrd_lut() -> np.ndarray:
+    """The 256 x 4 uint8 lookup table of matplotlib's "YlOrRd" (its ``_create_lookup_table``, gamma 1)."""
+    n = _LUT_SIZE
+    stops = np.array(_YLORRD9, dtype=float)
+    at = np.linspace(0, 1, len(stops)) * (n - 1)
+    samples = (n - 1) * np.linspace(0, 1, n)
+    ind = np.searchsorted(at, samples)[1:-1]
+    distance = (samples[1:-1] - at[ind - 1]) / (at[ind] - at[ind - 1])
+    inner = distance[:, None] * (stops[ind] - stops[ind - 1]) + stops[ind - 1]
+    rgb = np.clip(np.concatenate([stops[:1], inner, stops[-1:]]), 0.0, 1.0)
+    lut = np.ones((n, 4))
+    lut[:, :3] = rgb
+    return (lut * 255).astype(np.uint8)

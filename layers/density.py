@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 import numpy as np
 
+from geo.palette import density_rgba
 from geo.stats.density import DensityGrid
 from layers.legend import Legend
 from layers.style import YLORRD5
@@ -18,7 +19,7 @@ def density_layer(grid: DensityGrid, *, name: str = "Density (incidents per km²
     are skewed by a fraction of a degree at city scale, which an overview
     can bear (exports draw it in its own CRS).
     """
-    rgba = grid.to_rgba(opacity=1.0)  # the overlay itself is translucent
+    rgba = density_rgba(grid.values, opacity=1.0)  # the overlay itself is translucent
     overlay = folium.raster_layers.ImageOverlay(rgba, bounds=grid.wgs84_bounds(), name=name, opacity=opacity,
                                                 interactive=False, cross_origin=False, zindex=2)
     peak = float(np.nanmax(grid.values)) if grid.values.size else 0.0

@@ -13,6 +13,7 @@ from pyproj import CRS
 from scipy.stats import multivariate_normal
 from shapely.geometry import Point
 
+from geo.palette import density_rgba
 from geo.stats.density import (
     KERNELS,
     cell_centres,
@@ -220,7 +221,7 @@ def test_display_helpers() -> None:
     lon, lat = pts.geometry.x, pts.geometry.y
     assert west < lon.min() and east > lon.max() and south < lat.min() and north > lat.max()
     assert north - south < lat.max() - lat.min() + 0.05
-    rgba = grid.to_rgba()
+    rgba = density_rgba(grid.values)
     assert rgba.shape == (*grid.shape, 4) and rgba.dtype == np.uint8
     assert rgba[0, 0, 3] == 0  # the padded corner is empty, so see-through
     peak = np.unravel_index(grid.values.argmax(), grid.shape)
@@ -234,3 +235,37 @@ def test_display_helpers() -> None:
     gx, gy = grid.centres()
     top = cells.loc[cells["density"].idxmax()]
     assert top.geometry.contains(Point(gx[peak[1]], gy[peak[0]]))
+
+
+
+def test_density_colours_equal_matplotlib_ylorrd() -> None:
+    """The overlay's colours, computed without matplotlib, are matplotlib's "YlOrRd" to the byte."""
+    import matplotlib
+
+    from geo.palette import _ylorrd_bytes
+
+    cmap = matplotlib.colormaps["YlOrRd"]
+    x = np.concatenate([np.linspace(0.0, 1.0, 20_001), [0.0, 1.0, 1 / 256, np.nextafter(1 / 256, 0), 255 / 256,
+                                                         np.nextafter(1.0, 0), np.nan, -0.5, 1.5, -np.inf, np.inf]])
+    np.testing.assert_array_equal(_ylorrd_bytes(x), cmap(x, bytes=True))
+
+    def as_before(values: np.ndarray, vmax: float | None, floor: float, opacity: float) -> np.ndarray:
+        """DensityGrid.to_rgba as it was, with matplotlib."""
+        top = float(values.max()) if vmax is None else float(vmax)
+        if not top > 0:
+            return np.zeros((*values.shape, 4), dtype=np.uint8)
+        scaled = np.clip(values / top, 0.0, 1.0)
+        rgba = cmap(scaled, bytes=True)
+        rgba[..., 3] = np.where(scaled > floor, round(255 * opacity), 0).astype(np.uint8)
+        return rgba
+
+    grid = np.random.default_rng(3).gamma(0.6, 40.0, size=(60, 70))
+    grid[5, 5] = 0.0
+    holed = grid.copy()
+    holed[6, 6] = np.nan  # a NaN maximum: nothing is drawn, as before; with a vmax the NaN cell is clear
+    for values in (grid, holed, np.zeros((3, 4))):
+        for vmax, floor, opacity in ((None, 0.02, 0.75), (50.0, 0.1, 1.0), (1e6, 0.0, 0.3), (0.0, 0.02, 0.75)):
+            got = density_rgba(values, vmax=vmax, alpha_floor=floor, opacity=opacity)
+            np.testing.assert_array_equal(got, as_before(values, vmax, floor, opacity))
+            assert got.dtype == np.uint8 and got.shape == (*values.shape, 4)
+    assert density_rgba(grid)[5, 5, 3] == 0 and density_rgba(holed, vmax=50.0)[6, 6].tolist() == [0, 0, 0, 0]

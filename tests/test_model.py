@@ -203,7 +203,7 @@ def test_written_files_get_the_usual_permissions(tmp_path, tiny):
     """Atomic writes go through mkstemp (owner-only); the published file must not stay 0600."""
     import stat
 
-    from geo.io.store import _umask
+    from geo.atomic import _umask
 
     ws = Workspace(tmp_path / "w.gpkg")
     ws.write(tiny)

@@ -1,4 +1,4 @@
-"""Parsing of messy registry columns: dates, numbers, coordinates (geo.io.parse)."""
+"""Parsing of messy registry columns: dates, numbers, coordinates (geo.io.numbers, geo.io.dates, geo.io.points)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 
 from conftest import realdata
-from geo.io.parse import combine_parts, detect_crs, parse_datetimes, parse_numbers, parse_points
+from geo.io.dates import combine_parts, parse_datetimes
+from geo.io.numbers import parse_numbers
+from geo.io.points import detect_crs, parse_points
 
 BISHKEK = (74.6122, 42.8746)  # lon, lat
 CHICAGO = (-87.6298, 41.8781)

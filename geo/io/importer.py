@@ -23,12 +23,15 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo.checks import check_choice
 from geo.io.categories import categorize
-from geo.io.readers import RawTable, read_table
+from geo.io.dates import combine_parts, parse_datetimes
 from geo.io.mapping import apply_overrides, auto_map
-from geo.io.parse import combine_parts, parse_datetimes, parse_numbers, parse_points
+from geo.io.numbers import parse_numbers
+from geo.io.points import parse_points
+from geo.io.readers import RawTable, read_table
+from geo.io.store import MODES, Workspace
 from geo.schema import LAYERS, spec, validate
-from geo.io.store import Workspace
 
 CATEGORY_MAP_TABLE = "category_map"
 LOG_TABLE = "import_log"
@@ -237,9 +240,7 @@ def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
     is already there are moved to the rejected rows first, so the counts
     still add up.
     """
-    if mode not in ("replace", "append"):
-        msg = f"mode must be 'replace' or 'append', not {mode!r}"
-        raise ValueError(msg)
+    check_choice(mode, MODES, "mode")
     layer = result.layer
     if mode == "append" and layer == "incidents" and workspace.has(layer) and len(result.accepted):
         existing = set(workspace.read(layer)["id"].astype(str))

@@ -5,17 +5,15 @@ Tables: one per layer type (``incidents``, ``stations``, ``cameras``,
 ``import_log`` and ``koopsuz_meta`` (key/value: title, provenance).
 
 Every change is atomic: it is written to a copy beside the file and moved
-over the original with :func:`os.replace` only when complete, so an error or a
-killed process leaves the previous workspace intact.
+over the original only when complete and checked (:mod:`geo.atomic`), so an
+error or a killed process leaves the previous workspace intact.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,10 +21,15 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.atomic import atomic_output, fsync_dir, fsync_file
+from geo.checks import check_choice
 from geo.schema import LAYERS, spec
+
+__all__ = ["LOG_TABLE", "META_TABLE", "MODES", "Workspace", "WorkspaceError"]
 
 META_TABLE = "koopsuz_meta"
 LOG_TABLE = "import_log"
+MODES = ("replace", "append")  # how a write treats a table already in the file
 
 
 class WorkspaceError(RuntimeError):
@@ -91,17 +94,9 @@ class Workspace:
         if not other.exists:
             msg = f"{other.path}: no workspace to copy"
             raise WorkspaceError(msg)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
-        os.close(fd)
-        try:
-            shutil.copyfile(other.path, tmp_name)
-            _check_readable(Path(tmp_name))
-            publish(tmp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
+        with atomic_output(self.path, suffix=".tmp.gpkg") as tmp:
+            shutil.copyfile(other.path, tmp)
+            _check_readable(tmp)
 
     def meta(self) -> dict[str, str]:
         """Key/value metadata of the workspace."""
@@ -137,22 +132,16 @@ class Workspace:
         """
         modes = {name: mode for name in tables} if isinstance(mode, str) else dict(mode)
         for m in modes.values():
-            if m not in ("replace", "append"):
-                msg = f"mode must be 'replace' or 'append', not {m!r}"
-                raise ValueError(msg)
+            check_choice(m, MODES, "mode")
         tables = dict(tables)
         if meta:
             merged = {**({} if fresh else self.meta()), **{str(k): str(v) for k, v in meta.items()}}
             tables[META_TABLE] = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            if self.exists and not fresh:
+        start_from_old = self.exists and not fresh
+        # Without an old file GDAL must create the GeoPackage itself: no empty temporary file.
+        with atomic_output(self.path, suffix=".tmp.gpkg", create=start_from_old) as tmp:
+            if start_from_old:
                 shutil.copyfile(self.path, tmp)
-            else:
-                tmp.unlink()
             for name, frame in tables.items():
                 if modes.get(name, "replace") == "append" and not fresh and name != META_TABLE and self.has(name):
                     old = self._read(name)
@@ -162,32 +151,8 @@ class Workspace:
                         frame = gpd.GeoDataFrame(frame, geometry=old.geometry.name, crs=old.crs)
                 _write_table(tmp, name, frame)
             _check_readable(tmp)
-            _fsync_file(tmp)
-            publish(tmp, self.path)
-            _fsync_dir(self.path.parent)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
-
-
-def publish(tmp: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
-    """Move a finished temporary file over ``out`` in one step, with a new file's usual permissions.
-
-    ``tempfile.mkstemp`` creates files readable by their owner only; a map,
-    pack or workspace handed to colleagues should get what any new file gets
-    (0666 less the umask).
-    """
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, out)
-
-
-def _umask() -> int:
-    # Read, not set: os.umask would change it for a moment for every thread of the app.
-    with contextlib.suppress(OSError, ValueError, StopIteration):
-        status = Path("/proc/self/status").read_text()
-        return int(next(line for line in status.splitlines() if line.startswith("Umask:")).split()[1], 8)
-    return 0o022
+            fsync_file(tmp)
+        fsync_dir(self.path.parent)
 
 
 def _is_geo(frame: pd.DataFrame) -> bool:
@@ -225,20 +190,3 @@ def _check_readable(path: Path) -> None:
     if ok != "ok":
         msg = f"{path}: integrity check failed ({ok})"
         raise WorkspaceError(msg)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -12,16 +12,15 @@ cluster map does. :func:`area_statistics` puts the two together for a page.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 
 import geopandas as gpd
 import libpysal
 import numpy as np
 import pandas as pd
-import shapely
 from esda.moran import Moran_Local
 
+from geo.checks import check_choice, check_count
 from geo.crs import to_metric
 from geo.stats.rates import rate_per_100k, unit_rates
 
@@ -104,9 +103,10 @@ def unit_weights(units: gpd.GeoDataFrame, *, kind: str = "queen") -> libpysal.we
     ``k=1``), in both directions; otherwise its spatial lag would be empty
     and it could never take part in a cluster. Invalid polygons are repaired
     with ``make_valid`` first, and the weights are built in the local metric
-    CRS (:func:`geo.crs.to_metric`), where centroids are meaningful. The
-    neighbour lists of the last few unit layers are kept, so asking again
-    for the same units is fast; each call returns a new ``W``.
+    CRS (:func:`geo.crs.to_metric`), where centroids are meaningful. Nothing
+    is kept between calls (contiguity takes ~0.3 s for 77 detailed community
+    areas): a page that asks again for the same units caches the result it
+    shows.
 
     Parameters
     ----------
@@ -121,9 +121,7 @@ def unit_weights(units: gpd.GeoDataFrame, *, kind: str = "queen") -> libpysal.we
     libpysal.weights.W
         Binary (untransformed) weights. With a single unit it has one island.
     """
-    if kind not in ("queen", "rook"):
-        msg = f"kind must be 'queen' or 'rook', got {kind!r}"
-        raise ValueError(msg)
+    check_choice(kind, ("queen", "rook"), "kind")
     if len(units) == 0:
         msg = "no units to build weights for"
         raise ValueError(msg)
@@ -131,22 +129,8 @@ def unit_weights(units: gpd.GeoDataFrame, *, kind: str = "queen") -> libpysal.we
         msg = "every unit needs a polygon to find its neighbours"
         raise ValueError(msg)
     geom = to_metric(gpd.GeoDataFrame(geometry=units.geometry.reset_index(drop=True)))
-    key = (kind, geom.crs.to_string(), hashlib.sha1(b"".join(shapely.to_wkb(geom.geometry.array))).hexdigest())
-    neighbors = _NEIGHBOURS.get(key)
-    if neighbors is None:
-        neighbors = _contiguity(geom, kind)
-        if len(_NEIGHBOURS) >= _CACHE_SIZE:
-            _NEIGHBOURS.pop(next(iter(_NEIGHBOURS)))
-        _NEIGHBOURS[key] = neighbors
-    # a fresh W each call: callers (and esda) transform weights objects in place
-    return libpysal.weights.W({i: list(nb) for i, nb in neighbors.items()}, id_order=list(range(len(geom))),
-                              silence_warnings=True)
-
-
-# Contiguity takes ~0.3 s for 77 detailed community areas, and a page asks again on every filter change
-# with the same units; the neighbour lists are kept for the last few unit layers (keyed by their geometry).
-_NEIGHBOURS: dict[tuple[str, str, str], dict[int, list[int]]] = {}
-_CACHE_SIZE = 8
+    neighbors = _contiguity(geom, kind)
+    return libpysal.weights.W(neighbors, id_order=list(range(len(geom))), silence_warnings=True)
 
 
 def _contiguity(geom: gpd.GeoDataFrame, kind: str) -> dict[int, list[int]]:
@@ -192,9 +176,7 @@ def fdr_threshold(p: np.ndarray, *, alpha: float = 0.05) -> float:
 
     NaN p-values (units not tested) are left out of m.
     """
-    if not 0 < alpha < 1:
-        msg = f"alpha must be between 0 and 1, got {alpha}"
-        raise ValueError(msg)
+    _check_alpha(alpha)
     q = np.sort(np.asarray(p, dtype=float).ravel())
     q = q[np.isfinite(q)]
     m = q.size
@@ -255,12 +237,8 @@ def local_moran(values: np.ndarray, w: libpysal.weights.W, *, permutations: int 
     if not np.isfinite(y).all():
         msg = "values must be finite; leave units without a value out of values and weights"
         raise ValueError(msg)
-    if permutations < 1:
-        msg = f"permutations must be at least 1, got {permutations}"
-        raise ValueError(msg)
-    if not 0 < alpha < 1:
-        msg = f"alpha must be between 0 and 1, got {alpha}"
-        raise ValueError(msg)
+    check_count(permutations, "permutations")
+    _check_alpha(alpha)
     n = y.size
     out = pd.DataFrame({"I": np.full(n, np.nan), "z": np.full(n, np.nan), "p": np.full(n, np.nan),
                         "quadrant": np.zeros(n, dtype=int), "cluster": NOT_SIGNIFICANT})
@@ -355,3 +333,9 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
     if not has_pop:
         out = out.drop(columns="population")
     return out
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0 < alpha < 1:
+        msg = f"alpha must be between 0 and 1, got {alpha}"
+        raise ValueError(msg)

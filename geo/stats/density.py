@@ -44,13 +44,13 @@ from pathlib import Path
 
 import affine
 import geopandas as gpd
-import matplotlib
 import numpy as np
 import pyproj
 import rasterio
 import scipy.fft
 import shapely
 
+from geo.checks import check_positive
 from geo.crs import WGS84, to_metric, xy_arrays
 
 KERNELS = ("quartic", "gaussian", "epanechnikov", "triangular", "uniform")
@@ -119,30 +119,6 @@ class DensityGrid:
         west, south, east, north = pyproj.Transformer.from_crs(self.crs, WGS84, always_xy=True).transform_bounds(
             *self.bounds, densify_pts=21)
         return [[south, west], [north, east]]
-
-    def to_rgba(self, cmap: str = "YlOrRd", *, vmax: float | None = None, alpha_floor: float = 0.02,
-                opacity: float = 0.75) -> np.ndarray:
-        """Colour the surface for an image overlay: ``(rows, cols, 4)`` uint8, row 0 north.
-
-        Parameters
-        ----------
-        cmap : str
-            A matplotlib colormap name.
-        vmax : float, optional
-            Density at the top of the colour scale; the surface maximum by default.
-        alpha_floor : float
-            Cells below this fraction of ``vmax`` are fully transparent, so the
-            base map shows where there is (almost) no density.
-        opacity : float
-            Alpha of the other cells, 0 to 1.
-        """
-        top = float(self.values.max()) if vmax is None else float(vmax)
-        if not top > 0:
-            return np.zeros((*self.values.shape, 4), dtype=np.uint8)
-        scaled = np.clip(self.values / top, 0.0, 1.0)
-        rgba = matplotlib.colormaps[cmap](scaled, bytes=True)
-        rgba[..., 3] = np.where(scaled > alpha_floor, round(255 * opacity), 0).astype(np.uint8)
-        return rgba
 
     def to_cells(self, *, min_value: float = 0.0) -> gpd.GeoDataFrame:
         """Cells with density above ``min_value`` as square polygons in :attr:`crs`.
@@ -244,9 +220,7 @@ def kernel_density(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "q
     -------
     DensityGrid
     """
-    if kernel not in KERNELS:
-        msg = f"unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}"
-        raise ValueError(msg)
+    _profile(kernel)  # an unknown kernel fails here, before any work
     frame = points if isinstance(points, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=points)
     w = _weights_of(frame, weight)
     geom = frame.geometry
@@ -264,7 +238,7 @@ def kernel_density(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "q
     x, y = metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy()
     if bandwidth is None:
         bandwidth = silverman_bandwidth(x, y, w)
-    _check_positive("bandwidth", bandwidth)
+    check_positive(bandwidth, "bandwidth", unit="metres")
     if extent is None:
         reach = _reach(kernel, bandwidth)
         width, height = x.max() - x.min(), y.max() - y.min()
@@ -276,7 +250,7 @@ def kernel_density(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "q
         extent = (x.min() - margin, y.min() - margin, x.max() + margin, y.max() + margin)
     elif cell is None:
         cell = min(extent[2] - extent[0], extent[3] - extent[1]) / DEFAULT_CELLS_ACROSS
-    _check_positive("cell", cell)
+    check_positive(cell, "cell", unit="metres")
     xmin, ymin, xmax, ymax = (math.floor(extent[0] / cell) * cell, math.floor(extent[1] / cell) * cell,
                               math.ceil(extent[2] / cell) * cell, math.ceil(extent[3] / cell) * cell)
     values = density_from_xy(x, y, weights=w, kernel=kernel, bandwidth=bandwidth, cell=cell,
@@ -369,7 +343,7 @@ def direct_density(x: np.ndarray, y: np.ndarray, grid_x: np.ndarray, grid_y: np.
         ``(len(grid_y), len(grid_x))`` float64.
     """
     profile = _profile(kernel)
-    _check_positive("bandwidth", bandwidth)
+    check_positive(bandwidth, "bandwidth", unit="metres")
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     w = np.ones_like(x) if weights is None else _check_weights(weights, len(x), "weights")
     gx, gy = np.asarray(grid_x, dtype=float), np.asarray(grid_y, dtype=float)
@@ -434,8 +408,8 @@ def _sampled_kernel(kernel: str, bandwidth: float, cell: float) -> np.ndarray:
     as is: its Laplacian is a ring on the rim, where no grid method is exact.
     """
     profile = _profile(kernel)
-    _check_positive("bandwidth", bandwidth)
-    _check_positive("cell", cell)
+    check_positive(bandwidth, "bandwidth", unit="metres")
+    check_positive(cell, "cell", unit="metres")
     reach = _reach(kernel, bandwidth)
     # One more ring than the kernel reaches, for the sharpening to spill into.
     half = math.ceil(reach / cell) + 1
@@ -479,7 +453,7 @@ def _bilinear_bins(fx: np.ndarray, fy: np.ndarray, w: np.ndarray | None, rows: i
 
 
 def _grid_shape(extent: tuple[float, float, float, float], cell: float) -> tuple[int, int]:
-    _check_positive("cell", cell)
+    check_positive(cell, "cell", unit="metres")
     xmin, ymin, xmax, ymax = (float(v) for v in extent)
     if not (xmax > xmin and ymax > ymin):
         msg = f"extent must have xmax > xmin and ymax > ymin, got {extent}"
@@ -493,12 +467,6 @@ def _grid_shape(extent: tuple[float, float, float, float], cell: float) -> tuple
                f"use a cell of at least {larger:.3g} m")
         raise ValueError(msg)
     return rows, cols
-
-
-def _check_positive(name: str, value: float) -> None:
-    if not (np.isfinite(value) and value > 0):
-        msg = f"{name} must be a positive number of metres, got {value}"
-        raise ValueError(msg)
 
 
 def _check_weights(weights: np.ndarray, n: int, name: str, labels: object = None) -> np.ndarray:

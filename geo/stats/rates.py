@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.select import IncidentFilter, filter_boundaries, filter_incidents
+from geo.select import IncidentFilter, filter_boundaries, filter_incidents, inside_units
 
 DAYS_PER_YEAR = 365.25
 
@@ -66,19 +66,27 @@ class Summary:
 def summarize(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, f: IncidentFilter) -> Summary:
     """Incidents passing ``f``, the population of its settlements and the rate per 100,000 a year.
 
-    The previous period (:meth:`IncidentFilter.previous`) is compared only
+    Incidents are counted as the study selection counts them
+    (:func:`geo.select.select_study`): outside every settlement they are left
+    out. The previous period (:meth:`IncidentFilter.previous`) is compared only
     when the data covers all of it; otherwise its fields are None, since a
     partly covered period would show a fall that did not happen.
     """
     units = filter_boundaries(boundaries, f)
     pop = float(units["population"].sum()) if len(units) else 0.0
-    n = len(filter_incidents(incidents, f))
+
+    def count(flt: IncidentFilter) -> int:
+        # as geo.select.select_study counts them: where there are boundaries, only incidents inside one
+        selected = filter_incidents(incidents, flt)
+        return int(inside_units(selected).sum()) if len(boundaries) and len(selected) else len(selected)
+
+    n = count(f)
     rate = float(rate_per_100k(n, pop, days=f.days)) if pop else float("nan")
     if f.start is None or f.end is None or len(incidents) == 0:
         return Summary(n, pop, rate)
     pf = f.previous()
     if incidents["occurred_at"].min().date() > pf.start:
         return Summary(n, pop, rate)
-    pn = len(filter_incidents(incidents, pf))
+    pn = count(pf)
     prate = float(rate_per_100k(pn, pop, days=pf.days)) if pop else None
     return Summary(n, pop, rate, pn, prate)

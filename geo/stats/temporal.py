@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo.checks import check_count
 from geo.schema import CATEGORIES
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -106,9 +107,7 @@ def busiest(matrix: pd.DataFrame, n: int = 3) -> list[tuple[str, int, int]]:
         Largest count first; equal counts in weekday then hour order. Empty
         cells are never listed, so fewer than ``n`` may come back.
     """
-    if n < 0:
-        msg = f"n must not be negative, got {n}"
-        raise ValueError(msg)
+    n = check_count(n, "n", minimum=0)
     values = matrix.to_numpy()
     flat = values.ravel()
     order = np.argsort(-flat, kind="stable")[:n]  # stable: ties keep row-major (weekday, hour) order
