@@ -14,12 +14,8 @@ import shapely
 from conftest import realdata
 from scipy.spatial import cKDTree
 
-from geo import coverage as coverage_module
 from geo.coverage import (
     ZERO_TRIP_MINUTES,
-    _line_samples,
-    _nearest_lines,
-    _nearest_sites,
     camera_areas,
     coverage_gaps,
     coverage_summary,
@@ -30,7 +26,10 @@ from geo.coverage import (
     road_graph,
     service_areas,
 )
+from geo.coverage.summary import _nearest_sites
 from geo.demo import make_demo
+from geo.network import drive as drive_module
+from geo.network.graph import _line_samples, _nearest_lines
 from geo.select import assign_units
 from geo.siting import grid_candidates
 
@@ -322,7 +321,7 @@ def test_drive_time_matrix_blocks_graphs_and_crs(roads, monkeypatch):
     inc, sites = scattered(500, 25, seed=2)
     m = drive_time_matrix(inc, sites, roads, minutes=5.0)
     # Tiny blocks (a site or two at a time) give the same matrix.
-    monkeypatch.setattr(coverage_module, "DRIVE_BLOCK_CELLS", 1_000)
+    monkeypatch.setattr(drive_module, "DRIVE_BLOCK_CELLS", 1_000)
     small = drive_time_matrix(inc, sites, roads, minutes=5.0)
     assert (small != m).nnz == 0
     monkeypatch.undo()

@@ -2,39 +2,62 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.coverage import (camera_sectors, coverage_gaps, coverage_summary, drive_time_areas,
+from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas,
                           nearest_facility, service_areas)
 from geo.crs import to_display
 from geo.io.importer import ImportError_, prepare
 from geo.io.readers import ReadError, read_areas
+from geo.network import RoadNetwork
 from geo.siting.compare import compare_plans, comparison_text, residents_added
-from geo.select import filter_boundaries, filter_incidents, within_boundaries
+from geo.report.tables import gap_table, study_gaps
+from geo.select import within_boundaries
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SchemaError
 from geo.siting import along_roads, grid_candidates, road_intersections, site
 from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import load_data, map_download, stored_upload
+from views.common import current_study, load_data, map_download, stored_upload
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
+GAP_METHOD_LABELS = {"gistar": "Gi* hot spots (95 % confidence or more)",
+                     "density": "Density surface (its densest tenth)"}
+
+
+def _roads_key(frame: gpd.GeoDataFrame) -> str:
+    """A hash of a roads layer's CRS, rows and lines: the same layer (and speeds) gives the same key."""
+    digest = hashlib.sha256(f"{frame.crs}|{list(frame.columns)}".encode())
+    digest.update(pd.util.hash_pandas_object(pd.DataFrame(frame.drop(columns=frame.geometry.name))).to_numpy())
+    for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
+        digest.update(wkb or b"-")
+    return digest.hexdigest()
+
+
+@st.cache_resource(show_spinner="Building the road network…", max_entries=4)
+def _road_network(key: str, _roads: gpd.GeoDataFrame) -> RoadNetwork:  # key: _roads_key(_roads)
+    """The road network of a roads layer, built once and shared by every drive-time call and rerun."""
+    return RoadNetwork.from_roads(_roads)
+
+
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
 st.title("Planner")
 
-units = filter_boundaries(data.boundaries, f)
-inc = filter_incidents(data.incidents, f)
+study = current_study(data, f)
+units, inc, roads = study.units, study.incidents, study.roads
 if len(inc) < 3 or len(units) == 0:
     st.info("Choose an area or settlements with incidents in the sidebar.")
     st.stop()
-roads = within_boundaries(data.roads, units)
 
 c1, c2, c3 = st.columns(3)
 facility = c1.radio("Facility", ["Police station or post", "Video camera"], key="pl_facility",
@@ -48,6 +71,8 @@ if not is_camera:
         c2.warning("There are no roads in this area: import a roads layer to use drive times.")
         by_road = False
 minutes = off_road = radius = None
+# Every drive-time call below takes the one network of this roads layer (built on first use, then cached).
+roads_key = _roads_key(roads) if by_road else None
 if by_road:
     minutes = c2.number_input("Service standard: within (minutes)", min_value=0.5, max_value=60.0, value=5.0,
                               step=0.5, key="pl_minutes",
@@ -114,7 +139,11 @@ with st.expander("Where new sites may not go"):
                                              for z in zones], ignore_index=True), crs=units.crs)
                  if zones else None)
 
-existing = within_boundaries(data.cameras if is_camera else data.stations, units)
+gap_method = st.selectbox("Gaps from", list(GAP_METHOD_LABELS), key="pl_gap_method",
+                          format_func=GAP_METHOD_LABELS.get,
+                          help="How hot ground is found before today's coverage is cut out of it; the pack's "
+                               "coverage gaps use the same method as its hot spot maps.")
+existing = study.cameras if is_camera else study.stations
 
 # today's coverage
 population_today = None
@@ -122,9 +151,10 @@ if len(existing) == 0:
     areas = existing
     covered_today = None
 elif by_road:
-    today = coverage_summary(inc, existing, minutes=minutes, roads=roads, off_road_kmh=off_road, boundaries=units)
+    network = _road_network(roads_key, roads)
+    today = coverage_summary(inc, existing, minutes=minutes, roads=network, off_road_kmh=off_road, boundaries=units)
     covered_today, population_today = today.covered, today.population
-    areas = drive_time_areas(existing, roads, minutes=minutes, off_road_kmh=off_road)
+    areas = drive_time_areas(existing, network, minutes=minutes, off_road_kmh=off_road)
 else:
     areas = camera_sectors(existing) if is_camera else service_areas(existing, radius=radius)
     today = (coverage_summary(inc, None, areas=areas, boundaries=units) if is_camera
@@ -145,9 +175,8 @@ else:
 
 gaps = None
 try:
-    if len(existing):
-        gaps = (coverage_gaps(inc, existing, radius=radius, boundaries=units) if radius is not None and not is_camera
-                else coverage_gaps(inc, existing, areas=areas, boundaries=units))
+    gaps = study_gaps(inc, existing if len(existing) else None, units=units, method=gap_method,
+                      **({"radius": radius} if radius is not None and not is_camera else {"areas": areas}))
 except ValueError as exc:
     st.caption(f"No gaps computed: {exc}")
 
@@ -183,7 +212,8 @@ if st.button("Propose sites", type="primary", key="pl_run"):
             st.stop()
         status.update(label=f"Solving for {len(reach):,} candidates and {len(inc):,} incidents…")
         try:
-            result, chosen = site(inc, reach, radius=radius, minutes=minutes, roads=roads if by_road else None,
+            result, chosen = site(inc, reach, radius=radius, minutes=minutes,
+                                  roads=_road_network(roads_key, roads) if by_road else None,
                                   off_road_kmh=off_road or 5.0, model=model, k=k, target=target,
                                   stations=existing if len(existing) else None, category_weights=weights,
                                   exclusion=exclusion, time_limit=60,
@@ -194,10 +224,11 @@ if st.button("Propose sites", type="primary", key="pl_run"):
             st.error(str(exc))
             st.stop()
         status.update(label="Comparing with today…")
-        new_areas = (drive_time_areas(chosen, roads, minutes=minutes, off_road_kmh=off_road) if by_road
+        network = _road_network(roads_key, roads) if by_road else None
+        new_areas = (drive_time_areas(chosen, network, minutes=minutes, off_road_kmh=off_road) if by_road
                      else service_areas(chosen, radius=radius)) if len(chosen) else None
         compare = compare_plans(inc, existing, chosen, radius=radius, minutes=minutes,
-                                roads=roads if by_road else None, off_road_kmh=off_road or 5.0,
+                                roads=network, off_road_kmh=off_road or 5.0,
                                 cameras=is_camera, boundaries=units)
         residents = (residents_added(areas if len(existing) else None, new_areas, units)
                      if new_areas is not None else [])
@@ -225,8 +256,7 @@ map_download(m, name="planner_map", title="Planner")
 
 if gaps is not None and len(gaps):
     st.subheader("Coverage gaps")
-    st.dataframe(pd.DataFrame(gaps.drop(columns=gaps.geometry.name)).head(10), hide_index=True,
-                 width="stretch")
+    st.dataframe(gap_table(gaps, residents=study.has_population), hide_index=True, width="stretch")
 
 if stored is not None:
     result, chosen, compare = stored["result"], stored["chosen"], stored["compare"]
