@@ -14,15 +14,16 @@ from conftest import realdata
 from scipy.sparse.csgraph import shortest_path
 from shapely.geometry import LineString, Point, box
 
-from geo import siting
 from geo.coverage import drive_time_coverage, drive_time_matrix, road_graph
 from geo.siting import (
+    benders,
     coverage_matrix,
     grid_candidates,
     lscp_from_coverage,
     marginal_gains,
     mclp_from_coverage,
     pmedian_from_cost,
+    presolve,
     road_intersections,
     site,
 )
@@ -231,7 +232,7 @@ def test_benders_path_matches_the_compact_model(residual: str, monkeypatch: pyte
     # heuristics, so the LP, the fixing and a MIP on the rest all run; the rest goes to the compact model when
     # small, else to the Benders master (forced here by a zero threshold).
     if residual == "master":
-        monkeypatch.setattr(siting._MclpBenders, "COMPACT_MAX_ROWS", 0)
+        monkeypatch.setattr(benders._MclpBenders, "COMPACT_MAX_ROWS", 0)
     g = (np.arange(14) + 0.5) * 20_000 / 14
     gx, gy = np.meshgrid(g, g)
     d = city(4_000)
@@ -252,7 +253,7 @@ def test_row_merging_is_exact() -> None:
     base = sp.random(200, 50, density=0.1, random_state=3, format="csr").astype(bool)
     rows = rng.integers(0, 200, 1000)
     a = base[rows]
-    gid, first = siting._merge_rows(a)
+    gid, first = presolve._merge_rows(a)
     dense = a.toarray()
     # Same group if and only if the rows are equal; each group's first row is its smallest.
     same = gid[:, None] == gid[None, :]
@@ -268,7 +269,7 @@ def test_dominated_candidates_are_dropped_safely() -> None:
         [0, 1, 1, 1],
         [0, 0, 1, 0],
     ], dtype=bool))
-    keep, note = siting._undominated(a)
+    keep, note = presolve._undominated(a)
     # Column 1 and 3 are equal supersets of column 0: 1 is kept (lower index); 2 is not a subset of anything.
     assert keep.tolist() == [False, True, True, False]
     assert note.startswith("applied")

@@ -9,8 +9,9 @@ so the planner reads the gain in the units of the service standard.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -19,13 +20,21 @@ import shapely
 
 from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas, drive_time_coverage,
                           nearest_facility, service_areas)
-from geo.crs import local_crs
+from geo.crs import local_crs, located
+from geo.plain import plain_dict
 from geo.schema import CATEGORY_LABELS
+
+if TYPE_CHECKING:
+    import pyproj
+
+    from geo.network import RoadNetwork
 
 __all__ = ["PlanComparison", "compare_plans", "comparison_text", "residents_added"]
 
 
 @dataclass(frozen=True, eq=False)
+
+
 class PlanComparison:
     """Coverage today and with the proposed sites.
 
@@ -50,14 +59,14 @@ class PlanComparison:
     covered_proposal: np.ndarray
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values."""
-        return {"table": self.table.to_dict(orient="records"),
-                "by_category": self.by_category.to_dict(orient="records")}
+        """Plain JSON-ready values (no numpy scalars; None where a measure has no value)."""
+        return {"table": [plain_dict(r) for r in self.table.to_dict(orient="records")],
+                "by_category": [plain_dict(r) for r in self.by_category.to_dict(orient="records")]}
 
 
 def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
                   proposed: gpd.GeoDataFrame, *, radius: float | None = None, minutes: float | None = None,
-                  roads: gpd.GeoDataFrame | None = None, off_road_kmh: float = 5.0,
+                  roads: gpd.GeoDataFrame | RoadNetwork | None = None, off_road_kmh: float = 5.0,
                   cameras: bool = False, boundaries: gpd.GeoDataFrame | None = None) -> PlanComparison:
     """Compare coverage by the existing sites with coverage after adding the proposed ones.
 
@@ -80,8 +89,11 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
         Metres.
     minutes : float, optional
         Drive time; needs ``roads``. Give this or ``radius``.
-    roads : geopandas.GeoDataFrame, optional
-        Road lines for the drive-time standard.
+    roads : geopandas.GeoDataFrame or geo.network.RoadNetwork, optional
+        Road lines, or a road network built once, for the drive-time
+        standard; passed as they are to the four drive-time calls (today and
+        with the proposal, coverage and areas), so give a
+        :class:`geo.network.RoadNetwork` to build the network once.
     off_road_kmh : float
         Speed between a point and its road (see :func:`geo.coverage.drive_time_coverage`).
     cameras : bool
@@ -113,12 +125,11 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
 
     rows: list[tuple[str, float, float]] = []
     if minutes is not None:
-        road_lines = roads.to_crs(crs)
-        dt_today = _drive(inc, today_sites, road_lines, minutes, off_road_kmh)
-        dt_both = _drive(inc, both, road_lines, minutes, off_road_kmh)
+        dt_today = _drive(inc, today_sites, roads, minutes, off_road_kmh)
+        dt_both = _drive(inc, both, roads, minutes, off_road_kmh)
         cov_today, cov_both = dt_today["covered"].to_numpy(), dt_both["covered"].to_numpy()
-        area_today = _drive_areas(today_sites, road_lines, minutes, off_road_kmh)
-        area_both = _drive_areas(both, road_lines, minutes, off_road_kmh)
+        area_today = _drive_areas(today_sites, roads, minutes, off_road_kmh)
+        area_both = _drive_areas(both, roads, minutes, off_road_kmh)
     else:
         if cameras:
             area_today = camera_sectors(today_sites) if len(today_sites) else today_sites
@@ -130,8 +141,8 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
         cov_today = _covered(inc, today_sites, area_today, radius=radius, cameras=cameras)
         cov_both = _covered(inc, both, area_both, radius=radius, cameras=cameras)
 
-    located = ~(inc.geometry.is_empty | inc.geometry.isna()).to_numpy()
-    n = int(located.sum())
+    has_xy = located(inc)
+    n = int(has_xy.sum())
     rows.append(("Incidents covered", int(cov_today.sum()), int(cov_both.sum())))
     rows.append(("Share of incidents covered", _share(cov_today.sum(), n), _share(cov_both.sum(), n)))
     if boundaries is not None and "population" in boundaries and len(boundaries):
@@ -153,7 +164,7 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     table["change"] = table["proposal"] - table["today"]
 
     cats = inc["category"].astype(str).to_numpy()
-    frame = pd.DataFrame({"category": cats[located], "today": cov_today[located], "both": cov_both[located]})
+    frame = pd.DataFrame({"category": cats[has_xy], "today": cov_today[has_xy], "both": cov_both[has_xy]})
     g = frame.groupby("category", sort=False)
     by_cat = pd.DataFrame({"incidents": g.size(), "covered_today": g["today"].sum().astype(int),
                            "covered_proposal": g["both"].sum().astype(int)}).reset_index()
@@ -239,19 +250,19 @@ def _covered_pop(geoms: np.ndarray, area: np.ndarray, pop: np.ndarray, cover: sh
         return float(np.nansum(np.where(area > 0, pop * inside / area, 0.0)))
 
 
-def _sites(frame: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame:
+def _sites(frame: gpd.GeoDataFrame | None, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """Located sites in ``crs``, keeping the columns coverage needs."""
     if frame is None or len(frame) == 0:
         return gpd.GeoDataFrame({"name": pd.Series([], dtype=object)}, geometry=gpd.GeoSeries([], crs=crs))
     keep = [c for c in ("name", "direction_deg", "fov_deg", "range_m") if c in frame]
     out = frame[[*keep, frame.geometry.name]].to_crs(crs)
-    out = out[~(out.geometry.is_empty | out.geometry.isna())]
+    out = out[located(out)]
     if "name" not in out:
         out = out.assign(name=[f"site {i + 1}" for i in range(len(out))])
     return out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
 
 
-def _drive(inc: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, minutes: float,
+def _drive(inc: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | RoadNetwork, minutes: float,
            off_road_kmh: float) -> pd.DataFrame:
     if len(sites) == 0:
         return pd.DataFrame({"minutes": np.full(len(inc), np.nan), "covered": np.zeros(len(inc), bool)},
@@ -259,7 +270,7 @@ def _drive(inc: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, roads: gpd.GeoDataFra
     return drive_time_coverage(inc, sites, roads, minutes=minutes, off_road_kmh=off_road_kmh)
 
 
-def _drive_areas(sites: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, minutes: float,
+def _drive_areas(sites: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | RoadNetwork, minutes: float,
                  off_road_kmh: float) -> gpd.GeoDataFrame:
     if len(sites) == 0:
         return sites
@@ -289,7 +300,7 @@ def _distances(inc: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> np.ndarray:
     return nearest_facility(inc, sites)["distance_m"].to_numpy()
 
 
-def _stat(values: np.ndarray, fn) -> float:
+def _stat(values: np.ndarray, fn: Callable[[np.ndarray], float]) -> float:
     ok = values[np.isfinite(values)]
     return float(fn(ok)) if len(ok) else np.nan
 
