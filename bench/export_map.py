@@ -41,9 +41,10 @@ import geopandas as gpd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from geo.content import MapContent
 from geo.crs import local_crs
 from geo.demo import make_demo
-from geo.printmap import PAPERS, MapContent, export_map
+from geo.printmap import PAPERS, export_map
 from geo.palette import CATEGORY_COLORS, ROAD_COLOR, STATION_COLORS
 
 DPI = 300

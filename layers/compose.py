@@ -2,7 +2,7 @@
 
 The pages assemble their maps widget by widget; an export (the Export page,
 ``python -m geo export --format html``) draws the same
-:class:`geo.printmap.MapContent` the static maps draw, so the interactive file
+:class:`geo.content.MapContent` the static maps draw, so the interactive file
 and the print show the same layers.
 """
 
@@ -12,7 +12,7 @@ import folium
 import numpy as np
 
 from geo.crs import to_display
-from geo.printmap import MapContent
+from geo.content import MapContent
 from geo.schema import CATEGORIES
 from geo.select import categories_present
 from layers.basemap import Tiles, finish, new_map
@@ -33,7 +33,7 @@ def content_map(content: MapContent, *, tiles: Tiles) -> folium.Map:
 
     Parameters
     ----------
-    content : geo.printmap.MapContent
+    content : geo.content.MapContent
         The layers to draw.
     tiles : layers.basemap.Tiles
         Base tiles; ``Tiles("none")`` for a map that needs no network.

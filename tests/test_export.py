@@ -32,7 +32,6 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from geo import printmap as export
 from geo.coverage import coverage_gaps, service_areas
 from geo.crs import WGS84
 from geo.demo import make_demo
@@ -48,6 +47,10 @@ from geo.printmap import (
     table_figure,
     text_figure,
 )
+from geo.printmap.furniture import nice_length
+from geo.printmap.layers import RASTERIZE_POINTS
+from geo.printmap.style import fmt_num
+from geo.printmap.tiles import MAX_TILES
 from geo.stats.hotspots import hotspots
 
 PDFTOPPM = "/usr/bin/pdftoppm"
@@ -293,7 +296,7 @@ def test_north_arrow_points_to_true_north(demo: dict[str, gpd.GeoDataFrame]) -> 
 
 
 def test_scale_bar_is_a_round_fifth_of_the_frame(contents: dict[str, MapContent]) -> None:
-    assert [export._nice_length(v) for v in (0.9, 1, 1.9, 2.5, 7, 12_345, 49_999)] == [
+    assert [nice_length(v) for v in (0.9, 1, 1.9, 2.5, 7, 12_345, 49_999)] == [
         0.5, 1, 1, 2, 5, 10_000, 20_000]
     fig = map_figure(contents["rates"], title="t", date=DATE)
     ax = fig.axes[0]
@@ -305,8 +308,8 @@ def test_scale_bar_is_a_round_fifth_of_the_frame(contents: dict[str, MapContent]
     lon, lat = pyproj.Transformer.from_crs(32643, WGS84, always_xy=True).transform((x0 + x1) / 2, (y0 + y1) / 2)
     k = pyproj.Proj(32643).get_factors(lon, lat).meridional_scale
     ground = length / k
-    assert ground == pytest.approx(export._nice_length(ground), rel=1e-9)
-    label = f"{export._fmt_num(ground / 1000)} km" if ground >= 1000 else f"{export._fmt_num(ground)} m"
+    assert ground == pytest.approx(nice_length(ground), rel=1e-9)
+    label = f"{fmt_num(ground / 1000)} km" if ground >= 1000 else f"{fmt_num(ground)} m"
     assert label in texts(fig)
 
 
@@ -395,7 +398,7 @@ def test_overlapping_labels_are_left_out() -> None:
 def test_large_point_clouds_are_rasterized_in_vector_files(demo: dict[str, gpd.GeoDataFrame],
                                                            bishkek: dict[str, gpd.GeoDataFrame]) -> None:
     inc = demo["incidents"]
-    assert len(inc) > export.RASTERIZE_POINTS
+    assert len(inc) > RASTERIZE_POINTS
     for points, raster in ((inc, True), (inc.iloc[:300], False)):
         fig = map_figure(MapContent(boundaries=bishkek["units"], incidents=points), title="t", date=DATE)
         clouds = [a for a in fig.axes[0].lines if a.get_zorder() == 7]
@@ -478,7 +481,7 @@ def test_tiles_fetched_cached_and_drawn(bishkek: dict[str, gpd.GeoDataFrame], tm
         tiled, fig = png(content, tiles=template, tile_cache=cache)
         assert fig.koopsuz_notes == []
         fetched = len(served)
-    assert 0 < fetched <= export.MAX_TILES
+    assert 0 < fetched <= MAX_TILES
     assert all(agent == "Koopsuz" for _, agent in served)
     cached = sorted(cache.rglob("*.png"))
     assert len(cached) == fetched

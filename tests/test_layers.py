@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import folium
 import numpy as np
@@ -17,7 +19,7 @@ from layers.cameras import camera_layer
 from layers.incidents import SCRIPT, IncidentCluster, incident_payload
 from layers.roads import road_layer
 from layers.stations import station_layer
-from conftest import HOSTILE
+from conftest import HOSTILE, ROOT
 
 
 def full_map(tiny, tiles: str = "none") -> folium.Map:
@@ -134,3 +136,10 @@ def test_template_syntax_in_user_text_is_never_evaluated(tiny):
     assert html.count("&#123;&#123; &#x27;kz&#x27; ~") >= 4  # station, camera, road, boundary
     assert html.count("KZHIDDEN") >= 5  # an evaluated {% if false %} would have removed it
     assert "{{ \\u0027kz\\u0027 ~ \\u0027EVAL\\u0027 }}" in html  # the incident description, as data
+
+
+def test_the_web_layers_do_not_load_matplotlib():
+    """The web path draws MapContent (geo.content) with folium only: importing it must not load matplotlib."""
+    code = "import layers.compose, layers.standalone, sys; assert 'matplotlib' not in sys.modules"
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr

@@ -1,0 +1,130 @@
+"""Page geometry and text measurement: boxes in millimetres on the paper, and how wide a text is.
+
+A page is laid out in mm from its top-left corner, the way a printer thinks;
+:class:`Page` turns such boxes into matplotlib figure coordinates.
+:class:`Measure` asks the figure's Agg renderer how wide a text is, which
+matplotlib has no public call for, to wrap and cut text before it is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.axes
+import matplotlib.figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from geo.printmap.style import PAPERS, font
+
+__all__ = ["FIGURE_DPI", "Measure", "Page", "new_figure", "page_axes", "paper_page"]
+
+FIGURE_DPI = 100  # for measuring text while laying out; the output dpi is save_figure's
+
+
+@dataclass(frozen=True)
+class Page:
+    """A paper size in mm."""
+
+    width: float  # mm
+    height: float
+
+    @property
+    def landscape(self) -> bool:
+        return self.width > self.height
+
+    @property
+    def k(self) -> float:
+        """Type and symbol scale: 1 on A4, 1.41 on A3."""
+        return min(self.width, self.height) / 210
+
+    def rect(self, left: float, top: float, width: float, height: float) -> tuple[float, float, float, float]:
+        """A box given in mm from the top-left corner, as a figure rectangle ``(x, y, w, h)``."""
+        return (left / self.width, 1 - (top + height) / self.height, width / self.width, height / self.height)
+
+    def box(self, left: float, top: float, right: float, bottom: float) -> tuple[float, float, float, float]:
+        """A box in mm from the top-left corner, as figure coordinates ``(x0, y0, x1, y1)``."""
+        return (left / self.width, 1 - bottom / self.height, right / self.width, 1 - top / self.height)
+
+
+def paper_page(paper: str) -> Page:
+    """The :class:`Page` of a paper name of :data:`~geo.printmap.style.PAPERS`, or a ValueError naming them."""
+    if paper not in PAPERS:
+        msg = f"unknown paper {paper!r}; choose one of {', '.join(PAPERS)}"
+        raise ValueError(msg)
+    w, h = PAPERS[paper]
+    return Page(w * 25.4, h * 25.4)
+
+
+class Measure:
+    """Text widths in mm, from the figure's Agg renderer (cached for the figure's life)."""
+
+    def __init__(self, fig: matplotlib.figure.Figure) -> None:
+        self.renderer = fig.canvas.get_renderer()
+        self.dpi = fig.dpi
+        self.cache: dict[tuple[str, float, bool], float] = {}
+
+    def width(self, s: str, size: float, *, bold: bool = False) -> float:
+        key = (s, size, bold)
+        if key not in self.cache:
+            w, _, _ = self.renderer.get_text_width_height_descent(s, font(size, bold=bold), ismath=False)
+            self.cache[key] = w / self.dpi * 25.4
+        return self.cache[key]
+
+    def wrap(self, s: str, width: float, size: float, *, bold: bool = False) -> list[str]:
+        """Greedy word wrap to ``width`` mm; a word longer than the line is cut."""
+        lines: list[str] = []
+        for para in str(s).split("\n"):
+            line = ""
+            for word in para.split():
+                cand = f"{line} {word}" if line else word
+                if line and self.width(cand, size, bold=bold) > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = cand
+                if self.width(line, size, bold=bold) > width:
+                    line = self.fit(line, width, size, bold=bold)
+            lines.append(line)
+        return lines
+
+    def lines(self, s: str, width: float, size: float, *, bold: bool = False, most: int) -> list[str]:
+        """:meth:`wrap` to at most ``most`` lines, the last cut with "…" when there is more."""
+        lines = self.wrap(s, width, size, bold=bold)
+        if len(lines) <= most:
+            return lines
+        return [*lines[:most - 1], self.fit(" ".join(lines[most - 1:]) + "…", width, size, bold=bold)]
+
+    def fit(self, s: str, width: float, size: float, *, bold: bool = False) -> str:
+        """``s``, or its longest head that fits ``width`` mm with "…" after it."""
+        if self.width(s, size, bold=bold) <= width:
+            return s
+        lo, hi = 0, len(s)
+        while lo < hi:  # longest head whose "head…" fits
+            mid = (lo + hi + 1) // 2
+            if self.width(s[:mid].rstrip() + "…", size, bold=bold) <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        return s[:lo].rstrip() + "…"
+
+
+def new_figure(page: Page, *, title: str) -> matplotlib.figure.Figure:
+    """An empty page with an Agg canvas (no pyplot, so no global registry) and the ``koopsuz_*`` attributes."""
+    fig = matplotlib.figure.Figure(figsize=(page.width / 25.4, page.height / 25.4), dpi=FIGURE_DPI,
+                                   facecolor="white")
+    FigureCanvasAgg(fig)
+    fig.koopsuz_regions = {}
+    fig.koopsuz_labels = []
+    fig.koopsuz_notes = []
+    fig.koopsuz_title = title
+    return fig
+
+
+def page_axes(fig: matplotlib.figure.Figure, page: Page) -> matplotlib.axes.Axes:
+    """Axes over the whole page in mm, y down: for hand-placed text and rules."""
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, page.width)
+    ax.set_ylim(page.height, 0)
+    ax.set_autoscale_on(False)
+    return ax
