@@ -337,8 +337,9 @@ def select_study(layers: Mapping[str, gpd.GeoDataFrame | None], f: IncidentFilte
         units = filter_boundaries(boundaries, f)
         if len(units) == 0:
             areas = sorted(set(boundaries["area"].dropna().astype(str)) - {""}) if "area" in boundaries else []
-            msg = (f"no settlements match area {f.area!r} and settlements {list(f.units or [])}"
-                   + (f"; areas: {', '.join(areas)}" if areas else ""))
+            chosen = " and ".join(([f"area {f.area!r}"] if f.area is not None else [])
+                                  + ([f"settlements {', '.join(f.units)}"] if f.units else []))
+            msg = f"no settlements match {chosen}" + (f"; areas: {', '.join(areas)}" if areas else "")
             raise ValueError(msg)
         if f.units is not None and (missing := sorted(set(f.units) - set(units["name"].astype(str)))):
             msg = f"unknown settlements {', '.join(missing)}"

@@ -30,11 +30,7 @@ def _demo(args: argparse.Namespace) -> int:
     ws = Workspace(path)
     counts = {t: len(ws.read(t)) for t in ("incidents", "stations", "cameras", "boundaries", "roads")}
     summary = {"workspace": str(path), "seconds": round(time.perf_counter() - t0, 2), **counts}
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"wrote {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
-    return 0
+    return _answer(args, summary, f"wrote {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -128,12 +124,10 @@ def _density(args: argparse.Namespace) -> int:
                "cell": round(grid.cell, 3), "crs": grid.crs.to_string(), "incidents": grid.n,
                "shape": list(grid.values.shape), "max_per_km2": float(grid.values.max()),
                "total_weight": grid.total_weight}
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
-    else:
-        print(f"wrote {path}: {grid.n:,} incidents, {grid.kernel} kernel, bandwidth {grid.bandwidth:,.0f} m, "
-              f"cell {grid.cell:,.0f} m, {grid.values.shape[1]}x{grid.values.shape[0]} cells, {grid.crs.to_string()}")
-    return 0
+    return _answer(args, summary,
+                   f"wrote {path}: {grid.n:,} incidents, {grid.kernel} kernel, bandwidth {grid.bandwidth:,.0f} m, "
+                   f"cell {grid.cell:,.0f} m, {grid.values.shape[1]}x{grid.values.shape[0]} cells, "
+                   f"{grid.crs.to_string()}")
 
 
 def _hotspots(args: argparse.Namespace) -> int:
@@ -147,14 +141,9 @@ def _hotspots(args: argparse.Namespace) -> int:
     bins = {str(k): int(v) for k, v in cells["gi_bin"].value_counts().sort_index().items()}
     summary = {"out": str(out), **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.params.items()},
                "cells": len(cells), "incidents": res.n_incidents, "bins": bins}
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False, default=str))
-    else:
-        hot = int((cells["gi_bin"] > 0).sum())
-        cold = int((cells["gi_bin"] < 0).sum())
-        print(f"wrote {out}: {len(cells):,} cells of {res.cell:,.0f} m ({res.shape}), band {res.band:,.0f} m, "
-              f"{hot} hot and {cold} cold at 90% or more (FDR)")
-    return 0
+    hot, cold = int((cells["gi_bin"] > 0).sum()), int((cells["gi_bin"] < 0).sum())
+    return _answer(args, summary, f"wrote {out}: {len(cells):,} cells of {res.cell:,.0f} m ({res.shape}), "
+                                  f"band {res.band:,.0f} m, {hot} hot and {cold} cold at 90% or more (FDR)")
 
 
 def _layer(source: str, layer: str):
@@ -184,7 +173,9 @@ def _coverage(args: argparse.Namespace) -> int:
         if not args.roads:
             msg = "--minutes needs --roads (a road layer to drive along)"
             raise ValueError(msg)
-        roads = _layer(args.roads, "roads")
+        from geo.network import RoadNetwork
+
+        roads = RoadNetwork.from_roads(_layer(args.roads, "roads"))  # built once: counts and areas both use it
         drive = drive_time_coverage(inc, stations, roads, minutes=args.minutes)
         covered = drive["covered"].to_numpy()
         per = drive.groupby("facility_name", observed=True)["covered"].sum()
@@ -208,11 +199,8 @@ def _coverage(args: argparse.Namespace) -> int:
     else:
         layers["service_areas"] = service_areas(stations, radius=args.radius)
     _write_gpkg(out, layers)
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False, default=str))
-    else:
-        print(f"wrote {out}: {summary.get('overall', summary).get('covered', 0):,} of {len(inc):,} incidents covered")
-    return 0
+    covered = summary.get("overall", summary).get("covered", 0)
+    return _answer(args, summary, f"wrote {out}: {covered:,} of {len(inc):,} incidents covered")
 
 
 def _site(args: argparse.Namespace) -> int:
@@ -247,12 +235,8 @@ def _site(args: argparse.Namespace) -> int:
     summary = {"model": res.model, "radius": args.radius, "minutes": args.minutes, "objective": res.objective,
                "covered": res.covered, "gap": res.gap, "status": res.status,
                "selected": [int(i) for i in res.selected], "seconds": round(res.seconds, 3), "out": str(out)}
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
-    else:
-        print(f"wrote {out}: {len(chosen)} sites, objective {res.objective:,.1f} ({res.status}, gap {res.gap:.2%}, "
-              f"{res.seconds:.1f} s)")
-    return 0
+    return _answer(args, summary, f"wrote {out}: {len(chosen)} sites, objective {res.objective:,.1f} "
+                                  f"({res.status}, gap {res.gap:.2%}, {res.seconds:.1f} s)")
 
 
 def _report_options(args: argparse.Namespace, **extra: object):
@@ -304,13 +288,8 @@ def _export(args: argparse.Namespace) -> int:
     summary = {"map": args.map, "format": args.format, "paper": args.paper, "dpi": args.dpi, "out": str(out),
                "bytes": out.stat().st_size, "title": title, "params": view.params, "notes": list(view.notes),
                "seconds": round(time.perf_counter() - t0, 3)}
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False, default=str))
-    else:
-        print(f"wrote {out} ({args.map}, {args.format}, {args.paper}, {out.stat().st_size:,} bytes)")
-        for note in view.notes:
-            print(f"note: {note}", file=sys.stderr)
-    return 0
+    return _answer(args, summary, f"wrote {out} ({args.map}, {args.format}, {args.paper}, "
+                                  f"{out.stat().st_size:,} bytes)", notes=view.notes)
 
 
 def _pack(args: argparse.Namespace) -> int:
@@ -324,12 +303,19 @@ def _pack(args: argparse.Namespace) -> int:
     summary = {"pdf": str(result.paths["pdf"]), "zip": str(result.paths["zip"]) if "zip" in result.paths else None,
                "pages": result.pages, "page_titles": result.page_titles, "seconds": round(result.seconds, 3),
                "notes": result.notes, "params": result.params}
+    extra = f" and {summary['zip']}" if summary["zip"] else ""
+    return _answer(args, summary, f"wrote {out} ({result.pages} pages){extra} in {result.seconds:.1f} s",
+                   notes=result.notes)
+
+
+def _answer(args: argparse.Namespace, summary: dict[str, object], text: str, *,
+            notes: Sequence[str] = ()) -> int:
+    """What a command prints: the summary as one JSON object with ``--json``, else a line and its notes."""
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
-        extra = f" and {summary['zip']}" if summary["zip"] else ""
-        print(f"wrote {out} ({result.pages} pages){extra} in {result.seconds:.1f} s")
-        for note in result.notes:
+        print(text)
+        for note in notes:
             print(f"note: {note}", file=sys.stderr)
     return 0
 

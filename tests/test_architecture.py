@@ -138,10 +138,13 @@ def test_no_module_level_caches_in_geo():
                         bad.append(f"{path.relative_to(ROOT)}:{node.lineno} @{name} on {node.name}")
             elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 v = node.value
+                # an empty container at module level is a cache or a registry waiting to be filled
                 empty = (isinstance(v, ast.Dict | ast.List | ast.Set) and not getattr(v, "keys", getattr(v, "elts", None))
-                         or isinstance(v, ast.Call) and ast.unparse(v.func) in ("dict", "list", "set", "OrderedDict",
-                                                                                  "collections.OrderedDict",
-                                                                                  "defaultdict", "WeakValueDictionary"))
+                         or isinstance(v, ast.Call) and not v.args and not v.keywords
+                         and ast.unparse(v.func) in ("dict", "list", "set", "OrderedDict", "collections.OrderedDict",
+                                                     "WeakValueDictionary", "weakref.WeakValueDictionary")
+                         or isinstance(v, ast.Call) and ast.unparse(v.func) in ("defaultdict",
+                                                                                 "collections.defaultdict"))
                 if empty:
                     bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)[:60]}")
     assert not bad, "\n".join(bad)

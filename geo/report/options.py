@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.checks import check_count, check_positive
-from geo.printmap import MapContent  # TODO-content
+from geo.content import MapContent
 from geo.printmap import PAPERS
 from geo.schema import CATEGORIES
 

@@ -12,11 +12,13 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.io.store import Workspace
+from geo.network import RoadNetwork
 from geo.printmap import DEFAULT_SOURCE
 from geo.report.options import DEFAULT_PRIORITIES, ReportOptions
 from geo.report.text import categories_text, period_text
@@ -91,6 +93,11 @@ class PackStudy:
     @property
     def roads(self) -> gpd.GeoDataFrame:
         return self.study.roads
+
+    @cached_property
+    def network(self) -> RoadNetwork:
+        """The study's roads as one network, built on first use for every drive-time analysis of the pack."""
+        return RoadNetwork.from_roads(self.roads)
 
     @property
     def outside(self) -> int:

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.printmap import MapContent  # TODO-content
+from geo.content import MapContent
 from geo.coverage import camera_sectors, coverage_summary, drive_time_areas, service_areas
 from geo.crs import WGS84
 from geo.plain import plain
@@ -201,8 +201,8 @@ def _coverage(s: PackStudy) -> MapView:
     if len(stations) == 0:
         notes.append("There are no police stations in the selected settlements: nothing is covered today.")
     if by_road and len(stations):
-        areas = drive_time_areas(stations, s.roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
-        summary = coverage_summary(inc, stations, minutes=o.minutes, roads=s.roads, off_road_kmh=o.off_road_kmh,
+        areas = drive_time_areas(stations, s.network, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
+        summary = coverage_summary(inc, stations, minutes=o.minutes, roads=s.network, off_road_kmh=o.off_road_kmh,
                                    boundaries=pop_units)
     else:
         areas = service_areas(stations, radius=o.radius) if len(stations) else None
@@ -264,7 +264,7 @@ def _sites(s: PackStudy) -> MapView:
                               "stations_kept": len(stations), "time_limit_s": float(o.time_limit)}
     if by_road:
         params |= {"standard": "drive time", "minutes": float(o.minutes), "off_road_kmh": float(o.off_road_kmh)}
-        standard = {"minutes": o.minutes, "roads": s.roads, "off_road_kmh": o.off_road_kmh}
+        standard = {"minutes": o.minutes, "roads": s.network, "off_road_kmh": o.off_road_kmh}
     else:
         params |= {"standard": "straight-line distance", "radius_m": float(o.radius)}
         standard = {"radius": o.radius}
@@ -273,7 +273,7 @@ def _sites(s: PackStudy) -> MapView:
         if len(sites) == 0:
             return None
         if by_road:
-            return drive_time_areas(sites, s.roads, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
+            return drive_time_areas(sites, s.network, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
         return service_areas(sites, radius=o.radius)
 
     today = reach_of(stations)
