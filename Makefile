@@ -9,7 +9,7 @@ ASSETS := static/vendor/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test setup assets demo chromium poppler bench clean
+.PHONY: run test setup assets demo catalogs i18n-extract i18n-update chromium poppler bench clean
 
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
@@ -17,7 +17,7 @@ run: setup
 test: setup $(VENV)/.dev-installed chromium poppler
 	$(BIN)/python -m pytest
 
-setup: $(VENV)/.installed $(ASSETS) $(DEMO)
+setup: $(VENV)/.installed $(ASSETS) $(DEMO) catalogs
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,22 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
+
+# Translations: the .po sources are committed, the .mo files compiled here (Babel).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/koopsuz.po))
+catalogs: $(CATALOGS)
+locale/%/LC_MESSAGES/koopsuz.mo: locale/%/LC_MESSAGES/koopsuz.po | $(VENV)/.installed
+	$(BIN)/pybabel -q compile -D koopsuz -d locale -l $* --statistics
+
+# For developers: gather the messages of the code, then merge them into each language's catalog.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F locale/babel.cfg --no-default-keywords -k _ -k N_ -k plural:1,2 -k ctx:1c,2 \
+	    --no-location --sort-output \
+	    --project Koopsuz -o locale/koopsuz.pot geo layers views koopsuz app.py
+	sed -i '/^#, python-format$$/d' locale/koopsuz.pot  # messages use {fields}, never %: "90% confidence" is text
+i18n-update: i18n-extract
+	$(BIN)/pybabel -q update -D koopsuz -d locale -i locale/koopsuz.pot --no-fuzzy-matching --ignore-obsolete
+	sed -i '/^#, python-format$$/d' locale/*/LC_MESSAGES/koopsuz.po
 
 # Leaflet and plugins come from the npm registry at set-up, never from a CDN at view time.
 assets: $(ASSETS)
@@ -55,4 +71,4 @@ poppler:
 	test -x /usr/bin/pdftoppm -a -x /usr/bin/pdfinfo || ($(APT) update -qq && $(APT) install -y -qq poppler-utils)
 
 clean:
-	rm -rf $(VENV) static/vendor/node_modules data/demo
+	rm -rf $(VENV) static/vendor/node_modules data/demo locale/*/LC_MESSAGES/*.mo

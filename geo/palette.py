@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from geo.i18n import N_
 from geo.schema import CATEGORIES
 
 __all__ = [
@@ -76,10 +77,10 @@ STATION_COLORS: dict[str, str] = {
     "prevention_centre": "#72b026",
 }
 STATION_LABELS = {
-    "headquarters": "Police headquarters",
-    "station": "Police station",
-    "post": "Police post",
-    "prevention_centre": "Crime-prevention centre",
+    "headquarters": N_("Police headquarters"),
+    "station": N_("Police station"),
+    "post": N_("Police post"),
+    "prevention_centre": N_("Crime-prevention centre"),
 }
 
 # Line weight by road class, in web pixels (print maps scale them to points).
@@ -90,16 +91,16 @@ CAMERA_COLOR = "#2c7fb8"
 
 # ArcGIS Pro's hot spot renderer, by Gi_Bin.
 BIN_COLORS = {3: "#d62f27", 2: "#ed7551", 1: "#fab984", 0: "#eeeeee", -1: "#c0ccbe", -2: "#849eba", -3: "#4575b5"}
-BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence", 1: "Hot spot, 90% confidence",
-              0: "Not significant", -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
-              -3: "Cold spot, 99% confidence"}
+BIN_LABELS = {3: N_("Hot spot, confidence 99%"), 2: N_("Hot spot, confidence 95%"), 1: N_("Hot spot, confidence 90%"),
+              0: N_("Not significant"), -1: N_("Cold spot, confidence 90%"), -2: N_("Cold spot, confidence 95%"),
+              -3: N_("Cold spot, confidence 99%")}
 
 # Local Moran's I clusters (GeoDa).
 LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
                "not significant": "#eeeeee", "no population": "#bdbdbd", "no neighbours": "#d9d9d9"}
-LISA_LABELS = {"HH": "High-high (hot cluster)", "HL": "High-low (outlier)", "LH": "Low-high (outlier)",
-               "LL": "Low-low (cold cluster)", "not significant": "Not significant", "no population": "No population",
-               "no neighbours": "No neighbours"}
+LISA_LABELS = {"HH": N_("High-high (hot cluster)"), "HL": N_("High-low (outlier)"), "LH": N_("Low-high (outlier)"),
+               "LL": N_("Low-low (cold cluster)"), "not significant": N_("Not significant"), "no population": N_("No population"),
+               "no neighbours": N_("No neighbours")}
 
 # Coverage: what stations reach today, the gaps between them, the proposed sites.
 COVERED = "#3182bd"

@@ -13,6 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
+
+from geo.i18n import N_
 
 CATEGORIES: tuple[str, ...] = (
     "public_order",
@@ -25,15 +28,16 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 
+# English labels, marked for the catalog: show them as ``t(CATEGORY_LABELS[c])`` (geo.i18n.Tr).
 CATEGORY_LABELS: dict[str, str] = {
-    "public_order": "Public order",
-    "burglary": "Burglary",
-    "road_traffic": "Road traffic",
-    "juvenile": "Juvenile delinquency",
-    "livestock_theft": "Livestock theft",
-    "domestic_violence": "Domestic violence",
-    "extremism": "Violent extremism",
-    "other": "Other",
+    "public_order": N_("Public order"),
+    "burglary": N_("Burglary"),
+    "road_traffic": N_("Road traffic"),
+    "juvenile": N_("Juvenile delinquency"),
+    "livestock_theft": N_("Livestock theft"),
+    "domestic_violence": N_("Domestic violence"),
+    "extremism": N_("Violent extremism"),
+    "other": N_("Other"),
 }
 
 STATION_KINDS: tuple[str, ...] = ("headquarters", "station", "post", "prevention_centre")
@@ -83,7 +87,8 @@ LAYERS: dict[str, LayerSpec] = {
             Field("category", "category", True, "one of the platform's categories"),
             Field("description", "str", False, "free text from the registry"),
             Field("raw_category", "str", False, "offence label as registered"),
-            Field("weight", "float", False, "weight in analyses (default 1)", 0, None),
+            # an upper bound: one row weighing 1e308 would make every total and density infinite
+            Field("weight", "float", False, "weight in analyses (default 1)", 0, 1e6),
         ),
         "registered crimes and incidents, one point each",
     ),
@@ -116,7 +121,8 @@ LAYERS: dict[str, LayerSpec] = {
         (
             Field("name", "str", True, "settlement or district name"),
             # optional: a layer of rayons without census figures still maps; its rates show "no population"
-            Field("population", "int", False, "resident population", 0, None),
+            # at most 1e8: above that it is a typing error (and 1e20 is no 64-bit integer at all)
+            Field("population", "int", False, "resident population", 0, 1e8),
             Field("area", "str", False, "municipality the unit belongs to (e.g. Bishkek)"),
             Field("district", "str", False, "parent district, where the unit is part of one"),
             Field("name_ru", "str", False, "name in Russian"),
@@ -141,6 +147,76 @@ class SchemaError(ValueError):
     """A layer cannot be used at all (missing column, wrong geometry, no CRS)."""
 
 
+AREA_MARGIN_DEG = 5.0
+"""Degrees added around a CRS's area of use: data a little beyond a zone's edge is common and fine
+(all of Kyrgyzstan, 69-80.3° E, is often kept in UTM 43N, whose area of use is 72-78° E)."""
+
+
+@dataclass(frozen=True)
+class AreaOfUse:
+    """Where a CRS's coordinates mean something: a box in the CRS's own units, and words for messages."""
+
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    crs: str  # "EPSG:4326", or the CRS's name when it has no EPSG code
+    words: str  # the box in degrees, for a person
+    geographic: bool
+
+    def outside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """True where a (finite) coordinate lies outside the box."""
+        return (x < self.xmin) | (x > self.xmax) | (y < self.ymin) | (y > self.ymax)
+
+
+def area_of_use(crs: object) -> AreaOfUse | None:
+    """The box in which coordinates of ``crs`` are plausible, or None when pyproj knows no area.
+
+    The CRS's area of use (``pyproj.CRS.area_of_use``), widened by
+    :data:`AREA_MARGIN_DEG` but never beyond ±180° and ±90°, so WGS84 gets
+    exactly longitude -180 to 180 and latitude -90 to 90. For a projected CRS
+    the box is that area carried into the CRS's units.
+    """
+    try:
+        crs = CRS.from_user_input(crs)
+    except Exception:  # pyproj raises CRSError and TypeError; no CRS, no box
+        return None
+    return _area_box(crs)
+
+
+def _deg(v: float, pos: str, neg: str) -> str:
+    return f"{abs(v):g}°{pos if v >= 0 else neg}"
+
+
+def _area_box(crs: CRS) -> AreaOfUse | None:
+    area = crs.area_of_use
+    if area is None:
+        return None
+    auth = crs.to_authority(min_confidence=100)  # exact match only: cheap, no database search
+    name = ":".join(auth) if auth else crs.name
+    w, s, e, n = area.bounds
+    m = AREA_MARGIN_DEG
+    if crs.is_geographic:
+        if crs.axis_info and crs.axis_info[0].unit_name not in ("degree", "degree minute second hemisphere"):
+            return None  # grads or radians: a box in degrees would be wrong
+        if w > e:  # crosses the antimeridian: any longitude
+            w, e = -180.0, 180.0
+        w, s, e, n = max(w - m, -180.0), max(s - m, -90.0), min(e + m, 180.0), min(n + m, 90.0)
+        return AreaOfUse(w, s, e, n, name, f"longitude {w:g} to {e:g}, latitude {s:g} to {n:g}", True)
+    words = (f"{_deg(w, 'E', 'W')} to {_deg(e, 'E', 'W')}, {_deg(s, 'N', 'S')} to {_deg(n, 'N', 'S')}, "
+             f"with a {m:g}° margin")
+    wide = (w - m if w - m >= -180 else w, max(s - m, -89.0), e + m if e + m <= 180 else e, min(n + m, 89.0))
+    try:
+        to_crs = Transformer.from_crs(4326, crs, always_xy=True)
+        for box in (wide, (w, s, e, n)):  # the margin can reach where the projection breaks down
+            b = to_crs.transform_bounds(*box, densify_pts=51)
+            if np.isfinite(b).all() and b[0] < b[2] and b[1] < b[3]:
+                return AreaOfUse(*b, name, words, False)
+    except Exception:  # pyproj's ProjError and others: without a box, only finiteness is checked
+        return None
+    return None
+
+
 @dataclass
 class Validation:
     """Outcome of :func:`validate`: accepted rows and rejected rows with reasons.
@@ -161,6 +237,11 @@ class Validation:
             "accepted": len(self.accepted),
             "rejected": len(self.rejected),
         }
+
+
+def _bound(v: float) -> str:
+    """A range limit as a person writes it: 360, 0.5, 1,000,000."""
+    return f"{v:,.0f}" if v == int(v) and abs(v) >= 1e4 else f"{v:g}"
 
 
 def spec(layer: str) -> LayerSpec:
@@ -228,6 +309,13 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Va
     nonfinite = np.zeros(n, dtype=bool)
     nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
     reject(nonfinite, "geometry", "coordinates are not finite numbers")
+    area = area_of_use(gdf.crs)
+    if area is not None and len(coords):
+        # one point at (1e308, 1e308) or at longitude 200 would break every map and analysis of the layer
+        far = np.zeros(n, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            far[owner[area.outside(coords[:, 0], coords[:, 1])]] = True
+        reject(far, "geometry", f"coordinates are outside the area of use of {area.crs} ({area.words})")
 
     for f in s.fields:
         if f.name not in out.columns:
@@ -249,10 +337,16 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Va
             vals = num.to_numpy(dtype=float, na_value=np.nan)
             reject(present & ~np.isnan(vals) & ~np.isfinite(vals), f.name, f"{f.name} is not finite")
             if f.low is not None:
-                reject(vals < f.low, f.name, f"{f.name} is below {f.low:g}")
+                reject(vals < f.low, f.name, f"{f.name} is below {_bound(f.low)}")
             if f.high is not None:
-                reject(vals > f.high, f.name, f"{f.name} is above {f.high:g}")
-            out[f.name] = num.round().astype("Int64") if f.kind == "int" else num.astype("Float64")
+                reject(vals > f.high, f.name, f"{f.name} is above {_bound(f.high)}")
+            if f.kind == "int":
+                # 1e20 is no 64-bit integer: such a value (already rejected) becomes empty, not a crash
+                whole = np.isfinite(vals) & (np.abs(vals) < 2.0**53)
+                reject(present & ~np.isnan(vals) & ~whole, f.name, f"{f.name} is too large")
+                out[f.name] = num.where(whole).round().astype("Int64")
+            else:
+                out[f.name] = num.astype("Float64")
         elif f.kind in ("datetime", "date"):
             if pd.api.types.is_datetime64_any_dtype(col):
                 ts = col

@@ -38,23 +38,26 @@ def _import(args: argparse.Namespace) -> int:
     from geo.io.mapping import parse_map_args
 
     ws = Workspace(args.workspace)
+    leftovers = ws.remove_leftovers()  # a killed import's temporary copy, if no import is running now
     opts = ImportOptions(crs=args.crs, mapping=parse_map_args(args.map or []), date_order=args.date_order,
                          encoding=args.encoding, delimiter=args.delimiter, source_layer=args.source_layer,
                          area=args.area)
     result = prepare(args.file, args.layer, options=opts, workspace=ws)
     if not args.dry_run:
-        commit(result, ws, mode=args.mode, options=opts)
+        commit(result, ws, mode=args.mode, options=opts)  # counts below are what was committed
     counts = result.counts()
     if args.json:
         print(json.dumps({**counts, "workspace": str(ws.path), "mode": args.mode, "written": not args.dry_run,
-                          "mapping": result.mapping, "crs": result.summary.get("crs")}, ensure_ascii=False))
+                          "mapping": result.mapping, "crs": result.summary.get("crs"),
+                          "leftovers": {"files": len(leftovers.files), "bytes": leftovers.nbytes}},
+                         ensure_ascii=False))
         return 0
     verb = "checked (dry run, nothing written)" if args.dry_run else f"imported into {ws.path} ({args.mode})"
     print(f"{counts['source']} as {args.layer}: {verb}")
     print(f"  read {counts['read']:,}, accepted {counts['accepted']:,} "
           f"(of which repaired {counts['repaired']:,}), rejected {counts['rejected']:,}")
     print("  columns: " + ", ".join(f"{k}={v}" for k, v in result.mapping.items()))
-    for note in result.summary.get("notes", []):
+    for note in [*result.summary.get("notes", []), *([leftovers.message] if leftovers else [])]:
         print(f"  note: {note}")
     for reason, n in list(counts["reasons"].items())[:10]:
         print(f"  rejected {n:,}: {reason}")
@@ -356,13 +359,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which column holds a field (repeatable), e.g. --map date=Дата --map lat=Y")
     i.add_argument("--mode", choices=("replace", "append"), default="replace", help="replace the layer or add to it")
     i.add_argument("--date-order", choices=("dmy", "mdy", "ymd", "ydm"), help="order of ambiguous dates")
-    i.add_argument("--encoding", help="text encoding (detected: UTF-8, UTF-8 with BOM, CP1251)")
-    i.add_argument("--delimiter", help="CSV delimiter (detected)")
+    i.add_argument("--encoding", help="text encoding, e.g. utf-16 for Excel's Unicode text (detected: UTF-8, UTF-8 "
+                                      "with BOM, UTF-16 with BOM, CP1251)")
+    i.add_argument("--delimiter", help="CSV delimiter: one character, or 'tab' (detected)")
     i.add_argument("--source-layer", help="layer or sheet to read from a file with several")
     i.add_argument("--area", help="municipality of imported boundaries (default: the file name)")
     i.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     i.add_argument("--json", action="store_true", help="print one JSON object")
-    i.set_defaults(func=_import)
+    i.set_defaults(func=_import, check=_check_import)
 
     k = sub.add_parser("density", help="kernel density surface as a GeoTIFF (incidents per km²)")
     _filters(k)
@@ -451,10 +455,50 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_import(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--delimiter``, ``--encoding``, ``--map`` or ``--crs`` before the file is read, naming the file."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    from geo.io.decode import check_encoding
+    from geo.io.mapping import parse_map_args
+    from geo.io.text import check_delimiter
+
+    label = Path(args.file).name
+    if args.delimiter is not None:
+        check_delimiter(args.delimiter, label)
+    if args.encoding is not None:
+        check_encoding(args.encoding, label)
+    parse_map_args(args.map or [], layer=args.layer, source=label)
+    if args.crs is not None:
+        code = str(args.crs).strip()
+        try:
+            CRS.from_user_input(f"EPSG:{code}" if code.isdigit() else code)
+        except (CRSError, ValueError, TypeError) as exc:
+            msg = (f"{label}: --crs {args.crs!r} is not a coordinate reference system PROJ knows; give an EPSG code "
+                   "such as 4326 (longitude/latitude), 32643 (UTM 43N) or 7694 (Kyrg-06)")
+            raise ValueError(msg) from exc
+
+
+def _error_line(args: argparse.Namespace, exc: BaseException) -> str:
+    """One line naming the file: ``error: <file>: <reason>`` (a message that names no file gets the input's name)."""
+    text = " ".join(str(exc).split("\n")).strip() or type(exc).__name__
+    given = getattr(args, "file", None)
+    if given:
+        names = [str(given), Path(given).name, str(getattr(args, "workspace", "") or ""),
+                 Path(getattr(args, "workspace", "") or "").name]
+        if not any(n and text.startswith(n) for n in names):
+            text = f"{Path(given).name}: {text}"
+    return f"error: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check = getattr(args, "check", None)
+        if check is not None:
+            check(args)
         return int(args.func(args))
     except USER_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_error_line(args, exc), file=sys.stderr)
         return 2

@@ -299,6 +299,9 @@ def test_killed_import_leaves_previous_workspace(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert sorted(Workspace(ws.path).read("incidents")["id"]) == ["a1", "a2"]
+    # the next open removes the killed import's copy (kills inside the write: tests/test_import_kills.py)
+    assert Workspace(ws.path).remove_leftovers().files
+    assert not list(tmp_path.glob(".w.gpkg.*"))
 
 
 # --- property-based: the CSV path -------------------------------------------

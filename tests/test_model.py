@@ -156,6 +156,8 @@ def test_killed_write_leaves_previous_workspace(tmp_path, tiny):
     proc.wait()
     back = Workspace(path).read("stations")
     assert list(back["name"]) == list(tiny["stations"]["name"])
+    Workspace(path).remove_leftovers()  # the next open: nothing of the killed write remains
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.gpkg"]
 
 
 # --- query and rates ------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
+import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from geo.select import (IncidentFilter, Study, assign_units, categories_present,
                         select_study)
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError, validate
 from geo.io.store import Workspace, WorkspaceError
+from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, Tr, pick_lang
 from layers.basemap import TILES_ENV, Tiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +85,9 @@ def load_data() -> Data:
                  f"or set {WORKSPACE_ENV} to a Koopsuz GeoPackage.")
         st.stop()
     try:
+        leftovers = Workspace(path).remove_leftovers()  # a killed write's copy goes on the next open, any page
+        if leftovers:
+            st.info(leftovers.message)
         return _load(str(path), Workspace(path).version())
     except (WorkspaceError, SchemaError) as exc:
         st.error(str(exc))
@@ -144,6 +152,43 @@ def current_study(data: Data, f: IncidentFilter) -> Study:
     return study
 
 
+LANG_COOKIE = "koopsuz_lang"
+LANG_KEY = "lang"
+
+
+@st.cache_resource(max_entries=len(LANGS))
+def _tr(lang: str) -> Tr:
+    return Tr(lang)
+
+
+def language() -> Tr:
+    """The reader's language, switched in the sidebar on every page and remembered for the browser.
+
+    A choice made here wins; then the ``lang`` query parameter and the cookie
+    that remember an earlier choice; then the ``KOOPSUZ_LANG`` setting; then
+    the browser's preferred languages; then Russian.
+    """
+    remembered = st.query_params.get(LANG_KEY) or st.context.cookies.get(LANG_COOKIE)
+    default = pick_lang(remembered, os.environ.get(LANG_ENV), st.context.headers.get("Accept-Language"),
+                        st.context.locale)
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = default
+    lang = st.sidebar.selectbox("Язык · Тил · Language", list(LANGS), key=LANG_KEY,
+                                format_func=LANGUAGE_NAMES.get)
+    if st.query_params.get(LANG_KEY) != lang:
+        st.query_params[LANG_KEY] = lang  # the address carries it: a bookmark or a shared link keeps the language
+    if st.context.cookies.get(LANG_COOKIE) != lang:
+        # and a cookie remembers it for this browser's next visit (a year); the script runs in the app's origin
+        st.html(f"<script>document.cookie='{LANG_COOKIE}={lang}; path=/; max-age=31536000; SameSite=Lax';</script>",
+                unsafe_allow_javascript=True)
+    return _tr(lang)
+
+
+def tr() -> Tr:
+    """The language :func:`language` chose for this run (``app.py`` calls it before any page runs)."""
+    return _tr(st.session_state.get(LANG_KEY) or pick_lang(os.environ.get(LANG_ENV)))
+
+
 def tiles_setting() -> Tiles:
     """Base tiles: OpenStreetMap by default, none, or a local tile server (sidebar, env)."""
     with st.sidebar.expander("Map settings"):
@@ -164,16 +209,74 @@ def tiles_setting() -> Tiles:
             return Tiles("none")
 
 
-def stored_upload(upload) -> Path:
-    """The upload on disk, under its own name, once per distinct file."""
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "koopsuz-uploads" / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(upload.name).name
-    if not path.exists():
-        path.write_bytes(data)
+def stored_upload(upload, *, max_bytes: int | None = None) -> Path:
+    """The upload on disk under its own name, in a folder only this user can open, once per upload.
+
+    Uploads go to ``koopsuz-uploads-<uid>`` in the temporary folder (mode 0700: a registry export is
+    nobody else's business); each upload gets its own subfolder, so two sessions never share a file.
+    Delete it with :func:`discard_upload` when done; uploads a day old (a session that ended or a
+    server killed mid-way) are swept at each call. ``max_bytes`` refuses a larger upload before its
+    bytes are touched.
+    """
+    name = Path(upload.name).name
+    size = getattr(upload, "size", None)
+    if max_bytes is not None and size is not None and size > max_bytes:
+        msg = (f"{name}: {size / 2**20:,.1f} MB is over the limit of {max_bytes / 2**20:,.0f} MB; split the file "
+               "or use `python -m geo import LAYER FILE` on the command line")
+        raise ValueError(msg)
+    root = _upload_root()
+    _sweep_uploads(root)
+    key = getattr(upload, "file_id", None) or hashlib.sha256(upload.getvalue()).hexdigest()
+    folder = root / hashlib.sha256(str(key).encode()).hexdigest()[:16]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / name
+    if path.exists():
+        os.utime(path)  # in use again: not a day old
+        return path
+    fd, tmp = tempfile.mkstemp(prefix=".upload.", dir=folder)  # owner-only, and whole or absent
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(upload.getvalue())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def discard_upload(path: Path) -> None:
+    """Delete a stored upload and its folder (after the import committed or failed)."""
+    folder = Path(path).parent
+    if folder.parent == _upload_root():  # only what stored_upload made
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+UPLOAD_MAX_AGE = 24 * 3600.0  # seconds after which a stored upload is a leftover
+
+
+def _upload_root() -> Path:
+    root = Path(tempfile.gettempdir()) / f"koopsuz-uploads-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(root)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():  # made by someone else: not ours to use
+        msg = f"{root}: the upload folder belongs to another user or is not a folder; remove it"
+        raise PermissionError(msg)
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(root, 0o700)
+    return root
+
+
+def _sweep_uploads(root: Path, *, max_age: float = UPLOAD_MAX_AGE) -> None:
+    # Also the world-readable folder of earlier versions, where uploads were never deleted.
+    legacy = root.parent / "koopsuz-uploads"
+    now = time.time()
+    for parent in (root, legacy):
+        if parent == legacy and not (parent.is_dir() and os.lstat(parent).st_uid == os.getuid()):
+            continue
+        for folder in parent.iterdir():
+            with contextlib.suppress(OSError):
+                newest = max([folder.lstat().st_mtime, *(f.lstat().st_mtime for f in folder.iterdir())])
+                if now - newest > max_age:
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 def map_download(m, *, name: str, title: str) -> None:

@@ -13,7 +13,7 @@ from geo.io.readers import ReadError, read_table
 from geo.io.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
-from views.common import DEMO_WORKSPACE, load_data, stored_upload, workspace_path
+from views.common import DEMO_WORKSPACE, discard_upload, load_data, stored_upload, workspace_path
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]
@@ -22,6 +22,9 @@ NONE = "(none)"
 load_data()  # makes sure the workspace exists
 ws = Workspace(workspace_path())
 st.title("Data")
+leftovers = ws.remove_leftovers()  # a killed import's temporary copy, when no import is running now
+if leftovers:
+    st.info(leftovers.message)
 tab_import, tab_store = st.tabs(["Import a file", "Workspace"])
 
 
@@ -29,20 +32,10 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Cyrillic correctly
 
 
-with tab_import:
-    layer = st.selectbox("Layer", list(LAYERS), format_func=lambda k: f"{k}: {LAYERS[k].description}",
-                         key="imp_layer")
-    upload = st.file_uploader(
-        "File", type=TYPES, key="imp_file",
-        help=f"CSV/TSV (UTF-8 or CP1251), Excel, GeoJSON, GeoPackage, zipped Shapefile or KML; up to {MAX_MB} MB.",
-    )
-    st.caption(f"Files up to {MAX_MB} MB. Larger exports: split them, or use "
-               "`python -m geo import LAYER FILE` on the command line, which has no limit.")
-    if upload is None:
-        st.stop()
-    path = stored_upload(upload)
+def check_and_confirm(path: Path, name: str, layer: str) -> None:
+    """Read the stored upload, show the check, and commit it when the user confirms."""
     try:
-        raw = read_table(path, name=upload.name)
+        raw = read_table(path, name=name)
     except ReadError as exc:
         st.error(str(exc))
         st.stop()
@@ -69,7 +62,7 @@ with tab_import:
         options = [NONE, *raw.columns]
         pick = cols[i % 3].selectbox(f"{role}: {ROLE_HELP[role]}", options,
                                      index=options.index(guessed[role]) if role in guessed else 0,
-                                     key=f"map_{layer}_{upload.name}_{role}")
+                                     key=f"map_{layer}_{name}_{role}")
         mapping[role] = None if pick == NONE else pick
 
     c1, c2 = st.columns(2)
@@ -85,7 +78,7 @@ with tab_import:
     opts = ImportOptions(crs=crs.strip() or None, mapping=mapping, date_order=order, category_map=saved_cats)
 
     try:
-        result = prepare(path, layer, options=opts, name=upload.name, workspace=ws)
+        result = prepare(path, layer, options=opts, name=name, workspace=ws)
     except (ReadError, ImportError_, SchemaError, ValueError) as exc:
         st.error(str(exc))
         st.stop()
@@ -105,7 +98,7 @@ with tab_import:
         with st.expander(f"Rejected rows ({len(result.rejected):,})"):
             st.dataframe(result.rejected.head(1000), width="stretch", hide_index=True)
             st.download_button("Download rejected rows (CSV)", csv_bytes(result.rejected),
-                               f"rejected_{Path(upload.name).stem}.csv", "text/csv")
+                               f"rejected_{Path(name).stem}.csv", "text/csv")
     if len(result.repaired):
         with st.expander(f"Repaired rows ({len(result.repaired):,})"):
             st.dataframe(result.repaired.head(1000), width="stretch", hide_index=True)
@@ -115,7 +108,7 @@ with tab_import:
             st.caption("Each registry label maps to a category; change any and press Apply. "
                        "The mapping is saved in the workspace for later imports.")
             edited = st.data_editor(
-                result.categories, hide_index=True, width="stretch", key=f"cats_{upload.name}",
+                result.categories, hide_index=True, width="stretch", key=f"cats_{name}",
                 disabled=["raw_label", "how", "rows"],
                 column_config={"category": st.column_config.SelectboxColumn(
                     "category", options=list(CATEGORIES), required=True,
@@ -126,19 +119,49 @@ with tab_import:
                 st.rerun()
 
     st.subheader("Confirm")
+    # The layer as this page showed it last time: the button below was pressed on that page, maybe minutes
+    # ago, so a replace must find the layer as it was then, not as this run's check found it.
+    seen_key = f"imp_seen_{layer}"
+    seen = st.session_state.get(seen_key, result.checked_against)
+    st.session_state[seen_key] = result.checked_against
     have = len(ws.read(layer)) if ws.exists else 0
     mode = st.radio(f"The workspace has {have:,} {layer}", ["replace", "append"], horizontal=True, key="imp_mode",
                     format_func={"replace": "Replace them", "append": "Add to them"}.get)
     if st.button(f"Import {len(result.accepted):,} {layer}", type="primary", disabled=len(result.accepted) == 0):
+        result.checked_against = seen
         try:
-            commit(result, ws, mode=mode, options=opts)
+            with st.spinner("Writing the workspace (waits for another import to finish)…"):
+                commit(result, ws, mode=mode, options=opts)
         except (ImportError_, WorkspaceError, ValueError) as exc:
             st.error(str(exc))
             st.stop()
+        st.session_state[seen_key] = result.checked_against  # the layer as this import left it
         st.cache_resource.clear()
         st.session_state.pop("imp_categories", None)
-        st.success(f"Imported {len(result.accepted):,} {layer} from {upload.name} ({mode}); "
+        st.success(f"Imported {len(result.accepted):,} {layer} from {name} ({mode}); "
                    f"{len(result.rejected):,} rejected rows kept in rejected_{layer}. Every map shows them now.")
+
+
+with tab_import:
+    layer = st.selectbox("Layer", list(LAYERS), format_func=lambda k: f"{k}: {LAYERS[k].description}",
+                         key="imp_layer")
+    upload = st.file_uploader(
+        "File", type=TYPES, key="imp_file",
+        help=f"CSV/TSV (UTF-8 or CP1251), Excel, GeoJSON, GeoPackage, zipped Shapefile or KML; up to {MAX_MB} MB.",
+    )
+    st.caption(f"Files up to {MAX_MB} MB. Larger exports: split them, or use "
+               "`python -m geo import LAYER FILE` on the command line, which has no limit.")
+    if upload is None:
+        st.stop()
+    try:
+        path = stored_upload(upload, max_bytes=MAX_MB * 2**20)
+    except (ValueError, OSError) as exc:
+        st.error(str(exc))
+        st.stop()
+    try:
+        check_and_confirm(path, upload.name, layer)
+    finally:
+        discard_upload(path)  # the stored copy lives only while this run reads it: after a commit or a failure too
 
 with tab_store:
     st.caption(f"Workspace file: `{ws.path}` (a GeoPackage; it opens in QGIS).")

@@ -26,7 +26,7 @@ from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import current_study, load_data, map_download, stored_upload
+from views.common import current_study, discard_upload, load_data, map_download, stored_upload
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
 GAP_METHOD_LABELS = {"gistar": "Gi* hot spots (95 % confidence or more)",
@@ -125,8 +125,9 @@ with st.expander("Where new sites may not go"):
     if banned:
         zones.append(units[units["name"].astype(str).isin(banned)][[units.geometry.name]])
     if zone_file is not None:
+        zone_path = stored_upload(zone_file)
         try:
-            areas_in, rejected_zones = read_areas(stored_upload(zone_file), name=zone_file.name)
+            areas_in, rejected_zones = read_areas(zone_path, name=zone_file.name)
         except ReadError as exc:
             st.error(str(exc))
         else:
@@ -135,6 +136,8 @@ with st.expander("Where new sites may not go"):
                 st.warning(f"{len(rejected_zones):,} rows of {zone_file.name} are not polygons and were left out.")
                 st.dataframe(rejected_zones, hide_index=True)
             zones.append(areas_in[[areas_in.geometry.name]].rename_geometry("geometry").to_crs(units.crs))
+        finally:
+            discard_upload(zone_path)  # read once: the private copy goes at once
     exclusion = (gpd.GeoDataFrame(pd.concat([z.rename_geometry("geometry") if z.geometry.name != "geometry" else z
                                              for z in zones], ignore_index=True), crs=units.crs)
                  if zones else None)
@@ -189,12 +192,15 @@ if st.button("Propose sites", type="primary", key="pl_run"):
                 status.update(label="No candidate file", state="error")
                 st.error("Upload a file of candidate points first.")
                 st.stop()
+            candidate_path = stored_upload(candidate_file)
             try:
-                prepared = prepare(stored_upload(candidate_file), "cameras")
+                prepared = prepare(candidate_path, "cameras")
             except (ReadError, ImportError_, SchemaError) as exc:
                 status.update(label="Cannot read the candidates", state="error")
                 st.error(str(exc))
                 st.stop()
+            finally:
+                discard_upload(candidate_path)
             if len(prepared.rejected):
                 st.warning(f"{len(prepared.rejected):,} of {prepared.read:,} rows of {candidate_file.name} "
                            "were left out (no usable location).")

@@ -77,5 +77,6 @@ def categorize(labels: pd.Series, saved: Mapping[str, str] | None = None) -> tup
         rows.append((label, cat, how, int(n)))
     mapping = pd.DataFrame(rows, columns=["raw_label", "category", "how", "rows"])
     lookup = dict(zip(mapping["raw_label"], mapping["category"], strict=True))
-    cats = text.map(lookup).fillna("other").astype(str)
-    return cats, mapping
+    # through plain objects: an entirely empty column maps to an Arrow double column, which cannot hold "other"
+    cats = pd.Series(text.astype(object).map(lookup).to_numpy(dtype=object), index=text.index)
+    return cats.where(cats.notna(), "other").astype(str), mapping

@@ -10,6 +10,7 @@ saved ``category_map``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -28,6 +29,7 @@ from geo.io.categories import categorize
 from geo.io.dates import combine_parts, parse_datetimes
 from geo.io.mapping import apply_overrides, auto_map
 from geo.io.numbers import parse_numbers
+from geo.io.plausible import coordinate_errors, outside_study, study_envelope, swap_file
 from geo.io.points import parse_points
 from geo.io.readers import RawTable, read_table
 from geo.io.store import MODES, Workspace
@@ -76,6 +78,10 @@ class ImportResult:
     mapping: dict[str, str]
     summary: dict[str, object]
     categories: pd.DataFrame | None = None
+    # the input row number of each accepted row, in order (a duplicate refused at commit keeps its row)
+    accepted_rows: np.ndarray | None = None
+    # the workspace layer as it was when checked (Workspace.fingerprint); a replace refuses if it changed since
+    checked_against: str | None = None
 
     @property
     def reasons(self) -> dict[str, int]:
@@ -96,7 +102,7 @@ class ImportResult:
 
 def _reason_kind(reason: str) -> str:
     r = re.sub(r"'[^']*'", "'…'", str(reason))
-    return re.sub(r"-?\d+(\.\d+)?", "N", r)
+    return re.sub(r"(?<![\w:])-?\d+(\.\d+)?", "N", r)  # "EPSG:4326" stays a code, not a count
 
 
 class _Rows:
@@ -139,7 +145,12 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     name
         The file's name for messages (for uploads stored under a temporary name).
     workspace
-        Read only for the saved category mapping.
+        Read only for the saved category mapping and the extent of its
+        boundaries (the study area): rows more than 50 km outside it are kept
+        with a warning note, and it tells a whole file with latitude and
+        longitude swapped. A boundaries import is not compared with the old ones.
+        The layer's fingerprint is recorded (``checked_against``): a replace
+        committed after another import changed the layer is refused.
 
     Raises
     ------
@@ -151,20 +162,29 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     spec(layer)
     raw = read_table(path, encoding=opts.encoding, delimiter=opts.delimiter, layer=opts.source_layer, name=name)
     source = raw.source
-    mapping = apply_overrides(auto_map(raw.columns, layer), opts.mapping, raw.columns, layer)
+    try:  # the user's own settings: a wrong one is named with the file it was meant for
+        mapping = apply_overrides(auto_map(raw.columns, layer), opts.mapping, raw.columns, layer)
+        if opts.crs is not None:
+            _checked_crs(opts.crs)
+    except ValueError as exc:
+        msg = f"{source}: {exc}"
+        raise ImportError_(msg) from exc
     frame = raw.frame
     rows = _Rows(frame.index)
+    if raw.row_notes:  # rows the reader repaired (bytes read as CP1251): kept in repaired_<layer> with the rest
+        rows.note(pd.Series(raw.row_notes, dtype=object))
     summary: dict[str, object] = {"columns": raw.columns, "encoding": raw.encoding, "delimiter": raw.delimiter,
                                   "notes": list(raw.notes)}
 
-    geometry = _geometry(raw, layer, mapping, opts, rows, summary)
+    study = None if layer == "boundaries" else study_envelope(workspace)  # new boundaries may lie anywhere
+    geometry = _geometry(raw, layer, mapping, opts, rows, summary, study=study)
     fields: dict[str, pd.Series] = {}
     categories = None
     col = lambda role: frame[mapping[role]] if role in mapping else None  # noqa: E731
 
     if layer == "incidents":
         fields["id"] = _ids(col("id"), source, frame.index, summary)
-        fields["occurred_at"] = _when(frame, mapping, opts, rows, summary)
+        fields["occurred_at"] = _when(frame, mapping, opts, rows, summary, source=source)
         if "category" not in mapping:
             msg = (f"{source}: no column for the offence type; map one with --map category=COLUMN "
                    f"(columns: {', '.join(raw.columns)})")
@@ -219,6 +239,9 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     if len(accepted) and accepted.crs is not None and CRS(accepted.crs) != CRS(WGS84):
         accepted = accepted.to_crs(WGS84)
     kept_rows = accepted["_row"].to_numpy()
+    summary["outside_study_area"], far = outside_study(accepted.geometry, kept_rows, study, layer)
+    if far:
+        summary["notes"].append(far)
     repaired = pd.DataFrame(
         [(source, int(r), "; ".join(rows.notes[r])) for r in kept_rows if r in rows.notes],
         columns=["source", "row", "repaired"],
@@ -229,7 +252,9 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
             accepted[f] = None
     accepted = accepted[[*LAYERS[layer].field_names, accepted.geometry.name]]
     summary["mapping"] = mapping
-    return ImportResult(layer, source, raw.rows_read, accepted, rejected, repaired, mapping, summary, categories)
+    return ImportResult(layer, source, raw.rows_read, accepted, rejected, repaired, mapping, summary, categories,
+                        accepted_rows=kept_rows,
+                        checked_against=workspace.fingerprint(layer) if workspace is not None else None)
 
 
 def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
@@ -237,26 +262,66 @@ def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
     """Write an import into the workspace in one atomic step.
 
     ``mode="append"`` adds the accepted rows to the layer; incidents whose id
-    is already there are moved to the rejected rows first, so the counts
-    still add up.
+    is already there are moved to the rejected rows first, with their row
+    number, so the counts still add up. Everything is decided inside the
+    workspace's lock (:meth:`geo.io.store.Workspace.locked`): an append
+    reads the layer as the previous import left it, and the import log
+    records what was written. ``result`` is updated to what was committed.
+
+    Raises
+    ------
+    ImportError_
+        When no row is left to import, or when a replace finds the layer
+        changed since ``result`` was checked (``result.checked_against``):
+        replacing would throw away rows the user has not seen.
+    geo.io.store.WorkspaceError
+        When another import still holds the workspace after its lock timeout.
     """
     check_choice(mode, MODES, "mode")
     layer = result.layer
-    if mode == "append" and layer == "incidents" and workspace.has(layer) and len(result.accepted):
-        existing = set(workspace.read(layer)["id"].astype(str))
-        dup = result.accepted["id"].astype(str).isin(existing).to_numpy()
-        if dup.any():
-            moved = pd.DataFrame({"source": result.source, "row": np.nan, "field": "id",
-                                  "reason": "id is already in the workspace",
-                                  "raw": result.accepted.loc[dup].drop(columns="geometry").astype(str).apply(
-                                      lambda r: json.dumps(r.to_dict(), ensure_ascii=False), axis=1).to_numpy(),
-                                  "wkt": result.accepted.geometry[dup].to_wkt().to_numpy()})
-            result.rejected = pd.concat([result.rejected, moved], ignore_index=True)
-            result.accepted = result.accepted.loc[~dup].reset_index(drop=True)
-    if len(result.accepted) == 0:
-        msg = (f"{result.source}: no row could be imported as {layer} ({len(result.rejected)} rejected); "
-               f"reasons: {_top_reasons(result)}")
-        raise ImportError_(msg)
+    with workspace.locked():
+        if mode == "replace" and result.checked_against is not None \
+                and workspace.fingerprint(layer) != result.checked_against:
+            msg = (f"{workspace.path}: the layer changed since you checked it ({layer} were changed by another "
+                   f"import meanwhile); check {result.source} again before replacing them")
+            raise ImportError_(msg)
+        staged = _without_duplicates(result, workspace) if mode == "append" else result
+        if len(staged.accepted) == 0:
+            msg = (f"{result.source}: no row could be imported as {layer} ({len(staged.rejected)} rejected); "
+                   f"reasons: {_top_reasons(staged)}")
+            raise ImportError_(msg)
+        tables, modes, meta = _commit_tables(staged, workspace, mode=mode, options=options)
+        workspace.write(tables, mode=modes, meta=meta)
+        result.accepted, result.rejected, result.accepted_rows = staged.accepted, staged.rejected, staged.accepted_rows
+        result.checked_against = workspace.fingerprint(layer)  # the layer as this import left it
+    return result
+
+
+def _without_duplicates(result: ImportResult, workspace: Workspace) -> ImportResult:
+    """The import with incidents whose id the workspace already holds moved to the rejected rows."""
+    if result.layer != "incidents" or not len(result.accepted) or not workspace.has(result.layer):
+        return result
+    existing = set(workspace.read(result.layer)["id"].astype(str))
+    dup = result.accepted["id"].astype(str).isin(existing).to_numpy()
+    if not dup.any():
+        return result
+    rows = result.accepted_rows
+    rows = np.full(len(result.accepted), np.nan) if rows is None or len(rows) != len(result.accepted) else rows
+    moved = pd.DataFrame({"source": result.source, "row": rows[dup], "field": "id",
+                          "reason": "id is already in the workspace",
+                          "raw": result.accepted.loc[dup].drop(columns="geometry").astype(str).apply(
+                              lambda r: json.dumps(r.to_dict(), ensure_ascii=False), axis=1).to_numpy(),
+                          "wkt": result.accepted.geometry[dup].to_wkt().to_numpy()})
+    rejected = pd.concat([result.rejected, moved], ignore_index=True) if len(result.rejected) else moved
+    rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
+    return dataclasses.replace(result, accepted=result.accepted.loc[~dup].reset_index(drop=True),
+                               rejected=rejected, accepted_rows=rows[~dup])
+
+
+def _commit_tables(result: ImportResult, workspace: Workspace, *, mode: str, options: ImportOptions | None
+                   ) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str] | None]:
+    """The tables, their write modes and the metadata of one import (read inside the workspace's lock)."""
+    layer = result.layer
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     log = pd.DataFrame([{
         "imported_at": now, "layer": layer, "source": result.source, "mode": mode, "read": result.read,
@@ -279,8 +344,7 @@ def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
             merged = pd.concat([saved[["raw_label", "category"]], merged]).drop_duplicates("raw_label", keep="last")
         tables[CATEGORY_MAP_TABLE] = merged.reset_index(drop=True)
     meta = {"synthetic": "mixed"} if workspace.meta().get("synthetic") == "true" else None
-    workspace.write(tables, mode=modes, meta=meta)
-    return result
+    return tables, modes, meta
 
 
 def import_file(path: str | Path, layer: str, workspace: Workspace, *, mode: str = "replace",
@@ -297,7 +361,9 @@ def _top_reasons(result: ImportResult, n: int = 3) -> str:
 # --- pieces ---------------------------------------------------------------
 
 def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOptions, rows: _Rows,
-              summary: dict[str, object]) -> gpd.GeoSeries:
+              summary: dict[str, object], *, study: tuple[float, float, float, float] | None = None
+              ) -> gpd.GeoSeries:
+    """The rows' geometries in their CRS; implausible coordinates rejected (any format), a swapped file fixed."""
     frame = raw.frame
     want = LAYERS[layer].geometry
     if raw.is_spatial:
@@ -315,9 +381,17 @@ def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOp
             raise ImportError_(msg)
         geom = gpd.GeoSeries(geom.to_numpy(), index=frame.index, crs=crs)
         empty = geom.isna() | geom.is_empty
+        geom, swapped = swap_file(geom, study=study)
+        if swapped:
+            summary["notes"].append(f"latitude and longitude are swapped in the whole file ({swapped}); "
+                                    "every feature was read the other way round")
+            rows.note(pd.Series(np.where(empty, "", "latitude and longitude were swapped in the whole file; fixed"),
+                                index=geom.index))
         rows.reject(empty.map({True: "no geometry", False: ""}), "geometry")
+        rows.reject(coordinate_errors(geom), "geometry")
         if want != ("Point",):
-            invalid = ~empty & ~geom.is_valid
+            invalid = ~empty & rows.ok  # never repair what is already rejected (1e308 is no shape to fix)
+            invalid[invalid] = ~geom[invalid].is_valid
             if invalid.any():
                 reasons = shapely.is_valid_reason(geom[invalid].to_numpy())
                 fixed = gpd.GeoSeries(shapely.make_valid(geom[invalid].to_numpy()), index=geom[invalid].index, crs=crs)
@@ -340,16 +414,21 @@ def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOp
         msg = (f"{raw.source}: no coordinate columns; map them with --map lat=COLUMN --map lon=COLUMN "
                f"(or x and y) (columns: {', '.join(raw.columns)})")
         raise ImportError_(msg)
-    pts = parse_points(a, b, crs=_epsg(opts.crs) if opts.crs is not None else None, order=order)
+    pts = parse_points(a, b, crs=_epsg(opts.crs) if opts.crs is not None else None, order=order, study=study)
     rows.reject(pts.errors, "coordinates")
     rows.note(pts.notes)
     summary["coordinates"] = pts.summary
+    if pts.summary.get("file_swapped"):
+        summary["notes"].append(f"latitude and longitude are swapped in the whole file "
+                                f"({pts.summary['file_swapped']}); every row was read the other way round")
     crs = pts.summary.get("crs")
     if crs is None:  # every row already carries the reason; say it once for the whole file too
         summary["notes"].append(f"coordinate system not recognised: {pts.summary.get('crs_reason', '')}".strip())
         crs = WGS84
     summary["crs"] = str(crs)
-    return gpd.GeoSeries(pts.values, index=frame.index, crs=crs)
+    geom = gpd.GeoSeries(pts.values, index=frame.index, crs=crs)
+    rows.reject(coordinate_errors(geom), "coordinates")  # a given CRS is checked like a file's
+    return geom
 
 
 def _keep_type(g: shapely.Geometry, want: tuple[str, ...]) -> shapely.Geometry:
@@ -360,6 +439,14 @@ def _keep_type(g: shapely.Geometry, want: tuple[str, ...]) -> shapely.Geometry:
     if not parts:
         return g
     return shapely.union_all(parts)
+
+
+def _checked_crs(value: str | int) -> CRS:
+    try:
+        return CRS.from_user_input(_epsg(value))
+    except Exception as exc:  # pyproj's CRSError, and anything else a malformed string provokes
+        msg = f"unknown CRS {str(value)[:60]!r}; give an EPSG code such as 4326 (WGS84) or 32643 (UTM 43N)"
+        raise ValueError(msg) from exc
 
 
 def _epsg(value: str | int) -> str:
@@ -376,7 +463,7 @@ def _ids(col: pd.Series | None, source: str, index: pd.Index, summary: dict[str,
 
 
 def _when(frame: pd.DataFrame, mapping: dict[str, str], opts: ImportOptions, rows: _Rows,
-          summary: dict[str, object]) -> pd.Series:
+          summary: dict[str, object], *, source: str) -> pd.Series:
     if "date" in mapping:
         parsed = parse_datetimes(frame[mapping["date"]], frame[mapping["time"]] if "time" in mapping else None,
                                  order=opts.date_order)
@@ -384,7 +471,7 @@ def _when(frame: pd.DataFrame, mapping: dict[str, str], opts: ImportOptions, row
         parts = {k: frame[mapping[k]] for k in ("year", "month", "day", "hour", "minute") if k in mapping}
         parsed = combine_parts(**parts)
     else:
-        msg = ("no date column; map one with --map date=COLUMN (or year, month and day columns) "
+        msg = (f"{source}: no date column; map one with --map date=COLUMN (or year, month and day columns) "
                f"(columns: {', '.join(map(str, frame.columns))})")
         raise ImportError_(msg)
     rows.reject(parsed.errors, "occurred_at")

@@ -117,19 +117,20 @@ def auto_map(columns: Sequence[str], layer: str) -> dict[str, str]:
 
 
 def apply_overrides(mapping: Mapping[str, str], overrides: Mapping[str, str | None], columns: Sequence[str],
-                    layer: str) -> dict[str, str]:
-    """The auto-mapping with the user's choices applied (``None`` or ``""`` unmaps a role)."""
+                    layer: str, *, source: str | None = None) -> dict[str, str]:
+    """The auto-mapping with the user's choices applied (``None`` or ``""`` unmaps a role).
+
+    ``source`` (the file's name) starts every message, as the command line
+    prints it: ``"a.csv: no column 'NOPE' to map to date; columns: ..."``.
+    """
     out = dict(mapping)
-    roles = LAYER_ROLES[layer]
+    check_roles(overrides, layer, source=source)
     for role, col in overrides.items():
-        if role not in roles:
-            msg = f"{role!r} is not a field of {layer}; fields: {', '.join(roles)}"
-            raise ValueError(msg)
         if not col:
             out.pop(role, None)
             continue
         if col not in columns:
-            msg = f"no column {col!r} to map to {role}; columns: {', '.join(map(str, columns))}"
+            msg = f"{_prefix(source)}no column {col!r} to map to {role}; columns: {', '.join(map(str, columns))}"
             raise ValueError(msg)
         for other, c in list(out.items()):
             if c == col and other != role:
@@ -138,13 +139,35 @@ def apply_overrides(mapping: Mapping[str, str], overrides: Mapping[str, str | No
     return out
 
 
-def parse_map_args(items: Sequence[str]) -> dict[str, str]:
-    """``["date=Дата", "lat=Y"]`` from the command line into a dict."""
+def check_roles(overrides: Mapping[str, object], layer: str, *, source: str | None = None) -> None:
+    """Refuse a ``--map`` role that is not a field of ``layer`` (before the file is read)."""
+    roles = LAYER_ROLES.get(layer)
+    if roles is None:
+        msg = f"{_prefix(source)}unknown layer type {layer!r}; expected one of {', '.join(LAYER_ROLES)}"
+        raise ValueError(msg)
+    for role in overrides:
+        if role not in roles:
+            msg = f"{_prefix(source)}{role!r} is not a field of {layer}; fields: {', '.join(roles)}"
+            raise ValueError(msg)
+
+
+def parse_map_args(items: Sequence[str], *, layer: str | None = None, source: str | None = None) -> dict[str, str]:
+    """``["date=Дата", "lat=Y"]`` from the command line into a dict.
+
+    With ``layer``, each role is checked to be a field of it; ``source``
+    starts every message.
+    """
     out: dict[str, str] = {}
     for item in items:
         role, sep, col = item.partition("=")
         if not sep or not role.strip():
-            msg = f"--map takes FIELD=COLUMN, not {item!r}"
+            msg = f"{_prefix(source)}--map takes FIELD=COLUMN, not {item!r}"
             raise ValueError(msg)
         out[role.strip()] = col.strip()
+    if layer is not None:
+        check_roles(out, layer, source=source)
     return out
+
+
+def _prefix(source: str | None) -> str:
+    return f"{source}: " if source else ""

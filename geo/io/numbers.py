@@ -17,6 +17,7 @@ from geo.io.parsed import Parsed, _as_text, _flags, _Messages, _Quoted
 __all__ = ["parse_numbers"]
 
 _PLAIN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_SEP = "[\\s\u00a0\u202f\u2009'\u2019]"  # what groups thousands: spaces (also no-break and thin ones), apostrophes
 
 
 def _floats(t: pd.Series) -> np.ndarray:
@@ -52,7 +53,7 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, _Messages, dict[str, object]]:
         rest = rest[~comma]
     if len(rest):
         raw = t.iloc[rest]
-        r = raw.str.replace("[\\s\u00a0\u202f\u2009'\u2019]", "", regex=True).str.replace("\u2212", "-")
+        r = raw.str.replace(_SEP, "", regex=True).str.replace("\u2212", "-")
         spaced = (r.str.len() != raw.str.len()).to_numpy(dtype=bool, na_value=False)
         comma_decimal = _flags(r.str.fullmatch(r"[+-]?\d{1,3}(?:\.\d{3})+,\d*"))  # 1.234,5
         comma_thousands = _flags(r.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+\.\d*|[+-]?\d{1,3}(?:,\d{3}){2,}"))
@@ -61,7 +62,10 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, _Messages, dict[str, object]]:
         fixed = r.where(~(comma_decimal | dot_thousands), r.str.replace(".", ""))
         fixed = fixed.where(~comma_thousands, fixed.str.replace(",", ""))
         fixed = fixed.where(~(comma_decimal | one_comma), fixed.str.replace(",", "."))
-        now = _flags(fixed.str.fullmatch(_PLAIN))
+        # spaces and apostrophes only group thousands: "1 234,5" is a number, "42 87" (a lost comma) is not
+        lead = raw.str.replace(f"^([+\\-\u2212]){_SEP}+", r"\1", regex=True)
+        grouped = _flags(lead.str.fullmatch(f"[+\\-\u2212]?\\d{{1,3}}(?:{_SEP}\\d{{3}})+(?:[.,]\\d*)?"))
+        now = _flags(fixed.str.fullmatch(_PLAIN)) & ~(_flags(lead.str.contains(_SEP)) & ~grouped)
         v[rest[now]] = _floats(fixed[now])
         plain[rest[now]] = True
         summary["decimal_comma"] += int((now & (comma_decimal | one_comma)).sum())

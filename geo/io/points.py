@@ -21,6 +21,7 @@ from pyproj.exceptions import CRSError
 from geo.crs import WGS84
 from geo.io.numbers import _numbers
 from geo.io.parsed import Parsed, _Messages
+from geo.io.plausible import KYRGYZSTAN, Box, file_swap
 
 __all__ = ["KYRG06", "detect_crs", "parse_points"]
 
@@ -28,7 +29,7 @@ KYRG06: dict[int, int] = {1: 7692, 2: 7693, 3: 7694, 4: 7695, 5: 7696}
 """Kyrg-06 zone -> EPSG code. Zone k: false easting k*1,000,000 + 300,000, central meridian 68°31' + 3°(k-1)."""
 
 _NORTHINGS = (4.25e6, 4.95e6)  # Kyrgyzstan, 39°-43.5° N, in Kyrg-06 and UTM alike
-_KG_BOX = (69.0, 39.0, 80.5, 43.5)  # lon/lat box of Kyrgyzstan with a margin
+_KG_BOX = KYRGYZSTAN  # lon/lat box of Kyrgyzstan with a margin
 _UTM_HELP = ("projected coordinates in metres, probably UTM zone 42, 43 or 44 north (EPSG:32642, 32643 or 32644); "
              "the zone cannot be told from the numbers, so give the EPSG code (32643 for Bishkek)")
 _SAMPLE = 20_000
@@ -143,7 +144,7 @@ def _latitude_first(a: np.ndarray, b: np.ndarray) -> tuple[bool, str]:
 
 
 def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = None,
-                 order: str = "auto") -> Parsed:
+                 order: str = "auto", study: Box | None = None) -> Parsed:
     """Read two coordinate columns into points, recognising the CRS and swapped columns.
 
     Parameters
@@ -157,7 +158,13 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
         Otherwise :func:`detect_crs` recognises WGS84 or Kyrg-06. UTM cannot be
         told apart by zone, so then every row is refused, asking for the EPSG code.
     order
-        ``"xy"``, ``"yx"`` or ``"auto"``.
+        ``"xy"``, ``"yx"`` or ``"auto"``. In degrees, even a given order is
+        reversed when the whole file only makes sense the other way round
+        (:func:`geo.io.plausible.file_swap`): every row then gets the note
+        "latitude and longitude were swapped in the whole file; fixed".
+    study
+        West, south, east, north (degrees) of the study area, when known: the
+        strongest evidence for that whole-file swap.
 
     Returns
     -------
@@ -170,6 +177,7 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
         values were swapped is swapped back with the note "latitude and longitude
         were swapped; fixed". ``summary`` also holds ``crs_reason``, ``order``
         ("xy" or "yx", how a and b were read), ``order_reason``, ``swapped``,
+        ``file_swapped`` (why the whole file was swapped, ``""`` if not),
         ``withheld`` and ``placeholders``.
 
     Raises
@@ -225,6 +233,13 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
     if geographic and order == "auto" and usable.any():
         a_is_lat, order_why = _latitude_first(va[usable], vb[usable])
         a_is_x = not a_is_lat
+    file_why = ""
+    if geographic and usable.any():  # a whole file swapped under its headers: one decision for the column
+        px, py = (va, vb) if a_is_x else (vb, va)
+        flip, file_why = file_swap(px[usable], py[usable], study=study)
+        if flip:
+            a_is_x = not a_is_x
+            order_why = f"latitude and longitude are swapped in the whole file: {file_why}"
     x, y = (va, vb) if a_is_x else (vb, va)
     x, y = x.copy(), y.copy()
 
@@ -270,7 +285,10 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
             swapped |= usable & (d0 > limit) & (d1 <= limit)
         x[swapped], y[swapped] = y[swapped], x[swapped].copy()
         what = "latitude and longitude" if geographic else "x and y"
-        msgs.note(swapped, f"{what} were swapped; fixed")
+        if file_why:  # a row swapped back here was right as written, so it needs no note
+            msgs.note(usable & ~swapped, "latitude and longitude were swapped in the whole file; fixed")
+        else:
+            msgs.note(swapped, f"{what} were swapped; fixed")
 
     if geographic:
         bad_lat = usable & (np.abs(y) > 90)
@@ -294,6 +312,7 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
         "rows": n, "values": int(ok.sum()), "errors": int((~ok).sum()),
         "crs": final.to_string() if final is not None else None, "crs_reason": crs_why,
         "order": "xy" if a_is_x else "yx", "order_reason": order_why,
-        "swapped": int((swapped & ok).sum()), "withheld": int(zero.sum()), "placeholders": int(same.sum()),
+        "swapped": int((swapped & ok).sum()), "file_swapped": file_why,
+        "withheld": int(zero.sum()), "placeholders": int(same.sum()),
     }
     return Parsed(gpd.GeoSeries(geoms, index=index, crs=final), errors, notes, summary)

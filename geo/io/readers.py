@@ -1,11 +1,16 @@
 """Read any table a planner brings: CSV/TSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, KML.
 
-Text tables are read as strings, exactly as written, so that nothing is
-coerced or lost before the importer decides, row by row, what each value
-means. Encoding (UTF-8, UTF-8 with BOM, CP1251) and delimiter are detected.
-A row with the wrong number of fields is not dropped: it comes back in
-``bad_rows`` with its row number, for the importer to reject with a reason.
-Spatial formats go through pyogrio (GDAL).
+Text tables are read by :mod:`geo.io.text` (encodings by :mod:`geo.io.decode`)
+as strings, exactly as written, so that nothing is coerced or lost before
+the importer decides, row by row, what each value means. A row that cannot
+be read is not dropped: it comes back in ``bad_rows`` with its row number,
+for the importer to reject with a reason. Spatial formats go through pyogrio
+(GDAL).
+
+Before anything is read, the file is checked from its directory entry: a
+symbolic link is refused (a link could make an import read, and its messages
+quote, a file the user did not mean to give), and so is a file over
+``max_bytes`` (:data:`MAX_BYTES` by default), from its size alone.
 
 Row numbers count data rows from 1 (a spreadsheet shows data row 1 on its
 second line, below the header).
@@ -13,70 +18,34 @@ second line, below the header).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import os
+import stat
 import warnings
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyogrio
 import shapely
+
+from geo.io.raw import RawTable, ReadError
+from geo.io.text import MAX_FIELD, unique_headers, check_delimiter, read_text
+
+__all__ = ["MAX_BYTES", "MAX_FIELD", "RawTable", "ReadError", "check_delimiter", "read_areas", "read_table"]
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".kml", ".kmz", ".shp", ".zip"}
-DELIMITERS = (",", ";", "\t", "|")
-ENCODINGS = ("utf-8", "cp1251")
-
-
-class ReadError(ValueError):
-    """The file cannot be read as a table; the message names the file and why."""
-
-
-@dataclass
-class RawTable:
-    """A table as read, before any interpretation.
-
-    ``frame`` holds the data rows (strings for text formats; a GeoDataFrame
-    for spatial formats), indexed by data row number (1-based).
-    ``bad_rows`` maps row numbers of rows that could not be split into the
-    header's columns to a reason.
-    """
-
-    frame: pd.DataFrame
-    source: str
-    kind: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    bad_rows: dict[int, str] = field(default_factory=dict)
-    bad_raw: dict[int, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def is_spatial(self) -> bool:
-        return isinstance(self.frame, gpd.GeoDataFrame)
-
-    @property
-    def crs(self):
-        return self.frame.crs if self.is_spatial else None
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.frame) + len(self.bad_rows)
-
-    @property
-    def columns(self) -> list[str]:
-        cols = list(self.frame.columns)
-        if self.is_spatial:
-            cols.remove(self.frame.geometry.name)
-        return [str(c) for c in cols]
+#: Largest file read, in bytes (256 MiB). The Data page's uploads stop earlier, at Streamlit's
+#: ``server.maxUploadSize`` (200 MB); the command line reads up to this. A clean text table takes
+#: about four times its size in memory while it is read, a ragged one (read row by row) up to twenty.
+MAX_BYTES = 256 * 2**20
+#: XLSX, KMZ and zipped Shapefiles are zips: the most their members may unpack to, as a multiple of
+#: ``max_bytes`` (512 MiB by default), checked from the zip's directory before anything is unpacked.
+UNPACKED = 2
 
 
 def read_table(
@@ -86,6 +55,7 @@ def read_table(
     delimiter: str | None = None,
     layer: str | None = None,
     name: str | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> RawTable:
     """Read a file into a :class:`RawTable`.
 
@@ -94,36 +64,88 @@ def read_table(
     path
         The file.
     encoding, delimiter
-        For text tables; detected when not given.
+        For text tables; detected when not given. A delimiter is one
+        character; ``"tab"`` and ``"\\t"`` mean a tab.
     layer
         For files with several layers or sheets (GeoPackage, KML, XLSX).
     name
         The name to use in messages (an uploaded file's original name).
+    max_bytes
+        The largest file read (default :data:`MAX_BYTES`, 256 MiB), checked
+        from the file's size before it is opened.
 
     Raises
     ------
     ReadError
-        Empty file, not a table, no data rows, unknown format, a zip
-        without a Shapefile, several layers and none chosen.
+        Empty, missing or unreadable file, a symbolic link, a file over
+        ``max_bytes``, not a table, no data rows, unknown format, a zip
+        without a Shapefile, several layers and none chosen. Never any
+        other exception.
     """
     path = Path(path)
     label = name or path.name
-    if not path.is_file():
-        msg = f"{label}: no such file"
-        raise ReadError(msg)
-    if path.stat().st_size == 0:
-        msg = f"{label}: the file is empty"
-        raise ReadError(msg)
+    size = _checked_size(path, label, max_bytes)
     suffix = Path(label).suffix.lower() or path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        return _read_text(path, label, encoding=encoding, delimiter=delimiter)
+        return read_text(_read_bytes(path, label, size, max_bytes), label, encoding=encoding, delimiter=delimiter,
+                         tab=suffix == ".tsv")
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, label, sheet=layer)
+        return _read_excel(path, label, sheet=layer, max_bytes=max_bytes)
     if suffix in GEO_SUFFIXES:
-        return _read_geo(path, label, suffix, layer=layer)
+        return _read_geo(path, label, suffix, layer=layer, max_bytes=max_bytes)
     msg = (f"{label}: unknown file type {suffix or '(no extension)'}; expected CSV, TSV, XLSX, GeoJSON, "
            "GeoPackage, zipped Shapefile or KML")
     raise ReadError(msg)
+
+
+def _checked_size(path: Path, label: str, max_bytes: int) -> int:
+    """The file's size, from its directory entry: no link, no directory or device, not over the limit."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError as exc:
+        msg = f"{label}: no such file"
+        raise ReadError(msg) from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        msg = f"{label}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        raise ReadError(msg) from exc
+    if stat.S_ISLNK(st.st_mode):
+        # never followed: its target's content would show in the messages (the first line as "columns")
+        msg = f"{label}: is a symbolic link, not a file; give the file itself"
+        raise ReadError(msg)
+    if stat.S_ISDIR(st.st_mode):
+        msg = f"{label}: is a folder, not a file"
+        raise ReadError(msg)
+    if not stat.S_ISREG(st.st_mode):
+        msg = f"{label}: is not a regular file (a device, pipe or socket)"
+        raise ReadError(msg)
+    if st.st_size == 0:
+        msg = f"{label}: the file is empty"
+        raise ReadError(msg)
+    if st.st_size > max_bytes:
+        msg = (f"{label}: the file is {_size(st.st_size)}, more than the {_size(max_bytes)} that can be read; "
+               "split it into smaller files")
+        raise ReadError(msg)
+    return st.st_size
+
+
+def _read_bytes(path: Path, label: str, size: int, max_bytes: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)  # never more than the limit, even if the file grew since it was checked
+    except OSError as exc:
+        msg = f"{label}: cannot be read ({exc.strerror or exc})"
+        raise ReadError(msg) from exc
+    if len(data) > max_bytes:
+        msg = f"{label}: the file grew past {_size(max_bytes)} while it was read; split it into smaller files"
+        raise ReadError(msg)
+    if not data:
+        msg = f"{label}: the file is empty"
+        raise ReadError(msg)
+    return data
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def read_areas(path: str | Path, *, layer: str | None = None, name: str | None = None,
@@ -187,146 +209,10 @@ def _polygonal(g):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-# --- text -----------------------------------------------------------------
-
-def _decode(data: bytes, label: str, encoding: str | None) -> tuple[str, str]:
-    if b"\x00" in data[:65536]:
-        msg = f"{label}: this is a binary file, not a text table (it contains NUL bytes)"
-        raise ReadError(msg)
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            msg = f"{label}: cannot be read as {encoding} ({exc})"
-            raise ReadError(msg) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("cp1251", errors="replace")
-    # CP1251 maps almost every byte; control characters mean it is not text at all
-    bad = sum(1 for ch in text[:65536] if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t"))
-    if bad > max(3, len(text[:65536]) // 200):
-        msg = f"{label}: not a text table (neither UTF-8 nor CP1251 text)"
-        raise ReadError(msg)
-    return text, "cp1251"
-
-
-def _sniff_delimiter(sample: str, label: str) -> str:
-    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
-    if not lines:
-        msg = f"{label}: the file has no text lines"
-        raise ReadError(msg)
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
-        pass
-    # the delimiter that splits the header into the most fields, if it also splits the next lines alike
-    header = lines[0]
-    best = max(DELIMITERS, key=header.count)
-    if header.count(best) == 0:
-        return ","  # one column: reported later as missing columns, not as a read failure
-    return best
-
-
-def _read_text(path: Path, label: str, *, encoding: str | None, delimiter: str | None) -> RawTable:
-    data = path.read_bytes()
-    text, enc = _decode(data, label, encoding)
-    if not text.strip():
-        msg = f"{label}: the file has no text"
-        raise ReadError(msg)
-    if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text[:65536], label)
-    bad: dict[int, str] = {}
-    bad_raw: dict[int, str] = {}
-    header = next(csv.reader(io.StringIO(text[:65536]), delimiter=delimiter), None)
-    if not header:
-        msg = f"{label}: the file has no header line"
-        raise ReadError(msg)
-    names = _unique_headers(pd.Index(header), label)
-    utf8 = data[3:] if enc == "utf-8-sig" else data if enc == "utf-8" else text.encode("utf-8")
-    try:
-        frame = _arrow_csv(utf8, delimiter, names)
-    except (pa.ArrowInvalid, ValueError):
-        # ragged rows or quoting pyarrow refuses: the row-by-row reader keeps and flags them
-        frame, bad, bad_raw = _read_text_rowwise(text, delimiter, label)
-        frame.columns = names if len(frame.columns) == len(names) else _unique_headers(frame.columns, label)
-    if not bad:
-        frame.index = pd.RangeIndex(1, len(frame) + 1)
-    if len(frame) == 0 and not bad:
-        msg = f"{label}: the file has a header ({', '.join(frame.columns[:8])}) but no data rows"
-        raise ReadError(msg)
-    if frame.shape[1] == 1 and delimiter != "\t":
-        only = str(frame.columns[0])
-        for d in DELIMITERS:
-            if d != delimiter and d in only:
-                msg = (f"{label}: only one column was found ({only[:60]!r}); the delimiter is probably "
-                       f"{d!r}, not {delimiter!r}")
-                raise ReadError(msg)
-    return RawTable(frame, label, "csv", encoding=enc, delimiter=delimiter, bad_rows=bad, bad_raw=bad_raw)
-
-
-def _arrow_csv(data: bytes, delimiter: str, names: list[str]) -> pd.DataFrame:
-    """Every field as a string (Arrow-backed), empty as missing; 10x faster than pandas' own parser."""
-    table = pacsv.read_csv(
-        io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
-                                             null_values=[""], quoted_strings_can_be_null=True),
-    )
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-
-
-def _read_text_rowwise(text: str, delimiter: str, label: str) -> tuple[pd.DataFrame, dict[int, str], dict[int, str]]:
-    """Slow path for files with ragged rows: keep every row, flag the ragged ones."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        msg = f"{label}: the file has no header line"
-        raise ReadError(msg) from exc
-    width = len(header)
-    good: list[list[str]] = []
-    index: list[int] = []
-    bad: dict[int, str] = {}
-    bad_raw: dict[int, str] = {}
-    n = 0
-    for fields in reader:
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        n += 1
-        if len(fields) == width:
-            good.append(fields)
-            index.append(n)
-        else:
-            bad[n] = f"row has {len(fields)} fields, the header has {width}"
-            bad_raw[n] = delimiter.join(fields)[:500]
-    frame = pd.DataFrame(good, columns=header, index=index, dtype=str).replace({"": None})
-    return frame, bad, bad_raw
-
-
-def _unique_headers(columns: pd.Index, label: str) -> list[str]:
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, c in enumerate(columns):
-        name = str(c).strip().lstrip("\ufeff") or f"column_{i + 1}"
-        if name.startswith("Unnamed: "):
-            name = f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out
-
-
 # --- Excel ----------------------------------------------------------------
 
-def _read_excel(path: Path, label: str, *, sheet: str | None) -> RawTable:
+def _read_excel(path: Path, label: str, *, sheet: str | None, max_bytes: int) -> RawTable:
+    _check_unpacked(path, label, max_bytes)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -347,7 +233,7 @@ def _read_excel(path: Path, label: str, *, sheet: str | None) -> RawTable:
         msg = f"{label}: several sheets hold data ({', '.join(filled)}); choose one"
         raise ReadError(msg)
     frame = sheets[chosen].dropna(how="all")
-    frame.columns = _unique_headers(frame.columns, label)
+    frame.columns = unique_headers(frame.columns)
     if frame.empty:
         msg = f"{label}: sheet {chosen!r} has a header but no data rows"
         raise ReadError(msg)
@@ -374,8 +260,23 @@ def _cell_text(v: object) -> str:
 
 # --- spatial --------------------------------------------------------------
 
-def _read_geo(path: Path, label: str, suffix: str, *, layer: str | None) -> RawTable:
+def _check_unpacked(path: Path, label: str, max_bytes: int) -> None:
+    """Refuse a zip (XLSX, KMZ, zipped Shapefile) whose members would unpack to more than the limit (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: the reader says below what is wrong with it
+    if unpacked > UNPACKED * max_bytes:
+        msg = (f"{label}: its contents unpack to {_size(unpacked)}, more than the {_size(UNPACKED * max_bytes)} that "
+               "can be read; split it, or save the table as CSV")
+        raise ReadError(msg)
+
+
+def _read_geo(path: Path, label: str, suffix: str, *, layer: str | None, max_bytes: int) -> RawTable:
     target = str(path)
+    if suffix in (".zip", ".kmz"):
+        _check_unpacked(path, label, max_bytes)
     if suffix == ".zip":
         try:
             with zipfile.ZipFile(path) as z:
@@ -438,7 +339,7 @@ def _read_geo(path: Path, label: str, suffix: str, *, layer: str | None) -> RawT
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     geom = frame.geometry.name
     others = [c for c in frame.columns if c != geom]
-    frame = frame.rename(columns=dict(zip(others, _unique_headers(pd.Index(others), label), strict=True)))
+    frame = frame.rename(columns=dict(zip(others, unique_headers(pd.Index(others)), strict=True)))
     if frame.geometry.has_z.any():
         frame = frame.set_geometry(gpd.GeoSeries(frame.geometry.force_2d(), crs=frame.crs, index=frame.index))
     kind = {".gpkg": "gpkg", ".kml": "kml", ".kmz": "kml", ".zip": "shp", ".shp": "shp"}.get(suffix, "geojson")

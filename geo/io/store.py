@@ -6,15 +6,24 @@ Tables: one per layer type (``incidents``, ``stations``, ``cameras``,
 
 Every change is atomic: it is written to a copy beside the file and moved
 over the original only when complete and checked (:mod:`geo.atomic`), so an
-error or a killed process leaves the previous workspace intact.
+error or a killed process leaves the previous workspace intact. Changes are
+serialised: each holds the workspace's lock (:mod:`geo.io.lock`) from the
+moment it reads what it builds on to the moment its copy replaces the file,
+so two imports at once both land. The copy a killed write leaves behind is
+removed by the next write or :meth:`Workspace.remove_leftovers`, only while
+no write is in progress (the lock says so).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import sqlite3
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,24 +32,58 @@ import pyogrio
 
 from geo.atomic import atomic_output, fsync_dir, fsync_file
 from geo.checks import check_choice
+from geo.io.lock import file_lock, try_file_lock
 from geo.schema import LAYERS, spec
 
-__all__ = ["LOG_TABLE", "META_TABLE", "MODES", "Workspace", "WorkspaceError"]
+__all__ = ["LOCK_TIMEOUT", "LOG_TABLE", "META_TABLE", "MODES", "Leftovers", "Workspace", "WorkspaceError"]
 
 META_TABLE = "koopsuz_meta"
 LOG_TABLE = "import_log"
 MODES = ("replace", "append")  # how a write treats a table already in the file
+# Seconds a write waits for another to finish: writing a million incidents takes about 6 s
+# (docs/benchmarks.md), appending to them about twice that; ample for a slow disk too.
+LOCK_TIMEOUT = 120.0
+ABSENT = "absent"  # the fingerprint of a table (or workspace) that does not exist
 
 
 class WorkspaceError(RuntimeError):
     """The workspace file cannot be read or written."""
 
 
-class Workspace:
-    """A GeoPackage workspace at ``path`` (created on first write)."""
+@dataclass(frozen=True)
+class Leftovers:
+    """Temporary copies of a killed write, removed: which files and how many bytes they held."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    workspace: Path
+    files: tuple[Path, ...] = ()
+    nbytes: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.files)
+
+    @property
+    def message(self) -> str:
+        """One line for the user: what was removed and the space freed."""
+        return (f"{self.workspace}: removed {len(self.files)} temporary file(s) left by an interrupted write "
+                f"({self.nbytes / 1e6:,.1f} MB freed)")
+
+
+class Workspace:
+    """A GeoPackage workspace at ``path`` (created on first write).
+
+    Parameters
+    ----------
+    path : path-like
+        The GeoPackage file.
+    lock_timeout : float, default LOCK_TIMEOUT
+        Seconds a write waits for another write to the same workspace (from
+        any process) before it gives up with a :class:`WorkspaceError`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.path = Path(path)
+        self.lock_timeout = float(lock_timeout)
+        self._holder: int | None = None  # the thread holding the lock through this object (re-entry)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -61,6 +104,103 @@ class Workspace:
 
     def has(self, table: str) -> bool:
         return table in self.tables()
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file beside the workspace: there while a write holds it (or a killed one held it)."""
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[Workspace]:
+        """Hold the workspace's write lock for the block (re-entrant in the thread that holds it).
+
+        Whatever a change builds on (the rows already there, the saved
+        mapping) is read inside the block, so another writer cannot slip in
+        between the read and the write.
+
+        Raises
+        ------
+        WorkspaceError
+            When another write still holds the lock after ``lock_timeout``.
+        """
+        me = threading.get_ident()
+        if self._holder == me:
+            yield self
+            return
+        stack = contextlib.ExitStack()
+        try:
+            stack.enter_context(file_lock(self.lock_path, timeout=self.lock_timeout))
+        except TimeoutError as exc:
+            msg = (f"{self.path}: another import is in progress; try again "
+                   f"(waited {self.lock_timeout:g} s for it to finish)")
+            raise WorkspaceError(msg) from exc
+        with stack:
+            self._holder = me
+            try:
+                yield self
+            finally:
+                self._holder = None
+
+    def remove_leftovers(self) -> Leftovers:
+        """Remove the temporary copies a killed write left beside the workspace.
+
+        Only when no write is in progress (a running write's copy is not a
+        leftover): if the lock is taken, nothing is touched and nothing is
+        reported; the next write removes them.
+
+        Returns
+        -------
+        Leftovers
+            The files removed and the bytes freed (false when none).
+        """
+        if self._holder == threading.get_ident():
+            return self._remove_leftovers()
+        if not self.path.parent.is_dir() or not (self._leftover_paths() or self.lock_path.exists()):
+            return Leftovers(self.path)  # the common case: no lock taken, nothing to do
+        # Taking the lock and letting it go also removes the lock file a killed writer left.
+        with try_file_lock(self.lock_path) as free:
+            return self._remove_leftovers() if free else Leftovers(self.path)
+
+    def _leftover_paths(self) -> list[Path]:
+        # atomic_output's names: "." + workspace name + "." + mkstemp's 8 characters + ".tmp.gpkg",
+        # and SQLite's journal beside a copy killed inside a transaction.
+        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.[a-z0-9_]{{8}}\.tmp\.gpkg(-journal|-wal|-shm)?")
+        try:
+            names = os.listdir(self.path.parent)
+        except OSError:
+            return []
+        return [self.path.parent / n for n in sorted(names) if pattern.fullmatch(n)]
+
+    def _remove_leftovers(self) -> Leftovers:
+        removed, nbytes = [], 0
+        for path in self._leftover_paths():
+            with contextlib.suppress(FileNotFoundError):
+                size = path.stat().st_size
+                path.unlink()
+                removed.append(path)
+                nbytes += size
+        return Leftovers(self.path, tuple(removed), nbytes)
+
+    def fingerprint(self, table: str) -> str:
+        """What ``table`` is now: its GeoPackage last-change time and row count, or ``"absent"``.
+
+        An import records it when it is checked; a replace refuses to go on
+        when it has changed since (another import came in between). Cheap:
+        two SQLite queries, no rows read.
+        """
+        if not self.exists:
+            return ABSENT
+        try:
+            with contextlib.closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as con:
+                row = con.execute("SELECT last_change FROM gpkg_contents WHERE table_name = ?", (table,)).fetchone()
+                if row is None:
+                    return ABSENT
+                quoted = '"' + table.replace('"', '""') + '"'
+                (count,) = con.execute(f"SELECT count(*) FROM {quoted}").fetchone()  # noqa: S608 - quoted name
+        except sqlite3.Error as exc:
+            msg = f"{self.path}: not a readable GeoPackage ({exc})"
+            raise WorkspaceError(msg) from exc
+        return f"{row[0]}|{count}"
 
     def version(self) -> tuple[int, int]:
         """Changes whenever the file is replaced; a cache key for readers."""
@@ -94,9 +234,13 @@ class Workspace:
         if not other.exists:
             msg = f"{other.path}: no workspace to copy"
             raise WorkspaceError(msg)
-        with atomic_output(self.path, suffix=".tmp.gpkg") as tmp:
-            shutil.copyfile(other.path, tmp)
-            _check_readable(tmp)
+        with self.locked():
+            self._remove_leftovers()
+            with atomic_output(self.path, suffix=".tmp.gpkg") as tmp:
+                shutil.copyfile(other.path, tmp)
+                _check_readable(tmp)
+                fsync_file(tmp)
+            fsync_dir(self.path.parent)
 
     def meta(self) -> dict[str, str]:
         """Key/value metadata of the workspace."""
@@ -129,11 +273,21 @@ class Workspace:
         fresh
             Start from an empty file: the result holds only ``tables`` (and
             ``meta``), every other table of the old file is gone.
+
+        Raises
+        ------
+        WorkspaceError
+            When another write still holds the workspace after ``lock_timeout``.
         """
         modes = {name: mode for name in tables} if isinstance(mode, str) else dict(mode)
         for m in modes.values():
             check_choice(m, MODES, "mode")
-        tables = dict(tables)
+        with self.locked():  # the old file, its metadata and appended tables are read inside the lock
+            self._remove_leftovers()  # held: any copy beside the file is a killed write's
+            self._write(dict(tables), modes, meta, fresh=fresh)
+
+    def _write(self, tables: dict[str, gpd.GeoDataFrame | pd.DataFrame], modes: dict[str, str],
+               meta: Mapping[str, str] | None, *, fresh: bool) -> None:
         if meta:
             merged = {**({} if fresh else self.meta()), **{str(k): str(v) for k, v in meta.items()}}
             tables[META_TABLE] = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
@@ -185,7 +339,7 @@ def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
 
 
 def _check_readable(path: Path) -> None:
-    with sqlite3.connect(path) as con:
+    with contextlib.closing(sqlite3.connect(path)) as con:
         (ok,) = con.execute("PRAGMA quick_check").fetchone()
     if ok != "ok":
         msg = f"{path}: integrity check failed ({ok})"
