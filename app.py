@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.common import load_data, report_rejected, sidebar_filters, tiles_setting
+from views.common import language, load_data, report_rejected, sidebar_filters, tiles_setting
 
 st.set_page_config(page_title="Koopsuz", layout="wide")
 
+t = language()  # first: every text below is in the reader's language
 data = load_data()
 report_rejected(data)
 st.session_state["filter"] = sidebar_filters(data)

@@ -177,8 +177,8 @@ def test_legend_lists_every_layer(contents: dict[str, MapContent]) -> None:
     want = {
         "overview": ["Public order (", "Burglary (", "Police headquarters", "Police post", "Camera", "Road",
                      "Settlement boundary"],
-        "hotspots": ["Incident density", "incidents per km²", "Gi* hot spot analysis", "Hot spot, 99% confidence",
-                     "Cold spot, 99% confidence", "Road", "Settlement boundary"],
+        "hotspots": ["Incident density", "incidents per km²", "Gi* hot spot analysis", "Hot spot, confidence 99%",
+                     "Cold spot, confidence 99%", "Road", "Settlement boundary"],
         "rates": ["Incidents per 100,000 a year", "Settlement boundary", "Road"],
         "coverage": ["Covered today", "Coverage gap, numbered by rank", "Police station"],
         "sites": ["Proposed site, numbered by rank", "Reach of proposed sites", "Covered today"],

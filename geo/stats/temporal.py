@@ -23,13 +23,13 @@ def _times(incidents: pd.DataFrame) -> pd.Series:
     if "occurred_at" not in incidents.columns:
         msg = "incidents have no 'occurred_at' column"
         raise ValueError(msg)
-    t = incidents["occurred_at"]
-    if not pd.api.types.is_datetime64_any_dtype(t):
-        msg = f"occurred_at must be a datetime column, got {t.dtype}"
+    when = incidents["occurred_at"]
+    if not pd.api.types.is_datetime64_any_dtype(when):
+        msg = f"occurred_at must be a datetime column, got {when.dtype}"
         raise ValueError(msg)
-    if t.dt.tz is not None:
-        t = t.dt.tz_localize(None)  # keep the wall-clock time the incident was recorded in
-    return t
+    if when.dt.tz is not None:
+        when = when.dt.tz_localize(None)  # keep the wall-clock time the incident was recorded in
+    return when
 
 
 def hour_weekday(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -42,9 +42,9 @@ def hour_weekday(incidents: pd.DataFrame) -> pd.DataFrame:
         ``weekday``), columns the hours 0 .. 23 (named ``hour``), 0 where
         there is none. It sums to the number of incidents with a time.
     """
-    t = _times(incidents).dropna()
+    when = _times(incidents).dropna()
     # one bincount over weekday * 24 + hour: every cell exists even when empty
-    cell = t.dt.day_of_week.to_numpy(dtype=np.int64) * 24 + t.dt.hour.to_numpy(dtype=np.int64)
+    cell = when.dt.day_of_week.to_numpy(dtype=np.int64) * 24 + when.dt.hour.to_numpy(dtype=np.int64)
     counts = np.bincount(cell, minlength=7 * 24).astype(np.int64).reshape(7, 24)
     return pd.DataFrame(counts, index=pd.Index(WEEKDAYS, name="weekday"), columns=pd.Index(HOURS, name="hour"))
 
@@ -70,12 +70,12 @@ def monthly(incidents: pd.DataFrame, *, by: str | None = "category") -> pd.DataF
         category order, otherwise sorted. No incidents with a time give an
         empty frame.
     """
-    t = _times(incidents)
+    when = _times(incidents)
     if by is not None and by not in incidents.columns:
         msg = f"incidents have no {by!r} column"
         raise ValueError(msg)
-    keep = t.notna().to_numpy()
-    month = t[keep].dt.to_period("M").dt.to_timestamp()
+    keep = when.notna().to_numpy()
+    month = when[keep].dt.to_period("M").dt.to_timestamp()
     if by is None:
         key = pd.Series("incidents", index=month.index)
     else:
