@@ -29,8 +29,8 @@ from pyproj import CRS, Transformer
 
 from geo.schema import area_of_use
 
-__all__ = ["KYRGYZSTAN", "STUDY_MARGIN_KM", "coordinate_errors", "file_swap", "outside_study", "study_envelope",
-           "swap_file"]
+__all__ = ["KYRGYZSTAN", "STUDY_MARGIN_KM", "coordinate_errors", "file_swap", "outside_study", "sample_points",
+           "study_envelope", "swap_file"]
 
 Box = tuple[float, float, float, float]  # west, south, east, north in degrees
 
@@ -43,7 +43,8 @@ _SAMPLE = 20_000
 _MOST, _FEW = 0.9, 0.1  # "nearly all" and "hardly any" of a file's points
 
 
-def _sample(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sample_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The finite points, thinned evenly to at most 20,000: enough to judge a column's coordinates."""
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if len(x) > _SAMPLE:  # evenly spaced, so the decision does not depend on chance
@@ -154,7 +155,7 @@ def file_swap(lon: np.ndarray, lat: np.ndarray, *, study: Box | None = None) -> 
     tuple
         True to swap, and a sentence saying why (``""`` when not swapped).
     """
-    x, y = _sample(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = sample_points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     if not len(x):
         return False, ""
 

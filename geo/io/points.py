@@ -21,7 +21,7 @@ from pyproj.exceptions import CRSError
 from geo.crs import WGS84
 from geo.io.numbers import _numbers
 from geo.io.parsed import Parsed, _Messages
-from geo.io.plausible import KYRGYZSTAN, Box, file_swap
+from geo.io.plausible import KYRGYZSTAN, Box, file_swap, sample_points
 
 __all__ = ["KYRG06", "detect_crs", "parse_points"]
 
@@ -32,7 +32,6 @@ _NORTHINGS = (4.25e6, 4.95e6)  # Kyrgyzstan, 39°-43.5° N, in Kyrg-06 and UTM a
 _KG_BOX = KYRGYZSTAN  # lon/lat box of Kyrgyzstan with a margin
 _UTM_HELP = ("projected coordinates in metres, probably UTM zone 42, 43 or 44 north (EPSG:32642, 32643 or 32644); "
              "the zone cannot be told from the numbers, so give the EPSG code (32643 for Bishkek)")
-_SAMPLE = 20_000
 
 
 class _Found(NamedTuple):
@@ -42,17 +41,8 @@ class _Found(NamedTuple):
     fit: float  # share of the values that fit
 
 
-def _sample(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    if len(x) > _SAMPLE:  # evenly spaced, so the result does not depend on chance
-        i = np.linspace(0, len(x) - 1, _SAMPLE).astype(np.int64)
-        x, y = x[i], y[i]
-    return x, y
-
-
 def _detect(x: np.ndarray, y: np.ndarray) -> _Found:
-    x, y = _sample(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    x, y = sample_points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     if not len(x):
         return _Found(None, "no coordinates to recognise the CRS from", "", 0.0)
     ax, ay = np.abs(x), np.abs(y)
@@ -120,7 +110,7 @@ def _to_crs(crs: CRS | str | int) -> CRS:
 
 def _area_fit(crs: CRS, x: np.ndarray, y: np.ndarray) -> float:
     """Share of the (sampled) points inside the CRS's area of use, with a one-degree margin."""
-    x, y = _sample(x, y)
+    x, y = sample_points(x, y)
     if not len(x) or crs.area_of_use is None:
         return 0.0
     w, s, e, n = crs.area_of_use.bounds
