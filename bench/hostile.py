@@ -13,7 +13,8 @@ their own layer and options):
 Counted per input: tracebacks (an exception that is not the library's own error), rows unaccounted
 (read but neither accepted nor rejected once; for careful files also data lines not read),
 messages that do not name the file, implausible values accepted (coordinates outside ±180/±90,
-numbers outside a field's declared range), and for the named cases their own expectations. Every
+numbers outside a field's declared range), for the named cases their own expectations, and files
+slower than ``--slow`` seconds (a quadratic path is a hang waiting for a bigger file). Every
 kind of failure is then listed once with how often it happened and an example; ``--keep DIR``
 keeps the failing files. The exit status is 1 when any count is not 0.
 

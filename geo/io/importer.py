@@ -187,7 +187,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
         fields["occurred_at"] = _when(frame, mapping, opts, rows, summary, source=source)
         if "category" not in mapping:
             msg = (f"{source}: no column for the offence type; map one with --map category=COLUMN "
-                   f"(columns: {', '.join(raw.columns)})")
+                   f"(columns: {_columns_text(raw.columns)})")
             raise ImportError_(msg)
         labels = col("category").astype("string").str.strip()
         saved = dict(opts.category_map)
@@ -412,7 +412,7 @@ def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOp
         a, b, order = frame[mapping["x"]], frame[mapping["y"]], "xy"
     else:
         msg = (f"{raw.source}: no coordinate columns; map them with --map lat=COLUMN --map lon=COLUMN "
-               f"(or x and y) (columns: {', '.join(raw.columns)})")
+               f"(or x and y) (columns: {_columns_text(raw.columns)})")
         raise ImportError_(msg)
     pts = parse_points(a, b, crs=_epsg(opts.crs) if opts.crs is not None else None, order=order, study=study)
     rows.reject(pts.errors, "coordinates")
@@ -439,6 +439,13 @@ def _keep_type(g: shapely.Geometry, want: tuple[str, ...]) -> shapely.Geometry:
     if not parts:
         return g
     return shapely.union_all(parts)
+
+
+def _columns_text(columns: object, *, shown: int = 20) -> str:
+    """The file's columns for a message: the first ``shown`` and how many more (a file may have thousands)."""
+    names = [str(c) for c in columns]
+    more = f", … {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _checked_crs(value: str | int) -> CRS:
@@ -472,7 +479,7 @@ def _when(frame: pd.DataFrame, mapping: dict[str, str], opts: ImportOptions, row
         parsed = combine_parts(**parts)
     else:
         msg = (f"{source}: no date column; map one with --map date=COLUMN (or year, month and day columns) "
-               f"(columns: {', '.join(map(str, frame.columns))})")
+               f"(columns: {_columns_text(frame.columns)})")
         raise ImportError_(msg)
     rows.reject(parsed.errors, "occurred_at")
     rows.note(parsed.notes)
@@ -488,7 +495,8 @@ def _text(col: pd.Series | None) -> pd.Series | None:
 
 def _required_text(col: pd.Series | None, fname: str, source: str, raw: RawTable, rows: _Rows) -> pd.Series:
     if col is None:
-        msg = f"{source}: no column for {fname}; map one with --map {fname}=COLUMN (columns: {', '.join(raw.columns)})"
+        msg = (f"{source}: no column for {fname}; map one with --map {fname}=COLUMN "
+               f"(columns: {_columns_text(raw.columns)})")
         raise ImportError_(msg)
     text = _text(col)
     rows.reject(text.isna().map({True: f"{fname} is empty", False: ""}), fname)

@@ -98,11 +98,14 @@ def auto_map(columns: Sequence[str], layer: str) -> dict[str, str]:
         msg = f"unknown layer type {layer!r}; expected one of {', '.join(LAYER_ROLES)}"
         raise ValueError(msg)
     norm = {c: normalize(c) for c in columns}
+    first: dict[str, list[str]] = {}  # normalised header -> its columns in file order: one pass, any width
+    for c in columns:
+        first.setdefault(norm[c], []).append(c)
     taken: set[str] = set()
     out: dict[str, str] = {}
     for role in LAYER_ROLES[layer]:
         for alias in ALIASES[role]:
-            hit = next((c for c in columns if c not in taken and norm[c] == normalize(alias)), None)
+            hit = next((c for c in first.get(normalize(alias), ()) if c not in taken), None)
             if hit is not None:
                 out[role] = hit
                 taken.add(hit)

@@ -497,14 +497,16 @@ def unique_headers(columns: list[str] | pd.Index) -> list[str]:
     """Header names made unique and non-empty: ``a, a, a_2`` becomes ``a, a_2, a_2_2``."""
     out: list[str] = []
     seen: set[str] = set()
+    last: dict[str, int] = {}  # the suffix each base name reached: 12,000 equal headers stay linear
     for i, c in enumerate(columns):
         name = str(c).strip().lstrip("\ufeff") or f"column_{i + 1}"
         if name.startswith("Unnamed: "):
             name = f"column_{i + 1}"
-        base, k = name, 1
+        base, k = name, last.get(name, 1)
         while name in seen:
             k += 1
             name = f"{base}_{k}"
+        last[base] = k
         seen.add(name)
         out.append(name)
     return out
