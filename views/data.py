@@ -19,12 +19,9 @@ MAX_MB = int(st.get_option("server.maxUploadSize"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]
 NONE = "(none)"
 
-load_data()  # makes sure the workspace exists
+load_data()  # makes sure the workspace exists, and removes (and reports) a killed import's leftovers
 ws = Workspace(workspace_path())
 st.title("Data")
-leftovers = ws.remove_leftovers()  # a killed import's temporary copy, when no import is running now
-if leftovers:
-    st.info(leftovers.message)
 tab_import, tab_store = st.tabs(["Import a file", "Workspace"])
 
 
