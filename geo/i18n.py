@@ -30,7 +30,7 @@ from babel.messages.pofile import read_po
 
 from geo.checks import check_choice
 
-__all__ = ["DEFAULT_LANG", "DOMAIN", "LANGS", "LANGUAGE_NAMES", "LANG_ENV", "NAME_FIELDS", "N_", "Tr", "locale_dir",
+__all__ = ["DEFAULT_LANG", "area_names", "DOMAIN", "LANGS", "LANGUAGE_NAMES", "LANG_ENV", "NAME_FIELDS", "N_", "Tr", "locale_dir",
            "incidents_text", "pick_lang", "place_names"]
 
 LANGS = ("ru", "ky", "en")
@@ -75,6 +75,30 @@ def place_names(frame: pd.DataFrame, lang: str, *, field: str = "name") -> pd.Se
         return stored
     local = frame[own].astype("string").str.strip()
     return local.where(local.notna() & (local != ""), stored).astype(str)
+
+
+def area_names(boundaries: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Each area (municipality) as stored in ``area``, named in ``lang`` from ``area_ru``/``area_ky`` where present.
+
+    Parameters
+    ----------
+    boundaries : pandas.DataFrame
+        With an ``area`` column; ``area_ru`` and ``area_ky`` are optional.
+    lang : {"ru", "ky", "en"}
+
+    Returns
+    -------
+    dict
+        Stored area -> its name in ``lang`` (the stored name where no translation is given).
+    """
+    if "area" not in boundaries:
+        return {}
+    frame = pd.DataFrame({"name": boundaries["area"].astype(str)})
+    for code in ("ru", "ky"):
+        if f"area_{code}" in boundaries:
+            frame[NAME_FIELDS[code]] = boundaries[f"area_{code}"]
+    named = place_names(frame, lang)
+    return dict(zip(frame["name"], named, strict=True))
 
 
 def locale_dir() -> Path:
@@ -170,6 +194,15 @@ class Tr:
         """The plural form for ``count``; ``{n}`` is ``count`` formatted for the language."""
         text = self._catalog.ngettext(singular, plural, count)
         return text.format(n=self.int(count), **values)
+
+    def message(self, text: str) -> str:
+        """A message the library wrote in English (an error, a rejected row's reason), in this language.
+
+        The library stores its messages in English (a workspace is read by people of every language);
+        pages translate them when they show them. Parts joined by "; " are translated one by one; a part
+        with no translation is shown as written.
+        """
+        return "; ".join(self._catalog.gettext(part) if part else part for part in str(text).split("; "))
 
     # ------------------------------------------------------------------ numbers
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from shapely.geometry import LineString, Point, box
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REALDATA = ROOT.parent / "shared" / "realdata"
+# The app's own default is Russian; tests that read English words from the pages (and the app servers the browser
+# tests start, which inherit this) ask for English. The language tests ask for ru and ky explicitly.
+os.environ.setdefault("KOOPSUZ_LANG", "en")
 HOSTILE = '<script>window.__kz_pwned = 1</script><img src=x onerror="window.__kz_pwned=2">'
 
 
