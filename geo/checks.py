@@ -10,6 +10,8 @@ import math
 import numbers
 from collections.abc import Collection
 
+from geo.messages import CHECK_CHOICE, CHECK_MUST_BE, CHECK_POSITIVE, CHECK_POSITIVE_UNIT, CHECK_WHOLE
+
 __all__ = ["check_choice", "check_count", "check_positive"]
 
 
@@ -32,8 +34,8 @@ def check_positive(value: object, name: str, *, unit: str | None = None) -> floa
     ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
           and math.isfinite(float(value)) and float(value) > 0)
     if not ok:
-        what = f"a positive number of {unit}" if unit else "a positive number"
-        msg = f"{name} must be {what}, got {value!r}"
+        what = CHECK_POSITIVE_UNIT.format(unit=unit) if unit else CHECK_POSITIVE
+        msg = CHECK_MUST_BE.format(name=name, what=what, value=repr(value))
         raise ValueError(msg)
     return float(value)  # type: ignore[arg-type]
 
@@ -54,7 +56,7 @@ def check_count(value: object, name: str, *, minimum: int = 1) -> int:
     ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
           and math.isfinite(float(value)) and int(value) == value and value >= minimum)
     if not ok:
-        msg = f"{name} must be a whole number >= {minimum}, got {value!r}"
+        msg = CHECK_WHOLE.format(name=name, minimum=minimum, value=repr(value))
         raise ValueError(msg)
     return int(value)  # type: ignore[call-overload]
 
@@ -73,6 +75,6 @@ def check_choice(value: object, choices: Collection[str], name: str) -> str:
     str
     """
     if value not in choices:
-        msg = f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}"
+        msg = CHECK_CHOICE.format(name=name, names=", ".join(map(str, choices)), value=repr(value))
         raise ValueError(msg)
     return str(value)

@@ -12,6 +12,8 @@ import pyproj
 import shapely
 from pyproj import CRS
 
+from geo import messages as M
+
 WGS84 = CRS.from_epsg(4326)
 
 
@@ -35,13 +37,13 @@ def local_crs(*frames: gpd.GeoSeries | gpd.GeoDataFrame) -> CRS:
         if f is None or len(f) == 0:
             continue
         if f.crs is None:
-            msg = "a layer without a CRS cannot be placed; give its CRS (e.g. EPSG:4326)"
+            msg = M.CRS_LAYER_NONE
             raise ValueError(msg)
         b = f.to_crs(WGS84).total_bounds
         if np.isfinite(b).all():
             boxes.append(b)
     if not boxes:
-        msg = "no located features to choose a local CRS from"
+        msg = M.CRS_NO_FEATURES
         raise ValueError(msg)
     b = np.array(boxes)
     lon = (b[:, 0].min() + b[:, 2].max()) / 2
@@ -53,7 +55,7 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | None = None) -> gpd.GeoDataFrame
     """Project to ``crs``, or to the local UTM zone when ``crs`` is None."""
     target = crs if crs is not None else local_crs(gdf)
     if not CRS.from_user_input(target).is_projected:
-        msg = f"{target} is not a projected (metric) CRS"
+        msg = M.CRS_NOT_METRIC.format(crs=target)
         raise ValueError(msg)
     return gdf.to_crs(target)
 
@@ -115,7 +117,7 @@ def metric_xy(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS | str | int, *, 
     if not ok.any():
         return x, y, ok
     if frame.crs is None:
-        msg = f"{what} have no CRS; give their CRS (e.g. EPSG:4326)"
+        msg = M.CRS_THEY_HAVE_NONE.format(layer=what)
         raise ValueError(msg)
     g = geoms if ok.all() else geoms[ok]
     if surface:
@@ -126,8 +128,7 @@ def metric_xy(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS | str | int, *, 
     gx, gy = shapely.get_x(g), shapely.get_y(g)
     if np.isnan(gx).any():  # get_x gives NaN for anything but a point
         kinds = sorted(set(shapely.get_type_id(g[np.isnan(gx)]).tolist()))
-        msg = (f"{what} must be points (geometry type ids {kinds} found); "
-               "take centroids or representative points first")
+        msg = M.CRS_NOT_POINTS.format(layer=what, kinds=kinds)
         raise ValueError(msg)
     source = CRS.from_user_input(frame.crs)
     target = CRS.from_user_input(crs)

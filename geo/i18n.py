@@ -19,6 +19,7 @@ import datetime as dt
 import gettext
 import math
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from geo.checks import check_choice
+from geo.messages import COUNTS, FRAGMENT_FIELDS, FRAGMENTS, N_, NESTED, TEMPLATES, VERBATIM
 
 __all__ = ["DEFAULT_LANG", "area_names", "DOMAIN", "LANGS", "LANGUAGE_NAMES", "LANG_ENV", "NAME_FIELDS", "N_", "Tr", "locale_dir",
            "incidents_text", "pick_lang", "place_names"]
@@ -46,11 +48,6 @@ NAME_FIELDS = {"ru": "name_ru", "ky": "name_ky", "en": "name"}
 def incidents_text(_: Tr, count: int) -> str:
     """``count`` incidents in words, with the language's plural form: "5 происшествий", "5 окуя"."""
     return _.plural("{n} incident", "{n} incidents", count)
-
-
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
-    """Mark ``message`` for the catalog without translating it now (a constant translated where it is shown)."""
-    return message
 
 
 def place_names(frame: pd.DataFrame, lang: str, *, field: str = "name") -> pd.Series:
@@ -199,10 +196,78 @@ class Tr:
         """A message the library wrote in English (an error, a rejected row's reason), in this language.
 
         The library stores its messages in English (a workspace is read by people of every language);
-        pages translate them when they show them. Parts joined by "; " are translated one by one; a part
-        with no translation is shown as written.
+        pages translate them when they show them. The message is matched against the library's
+        templates (:data:`geo.messages.TEMPLATES`, the most specific first): the template is
+        translated and its fields put back, the fields that are library words or messages translated
+        too, the user's own values (:data:`geo.messages.VERBATIM`) and numbers as written. Parts
+        joined by "; " that no template covers whole are translated one by one; a part no template
+        matches is shown as written.
+
+        Examples
+        --------
+        >>> Tr("ru").message("date '31.02.2024' does not exist (February 2024 has 29 days)")
+        "даты '31.02.2024' не существует (в месяце февраль 2024 года 29 дн.)"
         """
-        return "; ".join(self._catalog.gettext(part) if part else part for part in str(text).split("; "))
+        text = str(text)
+        if self.lang == "en" or not text:
+            return text
+        return self._message(text, 0, False)
+
+    def messages(self, values: pd.Series) -> pd.Series:
+        """:meth:`message` over a column (rejected rows' reasons): each distinct text translated once."""
+        if self.lang == "en":
+            return values.copy()
+        distinct = pd.unique(values.dropna())
+        return values.map({v: self.message(v) for v in distinct})
+
+    def _message(self, text: str, depth: int, fragments: bool) -> str:
+        whole = self._one(text, depth, fragments)
+        if whole is not None:
+            return whole
+        pieces = text.split("; ")
+        if len(pieces) == 1:
+            return text
+        out, i, n = [], 0, len(pieces)
+        longest = n - 1 if n <= _MAX_PIECES else 1  # the whole was tried; many pieces: one at a time
+        while i < n:
+            for j in range(min(n, i + longest), i, -1):  # the longest run of pieces one template covers
+                got = self._one("; ".join(pieces[i:j]), depth, fragments)
+                if got is not None:
+                    out.append(got)
+                    i = j
+                    break
+            else:
+                out.append(pieces[i])
+                i += 1
+        return "; ".join(out)
+
+    def _date_form(self, form: str) -> str:
+        """A date's written form ("dd.mm.yyyy") in the letters of the language ("ДД.ММ.ГГГГ")."""
+        letters = _FORM_LETTERS.get(self.lang)
+        return form.upper().translate(str.maketrans(letters)) if letters else form
+
+    def _one(self, text: str, depth: int, fragments: bool) -> str | None:
+        """``text`` translated if a catalog entry or one template covers it whole, else None."""
+        own = self._catalog.gettext(text)
+        if own != text:
+            return own
+        best, unknown = None, math.inf
+        for template, pattern, key, fragment in _PATTERNS:
+            if (fragments or not fragment) and key in text and (m := pattern.fullmatch(text)) is not None:
+                values, left = {}, 0
+                for k, v in m.groupdict().items():
+                    if k in VERBATIM or depth >= _MAX_DEPTH or _AS_WRITTEN.fullmatch(v):
+                        values[k] = v
+                    elif _DATE_FORM.fullmatch(v):
+                        values[k] = self._date_form(v)
+                    else:
+                        values[k] = self._message(v, depth + 1, k in FRAGMENT_FIELDS)
+                        left += values[k] == v and _WORDY.search(v) is not None
+                if not left:  # every field read: the most specific template that reads the text whole
+                    return self._catalog.gettext(template).format(**values)
+                if left < unknown:  # a field no template reads: perhaps a less specific template splits better
+                    best, unknown = self._catalog.gettext(template).format(**values), left
+        return best
 
     # ------------------------------------------------------------------ numbers
 
@@ -251,6 +316,47 @@ class Tr:
         if start is None or end is None:
             return self(_ALL_DATES)
         return f"{self.date(start, form=form)} – {self.date(end, form=form)}"
+
+
+def _patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str], str, bool], ...]:
+    """Each template with fields as (template, pattern, its longest fixed piece), the most specific first.
+
+    ``{field}`` becomes a lazy group that does not cross "; " unless the field holds a whole message
+    (:data:`geo.messages.NESTED`); a repeated field must repeat its text; the fixed text is
+    matched exactly. More fixed text is more specific; on a tie, fewer of the user's own fields
+    (so "{field}: {error}" is tried before "{file}: {message}").
+    """
+    import string
+
+    out = []
+    for t in templates:
+        parsed = list(string.Formatter().parse(t))
+        names = [f for _l, f, _s, _c in parsed if f is not None]
+        if not names:
+            continue  # a plain word or sentence: the catalog finds it as it is
+        regex, seen, fixed = [], set(), []
+        for literal, name, _spec, _conv in parsed:
+            regex.append(re.escape(literal))
+            fixed.append(literal)
+            if name is not None:
+                # only a field that holds a whole message may hold "; " (which joins messages)
+                body = ".*?" if name in NESTED else _COUNT if name in COUNTS else "(?:(?!; ).)*?"
+                regex.append(f"(?P={name})" if name in seen else f"(?P<{name}>{body})")
+                seen.add(name)
+        rank = (-sum(map(len, fixed)), sum(n in VERBATIM for n in names), t)
+        out.append((rank, t, re.compile("".join(regex), re.DOTALL), max(fixed, key=len)))
+    return tuple((t, p, key, t in FRAGMENTS) for _r, t, p, key in sorted(out))
+
+
+_COUNT = r"(?:[\d\s.,\u00a0\u202f+\-\u2212]|N)+?"  # a count or a row number as written ("N" in a reason's kind)
+# Compiled once at import from the immutable template list: matching a column of reasons compiles nothing.
+_PATTERNS = _patterns(TEMPLATES)
+_MAX_DEPTH = 5  # messages inside messages (a reason counted in an import's summary), no deeper
+_MAX_PIECES = 12  # beyond this many "; " pieces, each is translated alone
+_DATE_FORM = re.compile(r"(?:dd|mm|yy|yyyy)(?:[./\- ](?:dd|mm|yy|yyyy)){2}")  # a date's written form
+_FORM_LETTERS = {"ru": {"D": "Д", "M": "М", "Y": "Г"}, "ky": {"D": "К", "M": "А", "Y": "Ж"}}
+_WORDY = re.compile(r"[^\W\d_]{2,}")  # a field value with a word in it (not a number, not a symbol)
+_AS_WRITTEN = re.compile(r"[\d\s.,:+\-\u2212%°]*|N")  # numbers (and nothing, and "N") stay as written
 
 
 def _load(lang: str) -> gettext.NullTranslations:

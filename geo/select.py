@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import messages as M
 from geo.crs import WGS84, local_crs
 from geo.schema import LAYERS
 
@@ -73,7 +74,7 @@ class IncidentFilter:
         steps back by its length in days.
         """
         if self.start is None or self.end is None:
-            msg = "a previous period needs both start and end"
+            msg = M.SEL_PREVIOUS
             raise ValueError(msg)
         next_day = self.end + dt.timedelta(days=1)
         if self.start.day == 1 and next_day.day == 1:
@@ -204,7 +205,7 @@ def period_of(incidents: gpd.GeoDataFrame) -> tuple[dt.date, dt.date] | None:
 
 def _need(frame: pd.DataFrame, col: str) -> None:
     if col not in frame.columns:
-        msg = f"incidents have no {col!r} column; call geo.select.assign_units first"
+        msg = M.SEL_NO_UNITS.format(column=col)
         raise ValueError(msg)
 
 
@@ -331,18 +332,20 @@ def select_study(layers: Mapping[str, gpd.GeoDataFrame | None], f: IncidentFilte
     if len(incidents) and len(boundaries) and "unit" not in incidents:
         incidents = assign_units(incidents, boundaries)
     if len(boundaries) == 0 and (f.area is not None or f.units is not None):
-        msg = "choosing an area or settlements needs a boundaries layer"
+        msg = M.SEL_NO_BOUNDARIES
         raise ValueError(msg)
     if len(boundaries):
         units = filter_boundaries(boundaries, f)
         if len(units) == 0:
             areas = sorted(set(boundaries["area"].dropna().astype(str)) - {""}) if "area" in boundaries else []
-            chosen = " and ".join(([f"area {f.area!r}"] if f.area is not None else [])
-                                  + ([f"settlements {', '.join(f.units)}"] if f.units else []))
-            msg = f"no settlements match {chosen}" + (f"; areas: {', '.join(areas)}" if areas else "")
+            said = ([M.SEL_AREA.format(name=f.area)] if f.area is not None else []) \
+                + ([M.SEL_SETTLEMENTS.format(names=", ".join(f.units))] if f.units else [])
+            chosen = M.SEL_BOTH.format(area=said[0], settlements=said[1]) if len(said) == 2 else "".join(said)
+            msg = (M.SEL_NO_MATCH_AREAS.format(chosen=chosen, names=", ".join(areas)) if areas
+                   else M.SEL_NO_MATCH.format(chosen=chosen))
             raise ValueError(msg)
         if f.units is not None and (missing := sorted(set(f.units) - set(units["name"].astype(str)))):
-            msg = f"unknown settlements {', '.join(missing)}"
+            msg = M.SEL_UNKNOWN.format(names=", ".join(missing))
             raise ValueError(msg)
     else:
         units = boundaries
@@ -368,6 +371,6 @@ def _layer(layers: Mapping[str, gpd.GeoDataFrame | None], name: str) -> gpd.GeoD
     if frame is None:
         return empty_layer(name)
     if len(frame) and frame.crs is None:
-        msg = f"the {name} layer has no CRS"
+        msg = M.SEL_LAYER_NO_CRS.format(layer=name)
         raise ValueError(msg)
     return frame

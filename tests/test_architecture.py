@@ -21,7 +21,7 @@ MAX_LINES = 700
 # geo's subpackages and top modules from the bottom of the house up: a module may import its own
 # rank and below, never above (geo.network sits under geo.coverage, which sits under geo.siting...).
 RANKS: dict[str, int] = {
-    "geo.atomic": 0, "geo.checks": 0, "geo.plain": 0, "geo.crs": 0, "geo.schema": 0, "geo.i18n": 0,
+    "geo.atomic": 0, "geo.checks": 0, "geo.plain": 0, "geo.crs": 0, "geo.schema": 0, "geo.i18n": 0, "geo.messages": 0,
     "geo.palette": 1, "geo.io": 1, "geo.select": 1,
     "geo.stats": 2, "geo.network": 2,
     "geo.content": 3, "geo.coverage": 3,

@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 
 from geo.checks import check_positive
 from geo.crs import local_crs, located, metric_xy
+from geo.messages import COVER_NO_POPULATION
 from geo.network.areas import CIRCLE_QUAD_SEGS
 from geo.network.labels import facility_names
 
@@ -75,7 +76,7 @@ def cover_union(sources: gpd.GeoDataFrame, *, mode: str, radius: float | None,
 def boundary_arrays(boundaries: gpd.GeoDataFrame, crs: pyproj.CRS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Metric polygons, populations (NaN where unknown) and names of the located boundary units."""
     if "population" not in boundaries:
-        msg = "boundaries have no population column to weight"
+        msg = COVER_NO_POPULATION
         raise ValueError(msg)
     ok = located(boundaries)
     geoms = shapely.make_valid(np.asarray(boundaries.geometry.to_crs(crs).to_numpy())[ok])

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from geo import messages as M
 from geo.io.parsed import _flags, _ints, _present, _put
 
 # A time of day; the groups are shared by the date patterns and the time column.
@@ -102,15 +103,14 @@ def _clock(g: pd.DataFrame) -> _Clock:
     h24[pm & (h >= 1) & (h <= 11)] += 12
     reason = np.full(n, "", dtype=object)
     note = np.full(n, "", dtype=object)
-    _put(reason, pm & (h == 0), "hour 0 does not go with PM")
-    _put(reason, am & (h >= 13), "hour ", h, " does not go with AM")
-    _put(reason, h24 > 23, "hour ", h, " is out of range")
-    _put(reason, mi > 59, "minute ", mi, " is out of range")
-    _put(reason, sec > 59, "second ", sec, " is out of range")
-    _put(note, pm & (h >= 13) & (h <= 23) & (reason == ""), "hour ", h, " with PM read on the 24-hour clock")
+    _put(reason, pm & (h == 0), M.CLOCK_PM_0)
+    _put(reason, am & (h >= 13), *M.parts(M.CLOCK_AM_13, {"hour": h}))
+    _put(reason, h24 > 23, *M.parts(M.CLOCK_HOUR, {"hour": h}))
+    _put(reason, mi > 59, *M.parts(M.CLOCK_MINUTE, {"minute": mi}))
+    _put(reason, sec > 59, *M.parts(M.CLOCK_SECOND, {"second": sec}))
+    _put(note, pm & (h >= 13) & (h <= 23) & (reason == ""), *M.parts(M.CLOCK_PM_24, {"hour": h}))
     if zone.any():
-        _put(note, zone, "time zone ", g["Z"].to_numpy(dtype=object, na_value=""),
-             " dropped; the clock time is kept as written")
+        _put(note, zone, *M.parts(M.TIME_ZONE_DROPPED, {"zone": g["Z"].to_numpy(dtype=object, na_value="")}))
     tod = np.where(timed & (reason == ""), ((h24 * 60 + mi) * 60 + sec.clip(min=0)) * 1000 + frac, 0)
     return _Clock(tod.astype(np.int64), shape.astype(np.int64), reason, note)
 

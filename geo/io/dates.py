@@ -31,8 +31,9 @@ from geo.io.date_formats import (
     _format_label,
     _Match,
 )
+from geo import messages as M
 from geo.io.numbers import parse_numbers
-from geo.io.parsed import _TEXT, Parsed, _as_text, _flags, _Messages, _plural, _present, _put, _Quoted
+from geo.io.parsed import _TEXT, Parsed, _as_text, _flags, _Messages, _present, _put, _Quoted
 
 __all__ = ["YEARS", "combine_parts", "parse_datetimes"]
 
@@ -41,10 +42,9 @@ YEARS: tuple[int, int] = (1900, 2100)
 
 _DAY_MS = 86_400_000
 _NAT = np.iinfo(np.int64).min  # NaT as int64
-_MONTHS = np.array(["", "January", "February", "March", "April", "May", "June", "July", "August",
-                    "September", "October", "November", "December"], dtype=object)
+_MONTHS = np.array(["", *M.MONTH_NAMES], dtype=object)
 
-_WORDS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day", "ydm": "year/day/month"}
+_WORDS = M.ORDER_WORDS
 
 
 @dataclass
@@ -69,20 +69,21 @@ class _Dates:
         bad_day = ~bad_month & ((day < 1) | (day > length))
         bad = sel & (bad_month | bad_day)
         detail = np.full(len(m.pos), "", dtype=object)
-        _put(detail, bad & bad_month, "there is no month ", month)
-        _put(detail, bad & bad_day & (day < 1), "there is no day 0")
-        _put(detail, bad & bad_day, _MONTHS[np.clip(month, 0, 12)], " ", m.year, " has ", length, " days")
+        _put(detail, bad & bad_month, *M.parts(M.DATE_NO_MONTH, {"month": month}))
+        _put(detail, bad & bad_day & (day < 1), M.DATE_NO_DAY_0)
+        _put(detail, bad & bad_day, *M.parts(M.DATE_MONTH_DAYS, {"month": _MONTHS[np.clip(month, 0, 12)],
+                                                                 "year": m.year, "days": length}))
         if column_order is not None and m.family.ambiguous:
             other = np.where(a_is_day, m.valid(False), m.valid(True))
             c = bad & other
-            self.msgs.error(m.pos[c], "date '", self.quoted, "' does not fit the order of this column (",
-                            column_order, "): ", detail[c])
-        self.msgs.error(m.pos[bad], "date '", self.quoted, "' does not exist (", detail[bad], ")")
+            self.msgs.error(m.pos[c], *M.parts(M.DATE_ORDER_MISFIT, {"value": self.quoted, "form": column_order,
+                                                                     "detail": detail[c]}))
+        self.msgs.error(m.pos[bad], *M.parts(M.DATE_MISSING, {"value": self.quoted, "detail": detail[bad]}))
         far = sel & ~bad & ((m.year < YEARS[0]) | (m.year > YEARS[1]))
-        self.msgs.error(m.pos[far], "year ", m.year[far], f" is out of range ({YEARS[0]} to {YEARS[1]}) in '",
-                        self.quoted, "'")
+        self.msgs.error(m.pos[far], *M.parts(M.DATE_YEAR_RANGE, {"year": m.year[far], "low": YEARS[0],
+                                                                 "high": YEARS[1], "value": self.quoted}))
         late = sel & (m.clock.reason != "")
-        self.msgs.error(m.pos[late], m.clock.reason[late], " in '", self.quoted, "'")
+        self.msgs.error(m.pos[late], *M.parts(M.DATE_CLOCK_IN, {"reason": m.clock.reason[late], "value": self.quoted}))
         noted = sel & (m.clock.note != "")
         self.msgs.note(m.pos[noted], m.clock.note[noted])
         ok = sel & ~bad
@@ -139,6 +140,10 @@ def _closest(ref: np.ndarray, ref_w: np.ndarray, cands: dict[str, np.ndarray], w
     return None
 
 
+def _values_are(n: int) -> str:
+    return (M.DATE_VALUE_IS if n == 1 else M.DATE_VALUES_ARE).format(n=f"{n:,}")
+
+
 def _day_text(days: float) -> str:
     return str(np.datetime64(int(days), "D"))
 
@@ -168,10 +173,8 @@ def _parse_text_dates(text: pd.Series, given: dict[bool, str]) -> tuple[_Dates, 
             remaining = np.setdiff1d(remaining, m.pos, assume_unique=True)
     if len(remaining):
         excel = _flags(values.iloc[remaining].str.fullmatch(r"\d{5}(?:\.\d+)?"))
-        st.msgs.error(remaining[excel], "'", st.quoted,
-                      "' is a number, not a date (an Excel day number? export the column as dates)")
-        st.msgs.error(remaining, "'", st.quoted,
-                      "' is not a date in a known format (such as dd.mm.yyyy, yyyy-mm-dd or mm/dd/yyyy)")
+        st.msgs.error(remaining[excel], *M.parts(M.DATE_EXCEL_NUMBER, {"value": st.quoted}))
+        st.msgs.error(remaining, *M.parts(M.DATE_UNREADABLE, {"value": st.quoted}))
 
     pending: list[tuple[_Match, np.ndarray]] = []
     for m in matches:
@@ -196,24 +199,21 @@ def _parse_text_dates(text: pd.Series, given: dict[bool, str]) -> tuple[_Dates, 
             hi, lo = max(n_df, n_mf), min(n_df, n_mf)
             if lo and lo > 0.02 * hi:  # a real mix, not a few typing errors
                 entry.update(read_as=None, basis="mixed",
-                             why=(f"{_plural(n_df, 'value is', 'values are')} only a date as "
-                                  f"{fam.label(day_first)} and {_plural(n_mf, 'value is', 'values are')} only a date "
-                                  f"as {fam.label(month_first)}; each of those is read the one way it can be"))
+                             why=M.DATE_ONLY_WAYS.format(a=_values_are(n_df), first=fam.label(day_first),
+                                                         b=_values_are(n_mf), second=fam.label(month_first)))
                 st.settle(m, only_df, ~amb, column_order=None)
                 for only, o in ((only_df, day_first), (only_mf, month_first)):
-                    st.msgs.note(m.pos[only], f"read as {fam.label(o)} ({_WORDS[o]}), the only reading that is a "
-                                 "date; this column mixes day-first and month-first dates")
-                st.msgs.error(m.pos[amb], "ambiguous date '", st.quoted, "': this column mixes day-first and "
-                              f"month-first dates; choose the order ({fam.label(day_first)} or "
-                              f"{fam.label(month_first)})")
+                    st.msgs.note(m.pos[only], M.DATE_READ_ONLY_WAY.format(form=fam.label(o), order=_WORDS[o]))
+                st.msgs.error(m.pos[amb], *M.parts(M.DATE_MIXED, {"value": st.quoted, "first": fam.label(day_first),
+                                                                  "second": fam.label(month_first)}))
                 m.read_as = None
                 continue
             chosen = day_first if n_df > n_mf else month_first
-            why = f"{_plural(hi, 'value', 'values')} in this format {'has' if hi == 1 else 'have'} a day above 12"
+            why = (M.DATE_DAY_ABOVE_12_ONE if hi == 1 else M.DATE_DAY_ABOVE_12).format(n=f"{hi:,}")
             if lo:
-                why += f"; {_plural(lo, 'value', 'values')} that only fit the other order are refused"
+                why += "; " + (M.DATE_REFUSED_ONE if lo == 1 else M.DATE_REFUSED).format(n=f"{lo:,}")
             entry.update(read_as=fam.label(chosen), basis="evidence", why=why)
-            st.msgs.note(m.pos[amb], f"date read as {fam.label(chosen)} ({_WORDS[chosen]}): {why}")
+            st.msgs.note(m.pos[amb], M.DATE_READ_AS.format(form=fam.label(chosen), order=_WORDS[chosen], why=why))
         elif not amb.any():
             entry.update(read_as=None, basis="not needed", why="every value reads the same either way")
             m.read_as = None
@@ -242,18 +242,16 @@ def _parse_text_dates(text: pd.Series, given: dict[bool, str]) -> tuple[_Dates, 
             entry.update(read_as=None, basis="undecided", why=why)
             m.read_as = None
             st.settle(m, np.zeros(len(m.pos), dtype=bool), ~amb, column_order=None)
-            st.msgs.error(m.pos[amb], "ambiguous date '", st.quoted, "': day and month could be either; choose the "
-                          f"order ({fam.label(day_first)} or {fam.label(month_first)})")
+            st.msgs.error(m.pos[amb], *M.parts(M.DATE_EITHER, {"value": st.quoted, "first": fam.label(day_first),
+                                                               "second": fam.label(month_first)}))
             continue
-        span = f"{_day_text(ref_days.min())} to {_day_text(ref_days.max())}"
+        span = M.DATE_SPAN.format(start=_day_text(ref_days.min()), end=_day_text(ref_days.max()))
         entry.update(read_as=fam.label(chosen), basis="other dates",
-                     why=f"no value has a day above 12; read as {fam.label(chosen)}, which puts the dates nearest "
-                         f"the file's other dates ({span})")
+                     why=M.DATE_NEAREST.format(form=fam.label(chosen), span=span))
         m.read_as = chosen
         st.settle(m, np.full(len(m.pos), chosen == day_first), np.ones(len(m.pos), dtype=bool),
                   column_order=fam.label(chosen))
-        st.msgs.note(m.pos[amb], f"ambiguous date read as {_WORDS[chosen]} ({fam.label(chosen)}), matching the "
-                     f"file's other dates ({span})")
+        st.msgs.note(m.pos[amb], M.DATE_AMBIGUOUS_READ.format(order=_WORDS[chosen], form=fam.label(chosen), span=span))
 
     formats: dict[str, int] = {}
     for m in matches:
@@ -288,7 +286,7 @@ def _times(time: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
         present = time.notna().to_numpy()
         tod = time.to_numpy(dtype="timedelta64[ms]").astype(np.int64)
         bad = present & ((tod < 0) | (tod >= _DAY_MS))
-        _put(err, bad, "time '", time.astype(str).to_numpy(dtype=object), "' is not a time of day")
+        _put(err, bad, *M.parts(M.TIME_NOT_TIME, {"value": time.astype(str).to_numpy(dtype=object)}))
         return np.where(present & ~bad, tod, 0), present, err, note
     if pd.api.types.is_datetime64_any_dtype(time.dtype):
         present = time.notna().to_numpy()
@@ -303,9 +301,9 @@ def _times(time: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     hit = _present(g["H"])
     q = _Quoted(values)
     msgs = _Messages(len(values))
-    msgs.error(np.flatnonzero(~hit), "time '", q, "' is not a time of day (such as 14:30 or 2:30 PM)")
+    msgs.error(np.flatnonzero(~hit), *M.parts(M.TIME_NOT_TIME_EG, {"value": q}))
     bad = hit & (clock.reason != "")
-    msgs.error(np.flatnonzero(bad), clock.reason[bad], " in time '", q, "'")
+    msgs.error(np.flatnonzero(bad), *M.parts(M.TIME_CLOCK_IN, {"reason": clock.reason[bad], "value": q}))
     u_err = msgs.errors
     present = codes >= 0
     at = np.where(present, codes, 0)
@@ -372,15 +370,15 @@ def parse_datetimes(date: pd.Series, time: pd.Series | None = None, *, order: st
         msgs = _Messages(n)
         if date.dt.tz is not None:
             d = date.dt.tz_localize(None)
-            msgs.note(date.notna().to_numpy(), f"time zone {date.dt.tz} dropped; the clock time is kept as written")
+            msgs.note(date.notna().to_numpy(), M.TIME_ZONE_DROPPED.format(zone=date.dt.tz))
         ms = d.to_numpy(dtype="datetime64[ms]").astype(np.int64)
         empty = date.isna().to_numpy()
-        msgs.error(empty, "empty")
+        msgs.error(empty, M.EMPTY)
         year = d.dt.year.to_numpy(dtype=float, na_value=np.nan)
         far = ~empty & ((year < YEARS[0]) | (year > YEARS[1]))
         quoted = _Quoted(d)
-        msgs.error(far, "year ", year[far].astype(np.int64), f" is out of range ({YEARS[0]} to {YEARS[1]}) in '",
-                   quoted, "'")
+        msgs.error(far, *M.parts(M.DATE_YEAR_RANGE, {"year": year[far].astype(np.int64), "low": YEARS[0],
+                                                      "high": YEARS[1], "value": quoted}))
         tod = np.where(empty, 0, ms % _DAY_MS)
         timed = tod != 0
         summary: dict[str, object] = {"formats": {"datetime": int((~empty).sum())}, "order": {}, "unrecognised": 0}
@@ -394,7 +392,7 @@ def parse_datetimes(date: pd.Series, time: pd.Series | None = None, *, order: st
         tod = np.append(tod_u, 0)[at]
         timed = np.append(timed_u, False)[at]
         msgs = _Messages(n)
-        msgs.errors = np.append(st.msgs.errors, "empty")[at]
+        msgs.errors = np.append(st.msgs.errors, M.EMPTY)[at]
         msgs.failed = np.append(st.msgs.failed, True)[at]
         msgs.notes = np.append(st.msgs.notes, "")[at]
         quoted = _Quoted(values, np.where(codes >= 0, codes, 0))
@@ -411,10 +409,10 @@ def parse_datetimes(date: pd.Series, time: pd.Series | None = None, *, order: st
         clash = use & (tod != 0) & (t_tod != tod)
         if clash.any():
             t_text = _Quoted(time.astype(str))
-            msgs.error(clash, "date '", quoted, "' has a time that differs from the time column ('", t_text, "')")
+            msgs.error(clash, *M.parts(M.TIME_DIFFERS, {"value": quoted, "time": t_text}))
         t_noted = joined & (t_note != "")
         msgs.note(t_noted, t_note[t_noted])
-        msgs.note(ok & ~t_present & ~timed, "no time given; read as 00:00")
+        msgs.note(ok & ~t_present & ~timed, M.TIME_NONE)
 
     ms = np.where(msgs.failed, _NAT, ms)
     errors, notes = msgs.series(index)
@@ -454,29 +452,30 @@ def combine_parts(*, year: pd.Series, month: pd.Series, day: pd.Series, hour: pd
         p = parse_numbers(col)
         v = p.values.to_numpy(dtype=float, na_value=np.nan)
         e = p.errors.to_numpy(dtype=object)
-        empty = e == "empty"
+        empty = e == M.EMPTY
         if name in ("hour", "minute", "second"):
-            msgs.note(empty, f"{name} is empty; read as 0")
+            msgs.note(empty, M.PART_EMPTY_ZERO.format(field=name))
             v = np.where(empty, 0.0, v)
         else:
-            msgs.error(empty, f"{name} is empty")
+            msgs.error(empty, M.PT_PART_EMPTY.format(field=name))
         bad = (e != "") & ~empty
-        msgs.error(bad, f"{name}: ", e[bad])
+        msgs.error(bad, *M.parts(M.PART_ERROR, {"field": name, "error": e[bad]}))
         v = np.where(bad, 0.0, v)
         whole = np.floor(v) == v
         if name != "second":
             frac = ~whole & ~np.isnan(v)
-            msgs.error(frac, f"{name} ", v[frac], " is not a whole number")
+            msgs.error(frac, *M.parts(M.PART_NOT_WHOLE, {"field": name, "number": v[frac]}))
         lo, hi = limits[name]
         out = (v < lo) | (v >= hi + 1)
-        msgs.error(out, f"{name} ", v[out], f" is out of range ({lo} to {hi})")
+        msgs.error(out, *M.parts(M.PART_RANGE, {"field": name, "number": v[out], "low": lo, "high": hi}))
         parts[name] = np.where(msgs.failed, 0, v)
     y, mo, d = (parts[k].astype(np.int64) for k in ("year", "month", "day"))
     months = (y - 1970) * 12 + np.clip(mo, 1, 12) - 1
     start = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     length = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - start
     gone = ~msgs.failed & (d > length)
-    msgs.error(gone, "day ", d[gone], " does not exist in ", _MONTHS[np.clip(mo[gone], 0, 12)], " ", y[gone])
+    msgs.error(gone, *M.parts(M.PART_NO_DAY, {"day": d[gone], "month": _MONTHS[np.clip(mo[gone], 0, 12)],
+                                              "year": y[gone]}))
     secs = parts["hour"] * 3600 + parts["minute"] * 60 + parts["second"]
     ms = (start + d - 1) * _DAY_MS + np.round(secs * 1000).astype(np.int64)
     ms = np.where(msgs.failed, _NAT, ms)

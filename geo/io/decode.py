@@ -19,6 +19,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
+from geo import messages as M
 from geo.io.raw import ReadError
 
 __all__ = ["Decoded", "check_encoding", "decode", "escaped", "repair", "unescape"]
@@ -119,7 +120,7 @@ def decode(data: bytes, label: str, encoding: str | None = None) -> Decoded:
         return _checked(Decoded(text, "utf-8", "UTF-8 (nor CP1251 letters)", repairable=True, escapes=True),
                         label)
     text, bad = _decoded(data, "cp1251")  # only 0x98 is undefined in CP1251
-    return _checked(Decoded(text, "cp1251", "CP1251", escapes=bad), label, what="neither UTF-8 nor CP1251 text")
+    return _checked(Decoded(text, "cp1251", "CP1251", escapes=bad), label, what=M.FILE_NOT_UTF8_CP1251)
 
 
 def _decoded(data: bytes, name: str) -> tuple[str, bool]:
@@ -146,7 +147,8 @@ def _given(data: bytes, label: str, encoding: str) -> Decoded:
     except (UnicodeError, LookupError, ValueError, TypeError) as exc:  # codecs such as idna take no error handler
         msg = f"{label}: cannot be read as {encoding} ({exc})"
         raise ReadError(msg) from exc
-    decoded = _checked(Decoded(text, name, name, escapes=bad), label, what=f"not {name} text")
+    decoded = _checked(Decoded(text, name, name, escapes=bad), label,
+                       what=M.FILE_NOT_ENCODING_TEXT.format(encoding=name))
     head = data[:SAMPLE]
     if b"\n" in head and "\n" not in text[:SAMPLE] and "\r" not in text[:SAMPLE]:
         msg = (f"{label}: read as {encoding} the file has no line breaks, so it is not {encoding} text; "
@@ -192,7 +194,7 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
-def _checked(decoded: Decoded, label: str, *, what: str = "not text") -> Decoded:
+def _checked(decoded: Decoded, label: str, *, what: str = M.FILE_NOT_TEXT) -> Decoded:
     """Refuse binary files: NUL bytes or control characters a text table does not hold."""
     sample = decoded.text[:SAMPLE]
     nul = sample.count("\x00")
@@ -200,8 +202,8 @@ def _checked(decoded: Decoded, label: str, *, what: str = "not text") -> Decoded
     # binary data is about one tenth control bytes; a text table holds a few at most (pasted from somewhere)
     limit = max(8, len(sample) // 20)
     if controls > limit or (decoded.encoding == "cp1251" and len(ESCAPES.findall(sample)) > limit // 5):
-        reason = "it contains NUL bytes" if nul else f"{what}: control characters in its first lines"
-        msg = f"{label}: this is a binary file, not a text table ({reason})"
+        reason = M.FILE_NUL if nul else M.FILE_CONTROLS.format(what=what)
+        msg = M.FILE_BINARY.format(file=label, reason=reason)
         raise ReadError(msg)
     if "\x00" in decoded.text:  # a few stray NULs: their rows are rejected like other bytes that are not text
         decoded.text = decoded.text.replace("\x00", "\udc00")

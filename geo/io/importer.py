@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo import messages as M
 from geo.checks import check_choice
 from geo.io.categories import categorize
 from geo.io.dates import combine_parts, parse_datetimes
@@ -167,7 +168,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
         if opts.crs is not None:
             _checked_crs(opts.crs)
     except ValueError as exc:
-        msg = f"{source}: {exc}"
+        msg = M.IN_FILE.format(file=source, message=exc)
         raise ImportError_(msg) from exc
     frame = raw.frame
     rows = _Rows(frame.index)
@@ -186,8 +187,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
         fields["id"] = _ids(col("id"), source, frame.index, summary)
         fields["occurred_at"] = _when(frame, mapping, opts, rows, summary, source=source)
         if "category" not in mapping:
-            msg = (f"{source}: no column for the offence type; map one with --map category=COLUMN "
-                   f"(columns: {_columns_text(raw.columns)})")
+            msg = M.IMP_NO_CATEGORY_COLUMN.format(file=source, listed=_columns_text(raw.columns))
             raise ImportError_(msg)
         labels = col("category").astype("string").str.strip()
         saved = dict(opts.category_map)
@@ -195,7 +195,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
             table = workspace.read_table(CATEGORY_MAP_TABLE)
             saved = {**dict(zip(table["raw_label"].astype(str), table["category"].astype(str), strict=True)), **saved}
         fields["category"], categories = categorize(labels, saved)
-        rows.reject(labels.isna().map({True: "offence type is empty", False: ""}), "category")
+        rows.reject(labels.isna().map({True: M.IMP_CATEGORY_EMPTY, False: ""}), "category")
         fields["raw_category"] = labels
         fields["description"] = _text(col("description"))
         fields["weight"] = _optional_number(col("weight"), "weight", rows)
@@ -216,7 +216,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
             rows.reject(pop.errors.where(col("population").notna(), ""), "population")
             fields["population"] = pop.values
         else:
-            summary["notes"].append("no population column: rates per 100,000 need one (--map population=COLUMN)")
+            summary["notes"].append(M.IMP_NO_POPULATION)
             fields["population"] = pd.Series(np.nan, index=frame.index)
         fields["area"] = _text(col("area")) if "area" in mapping else pd.Series(
             opts.area or Path(source).stem, index=frame.index, dtype=object)
@@ -282,13 +282,12 @@ def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
     with workspace.locked():
         if mode == "replace" and result.checked_against is not None \
                 and workspace.fingerprint(layer) != result.checked_against:
-            msg = (f"{workspace.path}: the layer changed since you checked it ({layer} were changed by another "
-                   f"import meanwhile); check {result.source} again before replacing them")
+            msg = M.IMP_CHANGED.format(file=workspace.path, layer=layer, source=result.source)
             raise ImportError_(msg)
         staged = _without_duplicates(result, workspace) if mode == "append" else result
         if len(staged.accepted) == 0:
-            msg = (f"{result.source}: no row could be imported as {layer} ({len(staged.rejected)} rejected); "
-                   f"reasons: {_top_reasons(staged)}")
+            msg = M.IMP_NOTHING.format(file=result.source, layer=layer, n=len(staged.rejected),
+                                       reasons=_top_reasons(staged))
             raise ImportError_(msg)
         tables, modes, meta = _commit_tables(staged, workspace, mode=mode, options=options)
         workspace.write(tables, mode=modes, meta=meta)
@@ -308,7 +307,7 @@ def _without_duplicates(result: ImportResult, workspace: Workspace) -> ImportRes
     rows = result.accepted_rows
     rows = np.full(len(result.accepted), np.nan) if rows is None or len(rows) != len(result.accepted) else rows
     moved = pd.DataFrame({"source": result.source, "row": rows[dup], "field": "id",
-                          "reason": "id is already in the workspace",
+                          "reason": M.IMP_DUPLICATE_ID,
                           "raw": result.accepted.loc[dup].drop(columns="geometry").astype(str).apply(
                               lambda r: json.dumps(r.to_dict(), ensure_ascii=False), axis=1).to_numpy(),
                           "wkt": result.accepted.geometry[dup].to_wkt().to_numpy()})
@@ -355,7 +354,8 @@ def import_file(path: str | Path, layer: str, workspace: Workspace, *, mode: str
 
 
 def _top_reasons(result: ImportResult, n: int = 3) -> str:
-    return "; ".join(f"{k} ({v})" for k, v in list(result.reasons.items())[:n]) or "none"
+    counted = [M.IMP_REASON_COUNT.format(problem=k, n=v) for k, v in list(result.reasons.items())[:n]]
+    return "; ".join(counted) or M.IMP_NONE
 
 
 # --- pieces ---------------------------------------------------------------
@@ -372,22 +372,20 @@ def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOp
         if opts.crs is not None:
             given = CRS.from_user_input(_epsg(opts.crs))
             if crs is not None and CRS(crs) != given:
-                msg = (f"{raw.source}: the file says its CRS is {CRS(crs).to_string()}, but {given.to_string()} "
-                       "was given; leave out --crs or fix the file")
+                msg = M.IMP_CRS_CONFLICT.format(file=raw.source, crs=CRS(crs).to_string(), given=given.to_string())
                 raise ImportError_(msg)
             crs = given
         if crs is None:
-            msg = f"{raw.source}: the file has no coordinate reference system; give one with --crs (e.g. 4326)"
+            msg = M.IMP_NO_CRS.format(file=raw.source)
             raise ImportError_(msg)
         geom = gpd.GeoSeries(geom.to_numpy(), index=frame.index, crs=crs)
         empty = geom.isna() | geom.is_empty
         geom, swapped = swap_file(geom, study=study)
         if swapped:
-            summary["notes"].append(f"latitude and longitude are swapped in the whole file ({swapped}); "
-                                    "every feature was read the other way round")
-            rows.note(pd.Series(np.where(empty, "", "latitude and longitude were swapped in the whole file; fixed"),
+            summary["notes"].append(M.IMP_FILE_SWAPPED.format(why=swapped))
+            rows.note(pd.Series(np.where(empty, "", M.PT_FILE_SWAPPED),
                                 index=geom.index))
-        rows.reject(empty.map({True: "no geometry", False: ""}), "geometry")
+        rows.reject(empty.map({True: M.NO_GEOMETRY, False: ""}), "geometry")
         rows.reject(coordinate_errors(geom), "geometry")
         if want != ("Point",):
             invalid = ~empty & rows.ok  # never repair what is already rejected (1e308 is no shape to fix)
@@ -398,32 +396,29 @@ def _geometry(raw: RawTable, layer: str, mapping: dict[str, str], opts: ImportOp
                 fixed = fixed.map(lambda g: _keep_type(g, want))
                 geom = geom.copy()
                 geom[invalid] = fixed
-                rows.note(pd.Series([f"invalid geometry repaired with make_valid ({r})" for r in reasons],
+                rows.note(pd.Series([M.IMP_GEOMETRY_REPAIRED.format(reason=r) for r in reasons],
                                     index=fixed.index))
         summary["crs"] = CRS(crs).to_string()
         return geom
     if want != ("Point",):
-        msg = (f"{raw.source}: {layer} need shapes; give a spatial file (GeoJSON, GeoPackage, zipped Shapefile "
-               "or KML), not a table")
+        msg = M.IMP_NEEDS_SHAPES.format(file=raw.source, layer=layer)
         raise ImportError_(msg)
     if "lat" in mapping and "lon" in mapping:
         a, b, order = frame[mapping["lon"]], frame[mapping["lat"]], "xy"
     elif "x" in mapping and "y" in mapping:
         a, b, order = frame[mapping["x"]], frame[mapping["y"]], "xy"
     else:
-        msg = (f"{raw.source}: no coordinate columns; map them with --map lat=COLUMN --map lon=COLUMN "
-               f"(or x and y) (columns: {_columns_text(raw.columns)})")
+        msg = M.IMP_NO_COORDINATE_COLUMNS.format(file=raw.source, listed=_columns_text(raw.columns))
         raise ImportError_(msg)
     pts = parse_points(a, b, crs=_epsg(opts.crs) if opts.crs is not None else None, order=order, study=study)
     rows.reject(pts.errors, "coordinates")
     rows.note(pts.notes)
     summary["coordinates"] = pts.summary
     if pts.summary.get("file_swapped"):
-        summary["notes"].append(f"latitude and longitude are swapped in the whole file "
-                                f"({pts.summary['file_swapped']}); every row was read the other way round")
+        summary["notes"].append(M.IMP_FILE_SWAPPED_ROWS.format(why=pts.summary["file_swapped"]))
     crs = pts.summary.get("crs")
     if crs is None:  # every row already carries the reason; say it once for the whole file too
-        summary["notes"].append(f"coordinate system not recognised: {pts.summary.get('crs_reason', '')}".strip())
+        summary["notes"].append(M.IMP_CRS_UNKNOWN_NOTE.format(reason=pts.summary.get("crs_reason", "")).strip())
         crs = WGS84
     summary["crs"] = str(crs)
     geom = gpd.GeoSeries(pts.values, index=frame.index, crs=crs)
@@ -444,15 +439,16 @@ def _keep_type(g: shapely.Geometry, want: tuple[str, ...]) -> shapely.Geometry:
 def _columns_text(columns: object, *, shown: int = 20) -> str:
     """The file's columns for a message: the first ``shown`` and how many more (a file may have thousands)."""
     names = [str(c) for c in columns]
-    more = f", … {len(names) - shown:,} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
+    if len(names) > shown:
+        return M.IMP_MORE_COLUMNS.format(columns=", ".join(names[:shown]), n=f"{len(names) - shown:,}")
+    return ", ".join(names)
 
 
 def _checked_crs(value: str | int) -> CRS:
     try:
         return CRS.from_user_input(_epsg(value))
     except Exception as exc:  # pyproj's CRSError, and anything else a malformed string provokes
-        msg = f"unknown CRS {str(value)[:60]!r}; give an EPSG code such as 4326 (WGS84) or 32643 (UTM 43N)"
+        msg = M.IMP_UNKNOWN_CRS.format(value=str(value)[:60])
         raise ValueError(msg) from exc
 
 
@@ -464,7 +460,7 @@ def _epsg(value: str | int) -> str:
 def _ids(col: pd.Series | None, source: str, index: pd.Index, summary: dict[str, object]) -> pd.Series:
     if col is not None:
         return col.astype("string").str.strip()
-    summary["notes"].append("no id column: ids made from the file name and row number")
+    summary["notes"].append(M.IMP_NO_ID_COLUMN)
     stem = re.sub(r"[^\w-]+", "_", Path(source).stem)[:30]
     return pd.Series([f"{stem}-{i}" for i in index], index=index, dtype="string")
 
@@ -478,8 +474,7 @@ def _when(frame: pd.DataFrame, mapping: dict[str, str], opts: ImportOptions, row
         parts = {k: frame[mapping[k]] for k in ("year", "month", "day", "hour", "minute") if k in mapping}
         parsed = combine_parts(**parts)
     else:
-        msg = (f"{source}: no date column; map one with --map date=COLUMN (or year, month and day columns) "
-               f"(columns: {_columns_text(frame.columns)})")
+        msg = M.IMP_NO_DATE_COLUMN.format(file=source, listed=_columns_text(frame.columns))
         raise ImportError_(msg)
     rows.reject(parsed.errors, "occurred_at")
     rows.note(parsed.notes)
@@ -495,11 +490,10 @@ def _text(col: pd.Series | None) -> pd.Series | None:
 
 def _required_text(col: pd.Series | None, fname: str, source: str, raw: RawTable, rows: _Rows) -> pd.Series:
     if col is None:
-        msg = (f"{source}: no column for {fname}; map one with --map {fname}=COLUMN "
-               f"(columns: {_columns_text(raw.columns)})")
+        msg = M.IMP_NO_FIELD_COLUMN.format(file=source, field=fname, listed=_columns_text(raw.columns))
         raise ImportError_(msg)
     text = _text(col)
-    rows.reject(text.isna().map({True: f"{fname} is empty", False: ""}), fname)
+    rows.reject(text.isna().map({True: M.IMP_FIELD_EMPTY.format(field=fname), False: ""}), fname)
     return text
 
 
@@ -509,9 +503,14 @@ def _optional_number(col: pd.Series | None, fname: str, rows: _Rows) -> pd.Serie
         return None
     parsed = parse_numbers(col)
     bad = (parsed.errors != "") & col.notna() & (col.astype("string").str.strip() != "").fillna(False)
-    rows.note(pd.Series(np.where(bad, fname + ": " + parsed.errors.astype(str) + "; left empty", ""),
-                        index=col.index))
+    rows.note(pd.Series(np.where(bad, _left_empty(fname, parsed.errors), ""), index=col.index))
     return parsed.values.where(~bad)
+
+
+def _left_empty(fname: str, errors: pd.Series) -> np.ndarray:
+    """Each row's error as the note of a value left empty (built once per distinct error)."""
+    text = errors.astype(str)
+    return text.map({e: M.IMP_LEFT_EMPTY.format(field=fname, error=e) for e in text.unique()}).to_numpy()
 
 
 def _optional_date(col: pd.Series | None, fname: str, opts: ImportOptions, rows: _Rows) -> pd.Series | None:
@@ -520,8 +519,7 @@ def _optional_date(col: pd.Series | None, fname: str, opts: ImportOptions, rows:
     parsed = parse_datetimes(col, order=opts.date_order)
     present = col.notna() & (col.astype("string").str.strip() != "").fillna(False)
     bad = (parsed.errors != "") & present
-    rows.note(pd.Series(np.where(bad, fname + ": " + parsed.errors.astype(str) + "; left empty", ""),
-                        index=col.index))
+    rows.note(pd.Series(np.where(bad, _left_empty(fname, parsed.errors), ""), index=col.index))
     return parsed.values.where(~bad)
 
 
@@ -540,8 +538,9 @@ def _kinds(col: pd.Series | None, rows: _Rows) -> pd.Series | None:
 
     kinds = text.map(kind_of, na_action="ignore")
     changed = text.notna() & (kinds != text).fillna(False)
-    rows.note(pd.Series(np.where(changed, "kind '" + col.astype(str) + "' read as " + kinds.astype(str), ""),
-                        index=col.index))
+    said = [M.IMP_KIND_READ.format(value=v, kind=k) if c else "" for v, k, c in
+            zip(col.astype(str), kinds.astype(str), changed.to_numpy(), strict=True)]
+    rows.note(pd.Series(said, index=col.index))
     return kinds
 
 

@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from geo.messages import WS_LOCKED
+
 __all__ = ["file_lock", "try_file_lock"]
 
 _POLL = (0.005, 0.05)  # seconds between attempts, random in this range so waiters do not move in step
@@ -47,7 +49,7 @@ def file_lock(path: str | os.PathLike[str], *, timeout: float) -> Iterator[None]
     """
     fd = _acquire(Path(path), deadline=time.monotonic() + max(timeout, 0.0))
     if fd is None:
-        msg = f"{path}: still locked after {timeout:g} s"
+        msg = WS_LOCKED.format(file=path, seconds=f"{timeout:g}")
         raise TimeoutError(msg)
     try:
         yield

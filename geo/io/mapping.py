@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from geo.messages import IN_FILE, MAP_NO_COLUMN, MAP_NOT_A_FIELD, MAP_SYNTAX, MAP_UNKNOWN_LAYER, N_
+
 POSITION_ROLES = ("lat", "lon", "x", "y")
 TIME_ROLES = ("date", "time", "year", "month", "day", "hour", "minute")
 
@@ -66,16 +68,17 @@ LAYER_ROLES: dict[str, tuple[str, ...]] = {
     "roads": ("name", "road_class", "speed_kmh"),
 }
 
+# Each role in plain words, N_-marked: the Data page shows them in the reader's language with _(ROLE_HELP[role]).
 ROLE_HELP: dict[str, str] = {
-    "id": "registry number (unique)", "date": "date, or date and time", "time": "time of day",
-    "year": "year", "month": "month", "day": "day of month", "hour": "hour", "minute": "minute",
-    "category": "offence type or article (mapped to a category)", "description": "free text",
-    "weight": "weight", "lat": "latitude", "lon": "longitude", "x": "easting (projected x)",
-    "y": "northing (projected y)", "name": "name", "kind": "kind of station", "opened": "opening date",
-    "address": "address", "installed": "installation date", "direction_deg": "viewing direction, degrees",
-    "fov_deg": "field of view, degrees", "range_m": "range, metres", "population": "population",
-    "area": "municipality", "district_name": "parent district", "name_ru": "name in Russian",
-    "name_ky": "name in Kyrgyz", "road_class": "road class", "speed_kmh": "speed, km/h",
+    "id": N_("registry number (unique)"), "date": N_("date, or date and time"), "time": N_("time of day"),
+    "year": N_("year"), "month": N_("month"), "day": N_("day of month"), "hour": N_("hour"), "minute": N_("minute"),
+    "category": N_("offence type or article (mapped to a category)"), "description": N_("free text"),
+    "weight": N_("weight"), "lat": N_("latitude"), "lon": N_("longitude"), "x": N_("easting (projected x)"),
+    "y": N_("northing (projected y)"), "name": N_("name"), "kind": N_("kind of station"), "opened": N_("opening date"),
+    "address": N_("address"), "installed": N_("installation date"), "direction_deg": N_("viewing direction, degrees"),
+    "fov_deg": N_("field of view, degrees"), "range_m": N_("range, metres"), "population": N_("population"),
+    "area": N_("municipality"), "district_name": N_("parent district"), "name_ru": N_("name in Russian"),
+    "name_ky": N_("name in Kyrgyz"), "road_class": N_("road class"), "speed_kmh": N_("speed, km/h"),
 }
 
 _PUNCT = re.compile(r"[\s_\-.,:;()\[\]/\\'\"`«»№#]+")
@@ -95,7 +98,7 @@ def auto_map(columns: Sequence[str], layer: str) -> dict[str, str]:
     header matches its most specific alias.
     """
     if layer not in LAYER_ROLES:
-        msg = f"unknown layer type {layer!r}; expected one of {', '.join(LAYER_ROLES)}"
+        msg = MAP_UNKNOWN_LAYER.format(value=layer, names=", ".join(LAYER_ROLES))
         raise ValueError(msg)
     norm = {c: normalize(c) for c in columns}
     first: dict[str, list[str]] = {}  # normalised header -> its columns in file order: one pass, any width
@@ -133,7 +136,7 @@ def apply_overrides(mapping: Mapping[str, str], overrides: Mapping[str, str | No
             out.pop(role, None)
             continue
         if col not in columns:
-            msg = f"{_prefix(source)}no column {col!r} to map to {role}; columns: {', '.join(map(str, columns))}"
+            msg = _prefix(source, MAP_NO_COLUMN.format(column=col, field=role, columns=", ".join(map(str, columns))))
             raise ValueError(msg)
         for other, c in list(out.items()):
             if c == col and other != role:
@@ -146,11 +149,11 @@ def check_roles(overrides: Mapping[str, object], layer: str, *, source: str | No
     """Refuse a ``--map`` role that is not a field of ``layer`` (before the file is read)."""
     roles = LAYER_ROLES.get(layer)
     if roles is None:
-        msg = f"{_prefix(source)}unknown layer type {layer!r}; expected one of {', '.join(LAYER_ROLES)}"
+        msg = _prefix(source, MAP_UNKNOWN_LAYER.format(value=layer, names=", ".join(LAYER_ROLES)))
         raise ValueError(msg)
     for role in overrides:
         if role not in roles:
-            msg = f"{_prefix(source)}{role!r} is not a field of {layer}; fields: {', '.join(roles)}"
+            msg = _prefix(source, MAP_NOT_A_FIELD.format(value=role, layer=layer, names=", ".join(roles)))
             raise ValueError(msg)
 
 
@@ -164,7 +167,7 @@ def parse_map_args(items: Sequence[str], *, layer: str | None = None, source: st
     for item in items:
         role, sep, col = item.partition("=")
         if not sep or not role.strip():
-            msg = f"{_prefix(source)}--map takes FIELD=COLUMN, not {item!r}"
+            msg = _prefix(source, MAP_SYNTAX.format(value=item))
             raise ValueError(msg)
         out[role.strip()] = col.strip()
     if layer is not None:
@@ -172,5 +175,5 @@ def parse_map_args(items: Sequence[str], *, layer: str | None = None, source: st
     return out
 
 
-def _prefix(source: str | None) -> str:
-    return f"{source}: " if source else ""
+def _prefix(source: str | None, message: str) -> str:
+    return IN_FILE.format(file=source, message=message) if source else message

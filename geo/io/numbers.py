@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo import messages as M
 from geo.io.parsed import Parsed, _as_text, _flags, _Messages, _Quoted
 
 __all__ = ["parse_numbers"]
@@ -32,13 +33,13 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, _Messages, dict[str, object]]:
     summary: dict[str, object] = {"rows": n, "decimal_comma": 0, "thousands_separators": 0}
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.to_numpy(dtype=float, na_value=np.nan)
-        msgs.error(np.isnan(v), "empty")
-        msgs.error(~np.isfinite(v), "not a finite number")
+        msgs.error(np.isnan(v), M.EMPTY)
+        msgs.error(~np.isfinite(v), M.NOT_FINITE)
         return v, msgs, summary
     t = _as_text(s)
     v = np.full(n, np.nan)
     empty = t.isna().to_numpy()
-    msgs.error(empty, "empty")
+    msgs.error(empty, M.EMPTY)
     plain = _flags(t.str.fullmatch(_PLAIN))
     v[plain] = _floats(t[plain])
     rest = np.flatnonzero(~empty & ~plain)
@@ -71,9 +72,9 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, _Messages, dict[str, object]]:
         summary["decimal_comma"] += int((now & (comma_decimal | one_comma)).sum())
         summary["thousands_separators"] = int((now & (comma_thousands | dot_thousands | spaced)).sum())
         words = _flags(fixed.str.fullmatch(r"(?i)[+-]?(?:inf|infinity|nan)"))
-        msgs.error(rest[words], "not a finite number")
-    msgs.error(plain & ~np.isfinite(v), "not a finite number")  # overflow such as 1e999
-    msgs.error(~plain, "'", _Quoted(t), "' is not a number")
+        msgs.error(rest[words], M.NOT_FINITE)
+    msgs.error(plain & ~np.isfinite(v), M.NOT_FINITE)  # overflow such as 1e999
+    msgs.error(~plain, *M.parts(M.NOT_A_NUMBER, {"value": _Quoted(t)}))
     return np.where(msgs.failed, np.nan, v), msgs, summary
 
 

@@ -158,6 +158,3 @@ class _Messages:
         notes = np.where(self.failed, "", self.notes)
         return (pd.Series(self.errors, index=index, dtype="str"), pd.Series(notes, index=index, dtype="str"))
 
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"

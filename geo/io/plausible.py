@@ -27,6 +27,7 @@ import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 
+from geo import messages as M
 from geo.schema import area_of_use
 
 __all__ = ["KYRGYZSTAN", "STUDY_MARGIN_KM", "coordinate_errors", "file_swap", "outside_study", "sample_points",
@@ -86,7 +87,7 @@ def coordinate_errors(geom: gpd.GeoSeries) -> pd.Series:
         x, y = coords[:, 0], coords[:, 1]
         finite = np.isfinite(x) & np.isfinite(y)
         rows, at = _first_per_row(owner, ~finite)
-        reason[rows] = [f"not a finite coordinate '{x[i]:g}, {y[i]:g}'" for i in at]
+        reason[rows] = [M.PT_NOT_FINITE.format(value=f"{x[i]:g}, {y[i]:g}") for i in at]
         area = area_of_use(geom.crs) if geom.crs is not None else None
         if area is not None:
             with np.errstate(invalid="ignore"):
@@ -94,9 +95,9 @@ def coordinate_errors(geom: gpd.GeoSeries) -> pd.Series:
             rows, at = _first_per_row(owner, out)
             fresh = reason[rows] == ""
             rows, at = rows[fresh], at[fresh]
-            hint = "; the values look like metres, not degrees: check the file's CRS" if area.geographic else ""
-            reason[rows] = [f"coordinate '{x[i]:g}, {y[i]:g}' is outside the area of use of {area.crs} "
-                            f"({area.words}){hint if max(abs(x[i]), abs(y[i])) > 1000 else ''}" for i in at]
+            reason[rows] = [(M.PT_OUTSIDE_CRS_METRES if area.geographic and max(abs(x[i]), abs(y[i])) > 1000
+                             else M.PT_OUTSIDE_CRS).format(value=f"{x[i]:g}, {y[i]:g}", crs=area.crs, area=area.words)
+                            for i in at]
         crs = CRS.from_user_input(geom.crs) if geom.crs is not None else None
         if crs is not None and crs.is_projected:
             # no projected CRS puts real data within 180 m of its false origin; degrees do land there
@@ -108,8 +109,8 @@ def coordinate_errors(geom: gpd.GeoSeries) -> pd.Series:
             unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
             auth = crs.to_authority(min_confidence=100)
             name = ":".join(auth) if auth else crs.name
-            reason[rows[keep]] = [f"coordinate '{x[i]:g}, {y[i]:g}' looks like longitude/latitude in degrees, "
-                                  f"but {name} is in {unit}s; check the file's CRS" for i in at[keep]]
+            reason[rows[keep]] = [M.PT_DEGREES_IN_METRES.format(value=f"{x[i]:g}, {y[i]:g}", crs=name, unit=unit)
+                                  for i in at[keep]]
     return pd.Series(reason, index=geom.index, dtype=object)
 
 
@@ -271,10 +272,11 @@ def outside_study(geom: gpd.GeoSeries, rows: np.ndarray, study: Box | None, laye
     if not k:
         return 0, ""
     rows = np.asarray(rows)
-    listed = ", ".join(str(int(r)) for r in rows[far][:5]) + (f" and {k - 5:,} more" if k > 5 else "")
+    listed = ", ".join(str(int(r)) for r in rows[far][:5])
+    if k > 5:
+        listed = M.PT_ROWS_MORE.format(rows=listed, n=f"{k - 5:,}")
     i = int(np.nanargmax(np.where(far, dist, -1.0)))
-    verb = "lies" if k == 1 else "lie"
-    return k, (f"{k:,} of the {len(geom):,} {layer} {verb} more than {km:g} km outside the workspace's boundaries "
-               f"({_where(w, s)} to {_where(e, n)}): row(s) {listed}; the farthest, row {int(rows[i])}, is "
-               f"{dist[i]:,.0f} km away at {_where((b[i, 0] + b[i, 2]) / 2, (b[i, 1] + b[i, 3]) / 2)}. "
-               "They are kept: check their coordinates")
+    return k, (M.PT_OUTSIDE_STUDY_ONE if k == 1 else M.PT_OUTSIDE_STUDY).format(
+        n=f"{k:,}", total=f"{len(geom):,}", layer=layer, km=f"{km:g}",
+        box=M.DATE_SPAN.format(start=_where(w, s), end=_where(e, n)), rows=listed, row=int(rows[i]),
+        distance=f"{dist[i]:,.0f}", where=_where((b[i, 0] + b[i, 2]) / 2, (b[i, 1] + b[i, 3]) / 2))

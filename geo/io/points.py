@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from geo import messages as M
 from geo.crs import WGS84
 from geo.io.numbers import _numbers
 from geo.io.parsed import Parsed, _Messages
@@ -30,8 +31,7 @@ KYRG06: dict[int, int] = {1: 7692, 2: 7693, 3: 7694, 4: 7695, 5: 7696}
 
 _NORTHINGS = (4.25e6, 4.95e6)  # Kyrgyzstan, 39°-43.5° N, in Kyrg-06 and UTM alike
 _KG_BOX = KYRGYZSTAN  # lon/lat box of Kyrgyzstan with a margin
-_UTM_HELP = ("projected coordinates in metres, probably UTM zone 42, 43 or 44 north (EPSG:32642, 32643 or 32644); "
-             "the zone cannot be told from the numbers, so give the EPSG code (32643 for Bishkek)")
+_UTM_HELP = M.PT_UTM
 
 
 class _Found(NamedTuple):
@@ -44,12 +44,11 @@ class _Found(NamedTuple):
 def _detect(x: np.ndarray, y: np.ndarray) -> _Found:
     x, y = sample_points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     if not len(x):
-        return _Found(None, "no coordinates to recognise the CRS from", "", 0.0)
+        return _Found(None, M.PT_NOTHING_TO_RECOGNISE, "", 0.0)
     ax, ay = np.abs(x), np.abs(y)
     deg = float((((ax <= 180) & (ay <= 90)) | ((ax <= 90) & (ay <= 180))).mean())
     if deg > 0.5:
-        return _Found(WGS84, f"values look like degrees ({deg:.0%} of them: one column within ±90, the other "
-                             "within ±180), read as WGS84 longitude/latitude (EPSG:4326)", "degrees", deg)
+        return _Found(WGS84, M.PT_DEGREES.format(share=f"{deg:.0%}"), "degrees", deg)
     north = (y >= _NORTHINGS[0]) & (y <= _NORTHINGS[1])
     zone_of = np.floor(x / 1e6)
     in_zone = north & (x - zone_of * 1e6 <= 600_000) & (zone_of >= 1) & (zone_of <= 5)
@@ -63,14 +62,13 @@ def _detect(x: np.ndarray, y: np.ndarray) -> _Found:
         if fit > 0.5:
             cm = 68 + 3 * (zone - 1)
             return _Found(CRS.from_epsg(code),
-                          f"eastings and northings fit Kyrgyzstan's national grid Kyrg-06 zone {zone} (EPSG:{code}: "
-                          f"false easting {zone},300,000 m, central meridian {cm}°31' E)", "kyrg06", fit)
+                          M.PT_KYRG06.format(zone=zone, code=code, easting=f"{zone},300,000", meridian=cm),
+                          "kyrg06", fit)
     utm = float((north & (x >= 160_000) & (x <= 840_000)).mean())
     if utm > 0.5:
         return _Found(None, _UTM_HELP, "utm", utm)
-    return _Found(None, (f"the coordinates fit no CRS that can be recognised (x {x.min():g} to {x.max():g}, "
-                         f"y {y.min():g} to {y.max():g}); give the CRS (e.g. 4326 for longitude/latitude, "
-                         "7694 for Kyrg-06 zone 3, 32643 for UTM zone 43N)"), "", 0.0)
+    return _Found(None, M.PT_NO_CRS.format(xmin=f"{x.min():g}", xmax=f"{x.max():g}", ymin=f"{y.min():g}",
+                                           ymax=f"{y.max():g}"), "", 0.0)
 
 
 def detect_crs(x: np.ndarray, y: np.ndarray) -> tuple[CRS | None, str]:
@@ -104,7 +102,7 @@ def _to_crs(crs: CRS | str | int) -> CRS:
     try:
         return CRS.from_user_input(crs)
     except CRSError as err:
-        msg = f"unknown CRS {crs!r}: {err}"
+        msg = M.PT_UNKNOWN_CRS.format(value=crs, reason=err)
         raise ValueError(msg) from err
 
 
@@ -234,27 +232,27 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
     x, y = x.copy(), y.copy()
 
     if geographic:
-        x_name, y_name = "longitude", "latitude"
+        x_name, y_name = M.WORDS[1], M.WORDS[0]  # "longitude", "latitude"
     elif final is not None:
-        x_name, y_name = "x (easting)", "y (northing)"
+        x_name, y_name = M.PT_NAMES[2], M.PT_NAMES[3]
     elif order == "auto":
-        x_name, y_name = "first coordinate", "second coordinate"
+        x_name, y_name = M.PT_NAMES[4], M.PT_NAMES[5]
         a_is_x = True
     else:
         x_name, y_name = "x", "y"
     name_a, name_b = (x_name, y_name) if a_is_x else (y_name, x_name)
 
     msgs = _Messages(n)
-    msgs.error((ea == "empty") & (eb == "empty"), "coordinates are empty")
+    msgs.error((ea == M.EMPTY) & (eb == M.EMPTY), M.PT_EMPTY)
     for name, e in ((name_a, ea), (name_b, eb)):
-        msgs.error(e == "empty", f"{name} is empty")
-        msgs.error(e == "not a finite number", f"{name} is not a finite number")
+        msgs.error(e == M.EMPTY, M.PT_PART_EMPTY.format(field=name))
+        msgs.error(e == M.NOT_FINITE, M.PT_PART_NOT_FINITE.format(field=name))
         other_bad = e != ""
-        msgs.error(other_bad, f"{name}: ", e[other_bad])
-    msgs.error(zero, "coordinates withheld (0, 0)")
+        msgs.error(other_bad, *M.parts(M.PART_ERROR, {"field": name, "error": e[other_bad]}))
+    msgs.error(zero, M.PT_WITHHELD)
     whole = same & (np.floor(va) == va)
-    msgs.error(whole, "placeholder coordinates (", va[whole], ", ", va[whole], ")")
-    msgs.error(same, "both coordinates are ", va[same], "; one was probably copied into the other")
+    msgs.error(whole, *M.parts(M.PT_PLACEHOLDER, {"number": va[whole]}))
+    msgs.error(same, *M.parts(M.PT_COPIED, {"number": va[same]}))
     if final is None:
         msgs.error(usable, crs_why)
 
@@ -274,25 +272,25 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
             limit = 5 * max(float(np.median(d0[usable])), floor)
             swapped |= usable & (d0 > limit) & (d1 <= limit)
         x[swapped], y[swapped] = y[swapped], x[swapped].copy()
-        what = "latitude and longitude" if geographic else "x and y"
+        what = M.PT_NAMES[0] if geographic else M.PT_NAMES[1]
         if file_why:  # a row swapped back here was right as written, so it needs no note
-            msgs.note(usable & ~swapped, "latitude and longitude were swapped in the whole file; fixed")
+            msgs.note(usable & ~swapped, M.PT_FILE_SWAPPED)
         else:
-            msgs.note(swapped, f"{what} were swapped; fixed")
+            msgs.note(swapped, M.PT_SWAPPED.format(what=what))
 
     if geographic:
         bad_lat = usable & (np.abs(y) > 90)
-        msgs.error(bad_lat, "latitude ", y[bad_lat], " is out of range (-90 to 90)")
+        msgs.error(bad_lat, *M.parts(M.PT_LAT_RANGE, {"number": y[bad_lat]}))
         bad_lon = usable & (np.abs(x) > 180)
-        msgs.error(bad_lon, "longitude ", x[bad_lon], " is out of range (-180 to 180)")
+        msgs.error(bad_lon, *M.parts(M.PT_LON_RANGE, {"number": x[bad_lon]}))
     if zone_window is not None:
         lo, hi = zone_window
         off_x = usable & ((x < lo) | (x > hi))
-        msgs.error(off_x, "x ", np.round(x[off_x]).astype(np.int64),
-                   f" is outside Kyrg-06 zone {int(lo // 1e6)} ({lo:.0f} to {hi:.0f})")
+        msgs.error(off_x, *M.parts(M.PT_X_ZONE, {"number": np.round(x[off_x]).astype(np.int64),
+                                                 "zone": int(lo // 1e6), "low": f"{lo:.0f}", "high": f"{hi:.0f}"}))
         off_y = usable & ((y < _NORTHINGS[0]) | (y > _NORTHINGS[1]))
-        msgs.error(off_y, "y ", np.round(y[off_y]).astype(np.int64),
-                   f" is outside Kyrgyzstan's northings ({_NORTHINGS[0]:.0f} to {_NORTHINGS[1]:.0f})")
+        msgs.error(off_y, *M.parts(M.PT_Y_RANGE, {"number": np.round(y[off_y]).astype(np.int64),
+                                                  "low": f"{_NORTHINGS[0]:.0f}", "high": f"{_NORTHINGS[1]:.0f}"}))
 
     ok = ~msgs.failed
     geoms = np.full(n, None, dtype=object)

@@ -31,6 +31,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo import messages as M
 from geo.io.raw import RawTable, ReadError
 from geo.io.text import MAX_FIELD, unique_headers, check_delimiter, read_text
 
@@ -93,8 +94,7 @@ def read_table(
         return _read_excel(path, label, sheet=layer, max_bytes=max_bytes)
     if suffix in GEO_SUFFIXES:
         return _read_geo(path, label, suffix, layer=layer, max_bytes=max_bytes)
-    msg = (f"{label}: unknown file type {suffix or '(no extension)'}; expected CSV, TSV, XLSX, GeoJSON, "
-           "GeoPackage, zipped Shapefile or KML")
+    msg = M.FILE_UNKNOWN_TYPE.format(file=label, suffix=suffix or M.FILE_NO_EXTENSION)
     raise ReadError(msg)
 
 
@@ -103,27 +103,26 @@ def _checked_size(path: Path, label: str, max_bytes: int) -> int:
     try:
         st = os.lstat(path)
     except FileNotFoundError as exc:
-        msg = f"{label}: no such file"
+        msg = M.FILE_MISSING.format(file=label)
         raise ReadError(msg) from exc
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        msg = f"{label}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        msg = M.FILE_UNREADABLE.format(file=label, reason=getattr(exc, "strerror", None) or exc)
         raise ReadError(msg) from exc
     if stat.S_ISLNK(st.st_mode):
         # never followed: its target's content would show in the messages (the first line as "columns")
-        msg = f"{label}: is a symbolic link, not a file; give the file itself"
+        msg = M.FILE_SYMLINK.format(file=label)
         raise ReadError(msg)
     if stat.S_ISDIR(st.st_mode):
-        msg = f"{label}: is a folder, not a file"
+        msg = M.FILE_FOLDER.format(file=label)
         raise ReadError(msg)
     if not stat.S_ISREG(st.st_mode):
-        msg = f"{label}: is not a regular file (a device, pipe or socket)"
+        msg = M.FILE_SPECIAL.format(file=label)
         raise ReadError(msg)
     if st.st_size == 0:
-        msg = f"{label}: the file is empty"
+        msg = M.FILE_EMPTY.format(file=label)
         raise ReadError(msg)
     if st.st_size > max_bytes:
-        msg = (f"{label}: the file is {_size(st.st_size)}, more than the {_size(max_bytes)} that can be read; "
-               "split it into smaller files")
+        msg = M.FILE_TOO_LARGE.format(file=label, size=_size(st.st_size), limit=_size(max_bytes))
         raise ReadError(msg)
     return st.st_size
 
@@ -133,19 +132,19 @@ def _read_bytes(path: Path, label: str, size: int, max_bytes: int) -> bytes:
         with open(path, "rb") as f:
             data = f.read(max_bytes + 1)  # never more than the limit, even if the file grew since it was checked
     except OSError as exc:
-        msg = f"{label}: cannot be read ({exc.strerror or exc})"
+        msg = M.FILE_UNREADABLE.format(file=label, reason=exc.strerror or exc)
         raise ReadError(msg) from exc
     if len(data) > max_bytes:
-        msg = f"{label}: the file grew past {_size(max_bytes)} while it was read; split it into smaller files"
+        msg = M.FILE_GREW.format(file=label, limit=_size(max_bytes))
         raise ReadError(msg)
     if not data:
-        msg = f"{label}: the file is empty"
+        msg = M.FILE_EMPTY.format(file=label)
         raise ReadError(msg)
     return data
 
 
 def _size(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n:,} bytes"
+    return M.SIZE_MIB.format(n=f"{n / 2**20:,.0f}") if n >= 2**20 else M.SIZE_BYTES.format(n=f"{n:,}")
 
 
 def read_areas(path: str | Path, *, layer: str | None = None, name: str | None = None,
@@ -178,11 +177,11 @@ def read_areas(path: str | Path, *, layer: str | None = None, name: str | None =
     """
     raw = read_table(path, layer=layer, name=name)
     if not raw.is_spatial:
-        msg = f"{raw.source}: not a spatial file; give polygons as GeoJSON, GeoPackage, zipped Shapefile or KML"
+        msg = M.FILE_NOT_SPATIAL.format(file=raw.source)
         raise ReadError(msg)
     frame = raw.frame
     if frame.crs is None:
-        msg = f"{raw.source}: the layer has no coordinate reference system"
+        msg = M.FILE_LAYER_NO_CRS.format(file=raw.source)
         raise ReadError(msg)
     geoms = frame.geometry.to_numpy()
     kinds = np.array([None if g is None or g.is_empty else g.geom_type for g in geoms], dtype=object)
@@ -193,8 +192,8 @@ def read_areas(path: str | Path, *, layer: str | None = None, name: str | None =
         fixed[bad] = [_polygonal(shapely.make_valid(g)) for g in geoms[bad]]
     ok = polygonal & ~np.array([g is None or g.is_empty for g in fixed])
     missing = np.array([k is None for k in kinds], dtype=bool)
-    reasons = np.where(missing, "no geometry",
-                       np.where(polygonal, "the polygon is degenerate", "not a polygon: " + kinds.astype(str)))
+    reasons = np.where(missing, M.NO_GEOMETRY,
+                       np.where(polygonal, M.POLYGON_DEGENERATE, [M.NOT_A_POLYGON.format(kind=k) for k in kinds]))
     rejected = pd.DataFrame({"row": frame.index[~ok].to_numpy(), "reason": reasons[~ok]})
     out = frame[ok].copy()
     out = out.set_geometry(gpd.GeoSeries(fixed[ok], index=out.index, crs=frame.crs))
@@ -216,26 +215,26 @@ def _read_excel(path: Path, label: str, *, sheet: str | None, max_bytes: int) ->
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        msg = f"{label}: not a readable Excel workbook ({type(exc).__name__}: {exc})"
+        msg = M.FILE_NOT_EXCEL.format(file=label, reason=f"{type(exc).__name__}: {exc}")
         raise ReadError(msg) from exc
     filled = {k: v for k, v in sheets.items() if not v.dropna(how="all").empty}
     if sheet is not None:
         if sheet not in sheets:
-            msg = f"{label}: no sheet {sheet!r}; sheets: {', '.join(sheets)}"
+            msg = M.FILE_NO_SHEET.format(file=label, sheet=sheet, sheets=", ".join(sheets))
             raise ReadError(msg)
         chosen = sheet
     elif len(filled) == 1:
         chosen = next(iter(filled))
     elif not filled:
-        msg = f"{label}: every sheet is empty"
+        msg = M.FILE_SHEETS_EMPTY.format(file=label)
         raise ReadError(msg)
     else:
-        msg = f"{label}: several sheets hold data ({', '.join(filled)}); choose one"
+        msg = M.FILE_SHEETS_SEVERAL.format(file=label, sheets=", ".join(filled))
         raise ReadError(msg)
     frame = sheets[chosen].dropna(how="all")
     frame.columns = unique_headers(frame.columns)
     if frame.empty:
-        msg = f"{label}: sheet {chosen!r} has a header but no data rows"
+        msg = M.FILE_SHEET_NO_ROWS.format(file=label, sheet=chosen)
         raise ReadError(msg)
     # the sheet's own row numbers (header on line 1): data row = line - 1, blank lines kept in the count
     frame.index = pd.Index(frame.index.to_numpy() + 1)
@@ -245,7 +244,7 @@ def _read_excel(path: Path, label: str, *, sheet: str | None, max_bytes: int) ->
             frame[col] = pd.to_datetime(frame[col], errors="coerce")
         else:
             frame[col] = frame[col].map(_cell_text, na_action="ignore").astype("string")
-    return RawTable(frame, label, "xlsx", notes=[f"sheet {chosen!r}"])
+    return RawTable(frame, label, "xlsx", notes=[M.FILE_NOTE_SHEET.format(sheet=chosen)])
 
 
 def _is_datetime(v: object) -> bool:
@@ -268,8 +267,7 @@ def _check_unpacked(path: Path, label: str, max_bytes: int) -> None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return  # not a zip: the reader says below what is wrong with it
     if unpacked > UNPACKED * max_bytes:
-        msg = (f"{label}: its contents unpack to {_size(unpacked)}, more than the {_size(UNPACKED * max_bytes)} that "
-               "can be read; split it, or save the table as CSV")
+        msg = M.FILE_UNPACKS_LARGE.format(file=label, size=_size(unpacked), limit=_size(UNPACKED * max_bytes))
         raise ReadError(msg)
 
 
@@ -282,21 +280,21 @@ def _read_geo(path: Path, label: str, suffix: str, *, layer: str | None, max_byt
             with zipfile.ZipFile(path) as z:
                 names = [n for n in z.namelist() if not n.endswith("/")]
         except zipfile.BadZipFile as exc:
-            msg = f"{label}: not a valid zip file"
+            msg = M.FILE_BAD_ZIP.format(file=label)
             raise ReadError(msg) from exc
         shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
         if not shps:
             listed = ", ".join(names[:6]) + (" ..." if len(names) > 6 else "")
-            msg = f"{label}: the zip holds no Shapefile (.shp); it contains: {listed or 'nothing'}"
+            msg = M.FILE_ZIP_NO_SHP.format(file=label, contents=listed or M.FILE_ZIP_NOTHING)
             raise ReadError(msg)
         if len(shps) > 1 and layer is None:
-            msg = f"{label}: the zip holds several Shapefiles ({', '.join(shps)}); choose one"
+            msg = M.FILE_ZIP_SEVERAL.format(file=label, names=", ".join(shps))
             raise ReadError(msg)
         inner = layer if layer in shps else shps[0]
         missing = [ext for ext in (".shx", ".dbf") if Path(inner).with_suffix(ext).as_posix() not in names
                    and Path(inner).with_suffix(ext.upper()).as_posix() not in names]
         if missing:
-            msg = f"{label}: {inner} lacks its {' and '.join(missing)} part(s)"
+            msg = M.FILE_ZIP_PARTS.format(file=label, name=inner, parts=" and ".join(missing))
             raise ReadError(msg)
         target = f"/vsizip/{path}/{inner}"
         layer = None
@@ -306,35 +304,35 @@ def _read_geo(path: Path, label: str, suffix: str, *, layer: str | None, max_byt
             warnings.simplefilter("always")
             layers = pyogrio.list_layers(target)
     except Exception as exc:
-        msg = f"{label}: not a readable spatial file ({_gdal_reason(exc)})"
+        msg = M.FILE_NOT_SPATIAL_READABLE.format(file=label, reason=_gdal_reason(exc))
         raise ReadError(msg) from exc
-    notes += [f"GDAL: {w.message}" for w in seen]
+    notes += [M.NOTE_GDAL.format(reason=w.message) for w in seen]
     names = [str(n) for n, _ in layers]
     if layer is None:
         filled = [str(n) for n, g in layers if g is not None] or names
         if len(filled) > 1:
-            msg = f"{label}: several layers ({', '.join(filled)}); choose one"
+            msg = M.FILE_LAYERS_SEVERAL.format(file=label, layers=", ".join(filled))
             raise ReadError(msg)
         if not filled:
-            msg = f"{label}: the file holds no layer"
+            msg = M.FILE_NO_LAYERS.format(file=label)
             raise ReadError(msg)
         layer = filled[0]
     elif layer not in names:
-        msg = f"{label}: no layer {layer!r}; layers: {', '.join(names)}"
+        msg = M.FILE_NO_LAYER.format(file=label, name=layer, layers=", ".join(names))
         raise ReadError(msg)
     try:
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             frame = pyogrio.read_dataframe(target, layer=layer)
-        notes += [f"GDAL: {w.message}" for w in seen]
+        notes += [M.NOTE_GDAL.format(reason=w.message) for w in seen]
     except Exception as exc:
-        msg = f"{label}: cannot read layer {layer!r} ({_gdal_reason(exc)})"
+        msg = M.FILE_LAYER_UNREADABLE.format(file=label, name=layer, reason=_gdal_reason(exc))
         raise ReadError(msg) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
-        msg = f"{label}: layer {layer!r} has no geometry"
+        msg = M.FILE_LAYER_NO_GEOMETRY.format(file=label, name=layer)
         raise ReadError(msg)
     if len(frame) == 0:
-        msg = f"{label}: layer {layer!r} has no features"
+        msg = M.FILE_LAYER_NO_FEATURES.format(file=label, name=layer)
         raise ReadError(msg)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     geom = frame.geometry.name
@@ -343,7 +341,7 @@ def _read_geo(path: Path, label: str, suffix: str, *, layer: str | None, max_byt
     if frame.geometry.has_z.any():
         frame = frame.set_geometry(gpd.GeoSeries(frame.geometry.force_2d(), crs=frame.crs, index=frame.index))
     kind = {".gpkg": "gpkg", ".kml": "kml", ".kmz": "kml", ".zip": "shp", ".shp": "shp"}.get(suffix, "geojson")
-    return RawTable(frame, label, kind, notes=[f"layer {layer!r}", *notes])
+    return RawTable(frame, label, kind, notes=[M.FILE_NOTE_LAYER.format(name=layer), *notes])
 
 
 def _gdal_reason(exc: Exception) -> str:

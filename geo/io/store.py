@@ -33,6 +33,8 @@ import pyogrio
 from geo.atomic import atomic_output, fsync_dir, fsync_file
 from geo.checks import check_choice
 from geo.io.lock import file_lock, try_file_lock
+from geo.messages import (WS_BUSY, WS_INTEGRITY, WS_NOT_GEOPACKAGE, WS_NOTHING_TO_COPY, WS_TABLE_NO_CRS,
+                          WS_TABLE_UNREADABLE)
 from geo.schema import LAYERS, spec
 
 __all__ = ["LOCK_TIMEOUT", "LOG_TABLE", "META_TABLE", "MODES", "Leftovers", "Workspace", "WorkspaceError"]
@@ -99,7 +101,7 @@ class Workspace:
         try:
             return [str(name) for name, _ in pyogrio.list_layers(self.path)]
         except Exception as exc:  # pyogrio raises DataSourceError and others
-            msg = f"{self.path}: not a readable GeoPackage ({exc})"
+            msg = WS_NOT_GEOPACKAGE.format(file=self.path, reason=exc)
             raise WorkspaceError(msg) from exc
 
     def has(self, table: str) -> bool:
@@ -131,8 +133,7 @@ class Workspace:
         try:
             stack.enter_context(file_lock(self.lock_path, timeout=self.lock_timeout))
         except TimeoutError as exc:
-            msg = (f"{self.path}: another import is in progress; try again "
-                   f"(waited {self.lock_timeout:g} s for it to finish)")
+            msg = WS_BUSY.format(file=self.path, seconds=f"{self.lock_timeout:g}")
             raise WorkspaceError(msg) from exc
         with stack:
             self._holder = me
@@ -198,7 +199,7 @@ class Workspace:
                 quoted = '"' + table.replace('"', '""') + '"'
                 (count,) = con.execute(f"SELECT count(*) FROM {quoted}").fetchone()  # noqa: S608 - quoted name
         except sqlite3.Error as exc:
-            msg = f"{self.path}: not a readable GeoPackage ({exc})"
+            msg = WS_NOT_GEOPACKAGE.format(file=self.path, reason=exc)
             raise WorkspaceError(msg) from exc
         return f"{row[0]}|{count}"
 
@@ -226,13 +227,13 @@ class Workspace:
         try:
             return pyogrio.read_dataframe(self.path, layer=table, use_arrow=True)
         except Exception as exc:
-            msg = f"{self.path}: cannot read table {table!r} ({exc})"
+            msg = WS_TABLE_UNREADABLE.format(file=self.path, name=table, reason=exc)
             raise WorkspaceError(msg) from exc
 
     def copy_from(self, other: Workspace) -> None:
         """Make this workspace a copy of ``other`` (atomic; used to start from the demo)."""
         if not other.exists:
-            msg = f"{other.path}: no workspace to copy"
+            msg = WS_NOTHING_TO_COPY.format(file=other.path)
             raise WorkspaceError(msg)
         with self.locked():
             self._remove_leftovers()
@@ -331,7 +332,7 @@ def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
         kwargs["append"] = False
     if _is_geo(frame):
         if frame.crs is None:
-            msg = f"table {name!r} has no CRS"
+            msg = WS_TABLE_NO_CRS.format(name=name)
             raise ValueError(msg)
         pyogrio.write_dataframe(frame, path, use_arrow=True, **kwargs)  # Arrow: twice as fast for big layers
     else:
@@ -342,5 +343,5 @@ def _check_readable(path: Path) -> None:
     with contextlib.closing(sqlite3.connect(path)) as con:
         (ok,) = con.execute("PRAGMA quick_check").fetchone()
     if ok != "ok":
-        msg = f"{path}: integrity check failed ({ok})"
+        msg = WS_INTEGRITY.format(file=path, reason=ok)
         raise WorkspaceError(msg)

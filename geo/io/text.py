@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from geo import messages as M
 from geo.io.decode import ESCAPES, Decoded, decode, escaped, repair, unescape
 from geo.io.raw import RawTable, ReadError
 
@@ -90,7 +91,7 @@ def read_text(data: bytes, label: str, *, encoding: str | None = None, delimiter
     dec = decode(data, label, encoding)
     text = dec.text
     if not text or text.isspace():
-        msg = f"{label}: the file has no text"
+        msg = M.FILE_NO_TEXT.format(file=label)
         raise ReadError(msg)
     if delimiter is not None:
         delimiter = check_delimiter(delimiter, label)
@@ -115,8 +116,7 @@ def read_text(data: bytes, label: str, *, encoding: str | None = None, delimiter
         only = str(frame.columns[0])
         for d in DELIMITERS:
             if d != delimiter and d in only:
-                msg = (f"{label}: only one column was found ({only[:60]!r}); the delimiter is probably "
-                       f"{d!r}, not {delimiter!r}")
+                msg = M.FILE_ONE_COLUMN.format(file=label, column=only[:60], delimiter=d, given=delimiter)
                 raise ReadError(msg)
     return RawTable(frame, label, "csv", encoding=dec.encoding, delimiter=delimiter, bad_rows=reader.bad,
                     bad_raw=reader.bad_raw, notes=notes, row_notes=reader.row_notes)
@@ -267,7 +267,7 @@ class _Reader:
                     header = fields
                     records.width = len(header)
                 elif problem is not None:
-                    msg = f"{self.label}: the header line cannot be read ({self._problem(rec)})"
+                    msg = M.FILE_HEADER_UNREADABLE.format(file=self.label, reason=self._problem(rec))
                     raise ReadError(msg)
                 continue
             if problem is None and (not fields or (len(fields) == 1 and not fields[0].strip())):
@@ -277,22 +277,21 @@ class _Reader:
                 self._reject(n, self._problem(rec), text[rec.start:rec.end if problem == _LONG else rec.eol])
             elif self.escapes and any(ESCAPES.search(f) for f in fields):
                 raw = text[rec.start:rec.end]
-                self._reject(n, f"line {rec.first + 1} holds bytes that are not text in {self.dec.what}: "
-                                f"{escaped(raw)}", raw)
+                self._reject(n, M.LINE_NOT_TEXT.format(line=rec.first + 1, encoding=self.dec.what, raw=escaped(raw)),
+                             raw)
             elif len(fields) != len(header):
-                why = ""
+                said = M.ROW_FIELD_COUNT
                 if text.count('"', rec.start, rec.eol) % 2:
-                    why = ' (a quote (") is not closed)'
+                    said = M.ROW_FIELD_COUNT_QUOTE
                 elif rec.last in self.ended or rec.first - 1 in self.ended:
-                    why = " (a carriage return (\\r) alone ends a line here: is it a stray one inside a field?)"
-                self._reject(n, f"row has {len(fields)} fields, the header has {len(header)}{why}",
-                             text[rec.start:rec.eol])
+                    said = M.ROW_FIELD_COUNT_CR
+                self._reject(n, said.format(n=len(fields), header=len(header)), text[rec.start:rec.eol])
             else:
                 good.append(fields)
                 index.append(n)
                 self._note(n, rec.first, rec.last)
         if header is None:
-            msg = f"{self.label}: the file has no header line"
+            msg = M.FILE_NO_HEADER.format(file=self.label)
             raise ReadError(msg)
         self.names = unique_headers([unescape(h) for h in header])
         chunks.append(_arrow_columns(good, len(header)))
@@ -306,7 +305,7 @@ class _Reader:
         said = []
         words = [w for i in range(first, last + 1) for w in self.repaired.get(i, ())] if self.repaired else []
         if words:
-            said.append("bytes that are not UTF-8 read as CP1251: " + ", ".join(words[:5]))
+            said.append(M.BYTES_AS_CP1251.format(words=", ".join(words[:5])))
         if said:
             self.row_notes[n] = "; ".join(said)
 
@@ -320,13 +319,14 @@ class _Reader:
     def _problem(self, rec: _Record) -> str:
         first, last = rec.first, rec.last
         if rec.problem == _QUOTE:
-            end = f"down to line {last + 1}" if last > first else "to the end of the file"
-            return (f'a quote (") opened on line {first + 1} is not closed on that line; read on, the field '
-                    f"would swallow the rows {end}")
+            if last > first:
+                return M.QUOTE_OPEN_TO_LINE.format(line=first + 1, last=last + 1)
+            return M.QUOTE_OPEN_TO_END.format(line=first + 1)
         if rec.problem == _LONG:
-            where = f"the quoted field over lines {first + 1} to {last + 1}" if last > first else "a field"
-            return f"{where} is longer than {self.limit:,} characters (the limit)"
-        return f"line {first + 1} cannot be split into fields ({rec.problem})"
+            if last > first:
+                return M.FIELD_TOO_LONG_LINES.format(line=first + 1, last=last + 1, limit=f"{self.limit:,}")
+            return M.FIELD_TOO_LONG.format(limit=f"{self.limit:,}")
+        return M.LINE_UNSPLIT.format(line=first + 1, reason=rec.problem)
 
     # --- both --------------------------------------------------------------
 
@@ -336,10 +336,10 @@ class _Reader:
         if empty.any():
             rows = frame.index[empty]
             shown = ", ".join(str(r) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
-            self.notes.append(f"{len(rows):,} row(s) with every field empty skipped (rows {shown})")
+            self.notes.append(M.ROWS_EMPTY_SKIPPED.format(n=f"{len(rows):,}", rows=shown))
             frame = frame[~empty]
         if len(frame) == 0 and not self.bad:
-            msg = f"{self.label}: the file has a header ({', '.join(frame.columns[:8])}) but no data rows"
+            msg = M.FILE_HEADER_NO_ROWS.format(file=self.label, columns=", ".join(frame.columns[:8]))
             raise ReadError(msg)
         if self.row_notes:
             first = sorted(self.row_notes)[:5]

@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 from geo.checks import check_choice, check_positive
 from geo.coverage import drive_time_matrix
 from geo.crs import WGS84, local_crs, metric_xy
+from geo.messages import SITE_NO_CANDIDATES, SITE_PMEDIAN_LARGE
 from geo.siting.covering import _rank, coverage_matrix, lscp_from_coverage, marginal_gains, mclp_from_coverage
 from geo.siting.pmedian import PMEDIAN_MAX_PAIRS, pmedian_from_cost
 from geo.siting.result import MODELS, SitingResult
@@ -156,7 +157,7 @@ def site(incidents: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *, radius: f
                 "stations": n_sta, "crs": crs.to_string(), "radius": None if radius is None else float(radius),
                 "minutes": None if minutes is None else float(minutes)}
     if m_new == 0:
-        msg = "no candidate sites left (all excluded or without a location)"
+        msg = SITE_NO_CANDIDATES
         raise ValueError(msg)
     if minutes is None:
         cover = coverage_matrix(inc_xy, xy_cols, radius=radius)
@@ -184,8 +185,7 @@ def site(incidents: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *, radius: f
             dw = np.bincount(inv.ravel(), weights=w, minlength=len(uniq))
             stats_in["aggregated_points"] = len(uniq)
         if len(dxy) * xy_cols.shape[0] > 5 * PMEDIAN_MAX_PAIRS:
-            msg = (f"a p-median of {len(dxy):,} incidents x {xy_cols.shape[0]:,} sites is too large: "
-                   "give aggregate (a cell size in metres) or fewer candidates")
+            msg = SITE_PMEDIAN_LARGE.format(n=f"{len(dxy):,}", sites=f"{xy_cols.shape[0]:,}")
             raise ValueError(msg)
         dist = np.sqrt(((dxy[:, None, :] - xy_cols[None, :, :]) ** 2).sum(axis=2))
         res = pmedian_from_cost(dist, dw, p=int(k), existing=existing, radius=radius, time_limit=time_limit)

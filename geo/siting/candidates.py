@@ -13,6 +13,7 @@ import shapely
 
 from geo.checks import check_positive
 from geo.crs import local_crs, to_metric
+from geo.messages import SITE_GRID_LARGE
 
 __all__ = ["MAX_GRID_POINTS", "ROAD_GRID", "along_roads", "grid_candidates", "road_intersections"]
 
@@ -41,8 +42,7 @@ def grid_candidates(area: gpd.GeoDataFrame | gpd.GeoSeries, *, spacing: float) -
     x0, y0, x1, y1 = shape.bounds
     nx, ny = int((x1 - x0) // spacing) + 1, int((y1 - y0) // spacing) + 1
     if nx * ny > MAX_GRID_POINTS:
-        msg = (f"a {spacing:g} m grid over this area has {nx * ny:,} points (limit {MAX_GRID_POINTS:,}); "
-               "use a wider spacing")
+        msg = SITE_GRID_LARGE.format(spacing=f"{spacing:g}", n=f"{nx * ny:,}", limit=f"{MAX_GRID_POINTS:,}")
         raise ValueError(msg)
     gx, gy = np.meshgrid(x0 + (np.arange(nx) + 0.5) * spacing, y0 + (np.arange(ny) + 0.5) * spacing)
     gx, gy = gx.ravel(), gy.ravel()

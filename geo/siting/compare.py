@@ -21,6 +21,7 @@ import shapely
 from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas, drive_time_coverage,
                           nearest_facility, service_areas)
 from geo.crs import local_crs, located
+from geo.messages import SITE_NO_POPULATION
 from geo.plain import plain_dict
 from geo.schema import CATEGORY_LABELS
 
@@ -224,7 +225,7 @@ def residents_added(existing_areas: gpd.GeoDataFrame | None, new_areas: gpd.GeoD
         Float per new site.
     """
     if "population" not in boundaries:
-        msg = "boundaries need a population column"
+        msg = SITE_NO_POPULATION
         raise ValueError(msg)
     crs = local_crs(boundaries)
     units = boundaries[["population", boundaries.geometry.name]].to_crs(crs)

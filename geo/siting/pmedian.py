@@ -18,6 +18,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from geo.messages import SITE_PMEDIAN_PAIRS
 from geo.siting.mip import _Mip, _solve_mip
 from geo.siting.presolve import _merge_dense_rows
 from geo.siting.result import (
@@ -109,8 +110,7 @@ def pmedian_from_cost(cost: np.ndarray, weights: np.ndarray, *, p: int, existing
     ii, jj = np.nonzero(allowed)
     stats["assignment_pairs"] = len(ii)
     if len(ii) > PMEDIAN_MAX_PAIRS:
-        msg = (f"the p-median needs {len(ii):,} demand-candidate pairs (limit {PMEDIAN_MAX_PAIRS:,}): "
-               "aggregate the demand points (e.g. to a grid) or use fewer candidates")
+        msg = SITE_PMEDIAN_PAIRS.format(n=f"{len(ii):,}", limit=f"{PMEDIAN_MAX_PAIRS:,}")
         raise ValueError(msg)
     nr, npair = len(wr), len(ii)
     has_e = np.isfinite(e)

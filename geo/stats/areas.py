@@ -22,6 +22,7 @@ from esda.moran import Moran_Local
 
 from geo.checks import check_choice, check_count
 from geo.crs import to_metric
+from geo.messages import LISA_NO_UNITS, LISA_TOO_FEW
 from geo.stats.rates import rate_per_100k, unit_rates
 
 CLUSTERS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}  # esda's quadrant codes (not GeoDa's)
@@ -232,7 +233,7 @@ def local_moran(values: np.ndarray, w: libpysal.weights.W, *, permutations: int 
         msg = f"{y.size} values for weights over {w.n} units"
         raise ValueError(msg)
     if y.size < MIN_LISA_UNITS:
-        msg = f"local Moran's I needs at least {MIN_LISA_UNITS} units, got {y.size}"
+        msg = LISA_TOO_FEW.format(need=MIN_LISA_UNITS, n=y.size)
         raise ValueError(msg)
     if not np.isfinite(y).all():
         msg = "values must be finite; leave units without a value out of values and weights"
@@ -306,7 +307,7 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
         cut-off used (NaN when no LISA ran).
     """
     if "unit" not in incidents.columns:
-        msg = "incidents have no 'unit' column; call geo.select.assign_units first"
+        msg = LISA_NO_UNITS
         raise ValueError(msg)
     has_pop = "population" in units.columns
     base = units if has_pop else units.assign(population=np.nan)

@@ -51,6 +51,7 @@ import scipy.fft
 import shapely
 
 from geo.checks import check_positive
+from geo import messages as M
 from geo.crs import WGS84, to_metric, xy_arrays
 
 KERNELS = ("quartic", "gaussian", "epanechnikov", "triangular", "uniform")
@@ -166,7 +167,7 @@ def silverman_bandwidth(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(x) < 2:
-        msg = f"the default bandwidth needs at least 2 points, got {len(x)}; give a bandwidth in metres"
+        msg = M.KDE_TOO_FEW.format(n=len(x))
         raise ValueError(msg)
     w = np.ones_like(x) if weights is None else _check_weights(weights, len(x), "weights")
     total = w.sum()
@@ -176,7 +177,7 @@ def silverman_bandwidth(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None
     n = len(x) if weights is None else total
     h = 0.9 * min(sd, math.sqrt(1 / math.log(2)) * _weighted_median(d, w)) * n**-0.2
     if not h > 0:
-        msg = "the default bandwidth is 0: all points (or all the weight) are at one place; give a bandwidth in metres"
+        msg = M.KDE_ZERO
         raise ValueError(msg)
     return float(h)
 
@@ -226,13 +227,13 @@ def kernel_density(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "q
     geom = frame.geometry
     located = ~(geom.isna() | geom.is_empty).to_numpy()
     if located.any() and not (geom[located].geom_type == "Point").all():
-        msg = "kernel density needs point geometries; take centroids or representative points first"
+        msg = M.KDE_NOT_POINTS
         raise ValueError(msg)
     frame = frame[located]
     if w is not None:
         w = w[located]
     if len(frame) == 0:
-        msg = "no located points to compute a density from"
+        msg = M.KDE_NO_POINTS
         raise ValueError(msg)
     metric = to_metric(frame, crs)
     x, y = metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy()
@@ -414,7 +415,7 @@ def _sampled_kernel(kernel: str, bandwidth: float, cell: float) -> np.ndarray:
     # One more ring than the kernel reaches, for the sharpening to spill into.
     half = math.ceil(reach / cell) + 1
     if (2 * half + 1) ** 2 > MAX_CELLS:
-        msg = f"a bandwidth of {bandwidth:g} m spans too many {cell:g} m cells; use a larger cell"
+        msg = M.KDE_WIDE.format(bandwidth=f"{bandwidth:g}", cell=f"{cell:g}")
         raise ValueError(msg)
     offsets = np.arange(-half, half + 1) * (cell / bandwidth)
     taps = profile(np.hypot(offsets[:, None], offsets[None, :]))
@@ -463,8 +464,8 @@ def _grid_shape(extent: tuple[float, float, float, float], cell: float) -> tuple
     rows = max(1, math.ceil((ymax - ymin) / cell - 1e-9))
     if rows * cols > MAX_CELLS:
         larger = cell * math.sqrt(rows * cols / MAX_CELLS) * 1.01
-        msg = (f"a {cell:g} m cell gives a {rows:,} x {cols:,} grid, over {MAX_CELLS:,} cells; "
-               f"use a cell of at least {larger:.3g} m")
+        msg = M.GRID_TOO_LARGE.format(cell=f"{cell:g}", rows=f"{rows:,}", cols=f"{cols:,}", limit=f"{MAX_CELLS:,}",
+                                      larger=f"{larger:.3g}")
         raise ValueError(msg)
     return rows, cols
 

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import stats
 
 from geo.checks import check_choice, check_count
+from geo.messages import GI_TOO_FEW
 from geo.stats.lattice import BAND_TOLERANCE, check_shape, disk_stencil, stencil_sum
 
 __all__ = ["LEVELS", "fdr_bins", "gi_star_grid", "gi_star_permutation"]
@@ -77,7 +78,7 @@ def _gi_star(counts: np.ndarray, *, band_cells: float, mask: np.ndarray | None,
     x, m, kernel = _prepare(counts, band_cells=band_cells, mask=mask, shape=shape)
     n = int(m.sum())
     if n < 2:
-        msg = f"Gi* needs at least 2 analysed cells, got {n}"
+        msg = GI_TOO_FEW.format(n=n)
         raise ValueError(msg)
     w = stencil_sum(m.astype(float), kernel, exact=True)
     lag = stencil_sum(x, kernel, exact=_is_integral(x))
@@ -148,7 +149,7 @@ def gi_star_permutation(counts: np.ndarray, *, band_cells: float, permutations: 
     x, m, kernel = _prepare(counts, band_cells=band_cells, mask=mask, shape=shape)
     n = int(m.sum())
     if n < 2:
-        msg = f"Gi* needs at least 2 analysed cells, got {n}"
+        msg = GI_TOO_FEW.format(n=n)
         raise ValueError(msg)
     integral = _is_integral(x)
     w = stencil_sum(m.astype(float), kernel, exact=True)

@@ -24,6 +24,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from geo import messages as M
 from geo.checks import check_count, check_positive
 from geo.crs import local_crs, located, metric_xy, xy_arrays
 from geo.stats.gistar import _gi_star, _is_integral, fdr_bins, gi_star_grid, gi_star_permutation
@@ -257,7 +258,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
     if band is not None:
         check_positive(band, "band", unit="metres")
         if cell is not None and band < cell:
-            msg = f"the band ({band:g} m) must be at least the cell size ({cell:g} m), or cells have no neighbours"
+            msg = M.HS_BAND_CELL.format(band=f"{band:g}", cell=f"{cell:g}")
             raise ValueError(msg)
 
     x, y, values, target = _points(incidents, weight=weight, crs=crs)
@@ -269,7 +270,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
         keep = shapely.intersects_xy(region, x, y)
         x, y, values = x[keep], y[keep], values[keep]
         if len(x) < MIN_INCIDENTS:
-            msg = f"hot spot analysis needs at least {MIN_INCIDENTS} incidents inside the boundary, got {len(x)}"
+            msg = M.HS_TOO_FEW.format(need=MIN_INCIDENTS, n=len(x))
             raise ValueError(msg)
     if cell is None:
         cell = optimized_cell_size(x, y)
@@ -277,8 +278,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
                      f"{len(np.unique(np.column_stack([x, y]), axis=0)):,} distinct locations "
                      "x max(2, their ratio), at least the shorter side of the extent / 100")
         if band is not None and band < cell:
-            msg = (f"the band ({band:g} m) is smaller than the automatic cell size ({cell:,.1f} m); "
-                   "give a smaller cell or a larger band")
+            msg = M.HS_BAND_AUTO.format(band=f"{band:g}", cell=f"{cell:,.1f}")
             raise ValueError(msg)
     else:
         cell = float(cell)
@@ -295,7 +295,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
     spacing = grid.spacing
     n_cells = int(mask.sum())
     if n_cells < MIN_INCIDENTS:
-        msg = f"only {n_cells} cells to analyse: give a smaller cell or a larger boundary"
+        msg = M.HS_FEW_CELLS.format(n=n_cells)
         raise ValueError(msg)
 
     if band is None:
@@ -305,7 +305,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
         band = float(band)
         band_rule = "given"
     if band < spacing * (1 - BAND_TOLERANCE):
-        msg = f"the band ({band:,.1f} m) must reach the adjacent hexagons ({spacing:,.1f} m apart)"
+        msg = M.HS_BAND_HEX.format(band=f"{band:,.1f}", spacing=f"{spacing:,.1f}")
         raise ValueError(msg)
     band_cells = band / spacing
 
@@ -363,7 +363,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
 def _coords(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = xy_arrays(x, y)
     if len(x) < MIN_INCIDENTS:
-        msg = f"hot spot analysis needs at least {MIN_INCIDENTS} incidents, got {len(x)}"
+        msg = M.HS_TOO_FEW_ALL.format(need=MIN_INCIDENTS, n=len(x))
         raise ValueError(msg)
     return x, y
 
@@ -372,19 +372,19 @@ def _points(incidents: gpd.GeoDataFrame, *, weight: str | None,
             crs: CRS | str | int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, CRS]:
     """Metric x and y of the located incidents, their weights (1 without a weight column) and the CRS."""
     if incidents.crs is None:
-        msg = "incidents without a CRS cannot be placed; give their CRS (e.g. EPSG:4326)"
+        msg = M.HS_NO_CRS
         raise ValueError(msg)
     keep = located(incidents)
     geom = incidents.geometry[keep]
     if len(geom) and not (geom.geom_type == "Point").all():
-        msg = "hot spot analysis takes incident points; convert other geometries first"
+        msg = M.HS_NOT_POINTS
         raise ValueError(msg)
     if len(geom) < MIN_INCIDENTS:
-        msg = f"hot spot analysis needs at least {MIN_INCIDENTS} incidents, got {len(geom)}"
+        msg = M.HS_TOO_FEW_ALL.format(need=MIN_INCIDENTS, n=len(geom))
         raise ValueError(msg)
     target = CRS.from_user_input(crs) if crs is not None else local_crs(geom)
     if not target.is_projected:
-        msg = f"{target} is not a projected (metric) CRS"
+        msg = M.CRS_NOT_METRIC.format(crs=target)
         raise ValueError(msg)
     x, y, ok = metric_xy(incidents, target, what="incidents")
     if weight is None:

@@ -20,6 +20,8 @@ import numpy as np
 import shapely
 from scipy import ndimage, signal
 
+from geo.messages import LATTICE_TOO_LARGE
+
 __all__ = [
     "BAND_TOLERANCE", "HEX_R", "MAX_GRID_CELLS", "SHAPES", "SQRT3", "Lattice", "check_shape", "disk_stencil",
     "hex_centres", "hex_grid", "hex_round", "square_grid", "stencil_sum",
@@ -184,5 +186,5 @@ def hex_grid(x: np.ndarray, y: np.ndarray, values: np.ndarray, region: shapely.G
 
 def _check_size(rows: int, cols: int) -> None:
     if rows * cols > MAX_GRID_CELLS:
-        msg = f"a grid of {rows:,} x {cols:,} cells is too large; give a larger cell"
+        msg = LATTICE_TOO_LARGE.format(rows=f"{rows:,}", cols=f"{cols:,}")
         raise ValueError(msg)
