@@ -5,6 +5,11 @@
 (``layers/compose.py``, folium) both draw it, so a printed map and its HTML
 twin show the same layers. This module imports neither drawing library: the
 web path must not load matplotlib, the library must not load folium.
+
+It holds no text in any language but English messages of the catalog
+(``rate_label``): whoever draws it translates them into the reader's
+language (``Tr(lang)(content.rate_label)``), so one content serves a
+Russian page and a Kyrgyz pack alike.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from geo.i18n import N_
+
 if TYPE_CHECKING:  # only for the annotation: a map without density needs no density module
     import geopandas as gpd
 
     from geo.stats.density import DensityGrid
 
-__all__ = ["FRAMES", "MapContent"]
+__all__ = ["DEFAULT_RATE_LABEL", "FRAMES", "MapContent"]
+
+DEFAULT_RATE_LABEL = N_("Incidents per 100,000 a year")
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,7 +52,8 @@ class MapContent:
     rates : GeoDataFrame, optional
         Polygons with a numeric ``value`` column (choropleth, natural breaks).
     rate_label : str
-        Legend title of ``rates``.
+        Legend title of ``rates``: an English message of the catalog (marked with
+        :func:`geo.i18n.N_`), translated where the map is drawn.
     coverage : GeoDataFrame, optional
         Polygons covered today (service areas).
     gaps : GeoDataFrame, optional
@@ -68,7 +78,7 @@ class MapContent:
     density: DensityGrid | None = None
     gi_cells: gpd.GeoDataFrame | None = None
     rates: gpd.GeoDataFrame | None = None
-    rate_label: str = "Incidents per 100,000 a year"
+    rate_label: str = DEFAULT_RATE_LABEL
     coverage: gpd.GeoDataFrame | None = None
     gaps: gpd.GeoDataFrame | None = None
     proposed: gpd.GeoDataFrame | None = None

@@ -26,7 +26,8 @@ from geo.i18n import N_
 from geo.schema import CATEGORIES
 
 __all__ = [
-    "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERED", "GAP", "LISA_COLORS", "LISA_LABELS",
+    "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERAGE_LABELS", "COVERED", "GAP",
+    "KERNEL_LABELS", "LISA_COLORS", "LISA_LABELS",
     "NO_DATA", "PROPOSED", "ROAD_COLOR", "ROAD_WEIGHTS", "STATION_COLORS", "STATION_ICONS", "STATION_LABELS",
     "YLORRD5", "class_colors", "density_rgba", "rate_classes",
 ]
@@ -99,13 +100,19 @@ BIN_LABELS = {3: N_("Hot spot, confidence 99%"), 2: N_("Hot spot, confidence 95%
 LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
                "not significant": "#eeeeee", "no population": "#bdbdbd", "no neighbours": "#d9d9d9"}
 LISA_LABELS = {"HH": N_("High-high (hot cluster)"), "HL": N_("High-low (outlier)"), "LH": N_("Low-high (outlier)"),
-               "LL": N_("Low-low (cold cluster)"), "not significant": N_("Not significant"), "no population": N_("No population"),
-               "no neighbours": N_("No neighbours")}
+               "LL": N_("Low-low (cold cluster)"), "not significant": N_("Not significant"),
+               "no population": N_("No population"), "no neighbours": N_("No neighbours")}
 
 # Coverage: what stations reach today, the gaps between them, the proposed sites.
 COVERED = "#3182bd"
 GAP = "#de2d26"
 PROPOSED = "#31a354"
+COVERAGE_LABELS = {"covered": N_("Covered by existing sites"), "proposed": N_("Proposed new sites and their reach"),
+                   "gap": N_("Coverage gaps (dense and uncovered)")}
+
+# Density kernels (geo.stats.density.KERNELS) in plain words, shown in brackets after the search radius.
+KERNEL_LABELS = {"quartic": N_("quartic"), "gaussian": N_("Gaussian"), "epanechnikov": N_("Epanechnikov"),
+                 "triangular": N_("triangular"), "uniform": N_("uniform")}
 
 
 def class_colors(k: int) -> list[str]:

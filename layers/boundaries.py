@@ -1,7 +1,9 @@
-"""Settlement boundaries as a choropleth of incidents per 100,000 residents.
+"""Settlement boundaries as a choropleth of incidents per 100,000 residents, LISA clusters and outlines.
 
 Classes are Fisher-Jenks natural breaks (mapclassify), the default of
-ArcGIS and GeoDa rate maps, with at most five classes.
+ArcGIS and GeoDa rate maps, with at most five classes. Every text is in the
+reader's language (``lang``); settlements are named with their ``name_ru`` /
+``name_ky`` where the workspace has them.
 """
 
 from __future__ import annotations
@@ -12,32 +14,60 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import to_display
+from geo.i18n import Tr
 from geo.palette import LISA_COLORS, LISA_LABELS, class_colors, rate_classes  # shared with the print maps
 from layers.legend import Legend
 from layers.style import NO_DATA
-from layers.text import html_text
+from layers.text import html_text, unit_names
 
+__all__ = ["boundary_layer", "lisa_layer", "outline_layer"]
 
-def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: incidents per 100,000",
-                   rate_label: str = "per 100,000 a year", value: str = "rate",
-                   title: str | None = None) -> tuple[folium.FeatureGroup, Legend]:
+def boundary_layer(units: gpd.GeoDataFrame, *, name: str | None = None, rate_label: str | None = None,
+                   value: str = "rate", title: str | None = None,
+                   lang: str = "en") -> tuple[folium.FeatureGroup, Legend]:
     """Choropleth of ``units`` (boundaries with ``count`` and ``rate``) and its legend.
 
     Each unit is one SVG path of class ``kz-boundary``, with an escaped
-    tooltip (name, population, count, rate).
+    tooltip (name, population, incidents, rate).
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Boundaries with ``name``, ``population``, ``count`` and ``value``.
+    name : str, optional
+        Title in the layer control; "Incidents per 100,000 residents a year" in ``lang`` by default.
+    rate_label : str, optional
+        The rate's label in each tooltip ("<label>: 1 341"); ``title`` by default.
+    value : str, default "rate"
+        The column coloured.
+    title : str, optional
+        The legend's title; as ``name`` by default.
+    lang : {"ru", "ky", "en"}
+        The language of every text.
     """
+    _ = Tr(lang)
+    name = name or _("Incidents per 100,000 residents a year")
+    title = title or name
+    rate_label = title if rate_label is None else rate_label
     fg = folium.FeatureGroup(name=name)
     cls, bins = rate_classes(units[value].to_numpy(dtype=float))
     ramp = class_colors(len(bins))
     colors = [ramp[c] if c >= 0 else NO_DATA for c in cls]
     u = to_display(units).reset_index(drop=True)
-    def fmt(v: float) -> str:
-        return "no population" if not np.isfinite(v) else f"{v:,.0f}"
+
+    def rate_text(v: float) -> str:
+        shown = _.int(v) if np.isfinite(v) else _("No population")
+        return html_text(_("{label}: {value}", label=rate_label, value=shown) if rate_label else shown)
+
     def pop_text(p: float) -> str:
-        return "Population unknown" if pd.isna(p) else f"Population {int(p):,}"
+        return _("Population: unknown") if pd.isna(p) else _("Population: {n}", n=_.int(int(p)))
+
+    def count_text(c: float) -> str:
+        return _("Incidents: {n}", n=_.int(int(c)))
+
     labels = [
-        f"<b>{html_text(n)}</b><br>{pop_text(p)}<br>Incidents {int(c):,}<br>{fmt(r)} {html_text(rate_label)}"
-        for n, p, c, r in zip(u["name"], u["population"], u["count"], u[value], strict=True)
+        f"<b>{html_text(n)}</b><br>{html_text(pop_text(p))}<br>{html_text(count_text(c))}<br>{rate_text(r)}"
+        for n, p, c, r in zip(unit_names(u, lang), u["population"], u["count"], u[value], strict=True)
     ]
     data = gpd.GeoDataFrame({"label": labels, "fill": colors}, geometry=u.geometry, crs=u.crs)
     folium.GeoJson(
@@ -49,26 +79,30 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str = "Settlements: inciden
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         control=False,
     ).add_to(fg)
+
     def span(lo: float, hi: float, *, first: bool) -> str:
-        if f"{lo:,.0f}" == f"{hi:,.0f}":  # a class of one value
-            return f"{hi:,.0f}"
-        return f"{lo:,.0f} – {hi:,.0f}" if first else f"> {lo:,.0f} – {hi:,.0f}"
+        if _.int(lo) == _.int(hi):  # a class of one value
+            return _.int(hi)
+        return f"{_.int(lo)} – {_.int(hi)}" if first else f"> {_.int(lo)} – {_.int(hi)}"
 
     rows = [(ramp[0], span(np.nanmin(units[value]), bins[0], first=True))] if bins else []
     rows += [(ramp[i], span(lo, hi, first=False)) for i, (lo, hi) in enumerate(zip(bins, bins[1:]), start=1)]
     if (cls < 0).any():
-        rows.append((NO_DATA, "no population"))
-    return fg, Legend(title or f"Incidents {rate_label}", rows, kind="fill")
+        rows.append((NO_DATA, _("No population")))
+    return fg, Legend(title, rows, kind="fill")
 
 
-
-
-def lisa_layer(units: gpd.GeoDataFrame, *, name: str = "Local Moran's I clusters") -> tuple[folium.FeatureGroup, Legend]:
-    """Units coloured by LISA cluster (``lisa_cluster``), as GeoDa's cluster map."""
+def lisa_layer(units: gpd.GeoDataFrame, *, name: str | None = None,
+               lang: str = "en") -> tuple[folium.FeatureGroup, Legend]:
+    """Units coloured by LISA cluster (``lisa_cluster``), as GeoDa's cluster map, with texts in ``lang``."""
+    _ = Tr(lang)
+    name = name or _("Clusters of high and low rates (LISA)")
     fg = folium.FeatureGroup(name=name)
     u = to_display(units).reset_index(drop=True)
-    labels = [f"<b>{html_text(n)}</b><br>{LISA_LABELS.get(c, c)}<br>I = {i:.2f}, p = {p:.3f}"
-              for n, c, i, p in zip(u["name"], u["lisa_cluster"], u["lisa_I"].fillna(np.nan), u["lisa_p"], strict=True)]
+    labels = [f"<b>{html_text(n)}</b><br>{html_text(_(LISA_LABELS[c]) if c in LISA_LABELS else c)}"
+              f"<br>I = {_.num(i, 2)}, p = {_.num(p, 3)}"
+              for n, c, i, p in zip(unit_names(u, lang), u["lisa_cluster"], u["lisa_I"].astype(float),
+                                    u["lisa_p"].astype(float), strict=True)]
     data = gpd.GeoDataFrame({"label": labels, "fill": u["lisa_cluster"].map(LISA_COLORS).fillna("#bdbdbd")},
                             geometry=u.geometry, crs=u.crs)
     folium.GeoJson(
@@ -79,16 +113,20 @@ def lisa_layer(units: gpd.GeoDataFrame, *, name: str = "Local Moran's I clusters
         control=False,
     ).add_to(fg)
     present = [k for k in LISA_COLORS if k in set(u["lisa_cluster"])]
-    return fg, Legend("LISA clusters (EB rates)", [(LISA_COLORS[k], LISA_LABELS[k]) for k in present], kind="fill")
+    legend = Legend(_("Clusters of high and low rates (LISA)"),
+                    [(LISA_COLORS[k], _(LISA_LABELS[k])) for k in present], kind="fill",
+                    note=_("Smoothed rate (Empirical Bayes)"))
+    return fg, legend
 
 
-def outline_layer(units: gpd.GeoDataFrame, *, name: str = "Settlement boundaries") -> folium.FeatureGroup:
+def outline_layer(units: gpd.GeoDataFrame, *, name: str | None = None, lang: str = "en") -> folium.FeatureGroup:
     """Unfilled outlines with names on hover: context under an analysis layer."""
-    fg = folium.FeatureGroup(name=name)
+    _ = Tr(lang)
+    fg = folium.FeatureGroup(name=name or _("Settlement boundaries"))
     if len(units) == 0:
         return fg
     u = to_display(units).reset_index(drop=True)
-    data = gpd.GeoDataFrame({"label": [html_text(n) for n in u["name"]]}, geometry=u.geometry, crs=u.crs)
+    data = gpd.GeoDataFrame({"label": [html_text(n) for n in unit_names(u, lang)]}, geometry=u.geometry, crs=u.crs)
     folium.GeoJson(
         data.to_json(),
         style_function=lambda _f: {"color": "#333", "weight": 1.2, "fill": False, "className": "kz-outline"},

@@ -1,4 +1,4 @@
-"""Video cameras: a point each and, where known, the viewing sector."""
+"""Video cameras: a point each and, where known, the viewing sector; texts in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,31 +8,41 @@ import pandas as pd
 
 from geo.coverage import camera_sectors
 from geo.crs import to_display
-from layers.text import html_text
+from geo.i18n import Tr
+from layers.text import html_text, unit_names
+
+__all__ = ["CAMERA_COLOR", "camera_layer"]
 
 CAMERA_COLOR = "#2c7fb8"
 
 
-def _fmt(v: object, unit: str) -> str:
-    return "" if v is None or pd.isna(v) else f"{float(v):g}{unit}"
+def _deg(v: object, _: Tr) -> str:
+    return "–" if v is None or pd.isna(v) else f"{_.num(float(v), 0)}°"
 
 
-def camera_layer(cameras: gpd.GeoDataFrame, *, name: str = "Cameras") -> folium.FeatureGroup:
-    """Sectors (or range circles for dome cameras) and camera points."""
-    fg = folium.FeatureGroup(name=name)
+def camera_layer(cameras: gpd.GeoDataFrame, *, name: str | None = None, lang: str = "en") -> folium.FeatureGroup:
+    """Sectors (or range circles for dome cameras) and camera points.
+
+    Cameras are named with ``name_ru``/``name_ky`` where present; the group is "Video cameras" in ``lang``
+    unless ``name`` is given.
+    """
+    _ = Tr(lang)
+    fg = folium.FeatureGroup(name=name or _("Video cameras"))
     if len(cameras) == 0:
         return fg
     sectors = to_display(camera_sectors(cameras))
     pts = to_display(cameras)
-    for (_, cam), sec, pt in zip(cameras.iterrows(), sectors.itertuples(), pts.geometry, strict=True):
-        label = html_text(cam.get("name") or "Camera")
+    titles = unit_names(cameras, lang)
+    for (_i, cam), sec, pt, title in zip(cameras.iterrows(), sectors.itertuples(), pts.geometry, titles, strict=True):
+        label = html_text(title or _("Video camera"))
         details = [label]
         if sec.shape == "sector":
-            details.append(f"Facing {_fmt(cam['direction_deg'], '°')}, field of view {_fmt(cam.get('fov_deg'), '°')}")
+            details.append(html_text(_("Facing {direction}, field of view {angle}",
+                                       direction=_deg(cam["direction_deg"], _), angle=_deg(cam.get("fov_deg"), _))))
         else:
-            details.append("All-round (no direction)")
+            details.append(html_text(_("All-round view (no direction)")))
         if pd.notna(cam.get("range_m")):
-            details.append(f"Range {_fmt(cam['range_m'], ' m')}")
+            details.append(html_text(_("Range: {metres} m", metres=_.int(float(cam["range_m"])))))
         folium.GeoJson(
             sec.geometry.__geo_interface__,
             style_function=lambda _f, s=sec.shape: {

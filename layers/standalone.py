@@ -19,6 +19,7 @@ from pathlib import Path
 
 import folium
 
+from geo.i18n import Tr
 from layers.assets import STATIC_DIR, AssetError, localize
 
 __all__ = ["standalone_html"]
@@ -33,7 +34,7 @@ _MIME = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".svg
          ".png": "image/png", ".gif": "image/gif"}
 
 
-def standalone_html(m: folium.Map, *, title: str = "Koopsuz map") -> str:
+def standalone_html(m: folium.Map, *, title: str | None = None, lang: str = "en") -> str:
     """The map as one HTML document that needs no other file.
 
     Parameters
@@ -42,8 +43,11 @@ def standalone_html(m: folium.Map, *, title: str = "Koopsuz map") -> str:
         A finished map (layers, legends, layer control). Its asset links are
         pointed at the inlined copies; call :func:`layers.assets.localize`
         again before showing it in the app.
-    title : str
-        The page title (escaped).
+    title : str, optional
+        The page title (escaped); "Koopsuz map" in ``lang`` by default.
+    lang : {"ru", "ky", "en"}
+        The page's language: its default title and its ``<html lang>``, so a
+        browser reads and hyphenates the text as Russian or Kyrgyz.
 
     Returns
     -------
@@ -55,6 +59,8 @@ def standalone_html(m: folium.Map, *, title: str = "Koopsuz map") -> str:
     layers.assets.AssetError
         An asset is not installed (``make assets``).
     """
+    _ = Tr(lang)
+    title = title or _("Koopsuz map")
     localize(m, base=_MARK)
     page = m.get_root().render()
     page = _SCRIPT.sub(lambda mt: f"<script>{_script(mt.group(1))}</script>", page)
@@ -63,6 +69,7 @@ def standalone_html(m: folium.Map, *, title: str = "Koopsuz map") -> str:
         left = re.findall(re.escape(_MARK) + r"[^\"'\s)]+", page)
         msg = f"asset links left after inlining: {left[:3]}"
         raise AssetError(msg)
+    page = re.sub(r"<html(?=[\s>])", f'<html lang="{_.lang}"', page, count=1)
     head = f"<title>{html.escape(title)}</title>"
     return page.replace("<head>", "<head>\n    " + head, 1) if "<head>" in page else head + page
 

@@ -237,3 +237,25 @@ def test_write_demo_round_trip(demo, tmp_path):
     write_demo(tmp_path / "out", scale=0.1)
     assert len(Workspace(path).read("incidents")) < len(demo["incidents"]) / 5
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.gpkg"]
+
+
+def test_names_in_russian_and_kyrgyz_survive_the_workspace(demo, tmp_path):
+    """Areas, stations, cameras and roads carry their Russian and Kyrgyz names into the workspace."""
+    b = demo["boundaries"]
+    assert dict(zip(b["area"], b["area_ky"], strict=True)) == {"Bishkek": "Бишкек", "Jeti-Oguz": "Жети-Өгүз"}
+    assert dict(zip(b["area"], b["area_ru"], strict=True)) == {"Bishkek": "Бишкек", "Jeti-Oguz": "Джети-Огуз"}
+    for layer in ("stations", "cameras", "roads", "boundaries"):
+        frame = demo[layer]
+        assert frame["name_ru"].notna().all() and frame["name_ky"].notna().all(), layer
+        assert not frame["name_ru"].str.contains("[A-Za-z]{2}").any(), layer  # Cyrillic, not the English name
+        assert not frame["name_ky"].str.contains("[A-Za-z]{2}").any(), layer
+    assert not demo["stations"]["address"].str.contains("[A-Za-z]{2}").any()  # as a registry writes them
+    st = demo["stations"].set_index("name")
+    assert st.loc["Kelechek Police Station", "name_ky"] == "Келечек конушунун милиция бөлүмү"
+    ws = Workspace(write_demo(tmp_path, scale=0.01))
+    back = ws.read("boundaries")
+    assert list(back["area_ky"]) == list(b["area_ky"]) and list(back["name_ky"]) == list(b["name_ky"])
+    for layer in ("stations", "cameras", "roads"):
+        again = ws.read(layer)
+        assert list(again["name_ru"]) == list(demo[layer]["name_ru"]), layer
+        assert list(again["name_ky"]) == list(demo[layer]["name_ky"]), layer

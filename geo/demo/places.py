@@ -171,31 +171,80 @@ _JETI_OGUZ_HUBS = [
     ("Jeti-Oguz resort", "курорт Джети-Огуз", 78.232, 42.335, 1.0, 400.0),
 ]
 
-# Stations: name, kind, opened, address, lon, lat.
+# Stations: name, kind, opened, address, lon, lat. Addresses are written as a registry in Kyrgyzstan writes them.
 _STATIONS: list[tuple[str, str, str | None, str, float, float]] = [
     ("Bishkek City Police Headquarters", "headquarters", None,
-     "Bishkek, Pervomaysky district (approximate location)", 74.598, 42.880),
+     "г. Бишкек, Первомайский район (место примерное)", 74.598, 42.880),
     ("Leninsky District Police Department", "station", None,
-     "Bishkek, Leninsky district (approximate location)", 74.575, 42.860),
+     "г. Бишкек, Ленинский район (место примерное)", 74.575, 42.860),
     ("Oktyabrsky District Police Department", "station", None,
-     "Bishkek, Oktyabrsky district (approximate location)", 74.632, 42.858),
+     "г. Бишкек, Октябрьский район (место примерное)", 74.632, 42.858),
     ("Pervomaysky District Police Department", "station", None,
-     "Bishkek, Pervomaysky district (approximate location)", 74.590, 42.888),
+     "г. Бишкек, Первомайский район (место примерное)", 74.590, 42.888),
     ("Sverdlovsky District Police Department", "station", None,
-     "Bishkek, Sverdlovsky district (approximate location)", 74.640, 42.880),
+     "г. Бишкек, Свердловский район (место примерное)", 74.640, 42.880),
     ("Osh Bazaar Police Post", "post", None, "Бишкек, Ошский рынок", 74.5705, 42.8745),
-    ("Dordoi Bazaar Police Post", "post", None, "Bishkek, Dordoi bazaar", 74.618, 42.934),
-    ("Western Bus Station Police Post", "post", None, "Bishkek, Western bus station", 74.553, 42.8755),
-    ("Eastern Bus Station Police Post", "post", None, "Bishkek, Eastern bus station", 74.652, 42.8815),
+    ("Dordoi Bazaar Police Post", "post", None, "г. Бишкек, рынок Дордой", 74.618, 42.934),
+    ("Western Bus Station Police Post", "post", None, "г. Бишкек, Западный автовокзал", 74.553, 42.8755),
+    ("Eastern Bus Station Police Post", "post", None, "г. Бишкек, Восточный автовокзал", 74.652, 42.8815),
     ("Kelechek Police Station", "station", "2017-09-01",
-     "Bishkek, Kelechek settlement, Sverdlovsky district (new station)", 74.6615, 42.9005),
+     "г. Бишкек, Свердловский район, ж/м Келечек (новый отдел)", 74.6615, 42.9005),
     ("Jeti-Oguz Rayon Police Department", "station", None,
-     "с. Кызыл-Суу, Джети-Огузский район (здание после ремонта / renovated building)", 78.004, 42.341),
+     "с. Кызыл-Суу, Джети-Огузский район (здание после ремонта)", 78.004, 42.341),
     ("Jeti-Oguz Crime Prevention Centre", "prevention_centre", None,
-     "Kyzyl-Suu, Jeti-Oguz rayon (local crime-prevention centre)", 77.998, 42.338),
-    ("Barskoon Police Post", "post", None, "Barskoon, Jeti-Oguz rayon", 77.606, 42.156),
-    ("Tamga Police Post", "post", None, "Tamga, Jeti-Oguz rayon", 77.531, 42.161),
+     "с. Кызыл-Суу, Джети-Огузский район (центр профилактики правонарушений)", 77.998, 42.338),
+    ("Barskoon Police Post", "post", None, "с. Барскоон, Джети-Огузский район", 77.606, 42.156),
+    ("Tamga Police Post", "post", None, "с. Тамга, Джети-Огузский район", 77.531, 42.161),
 ]
+# The stations' names in Russian and Kyrgyz.
+_STATION_NAMES: dict[str, tuple[str, str]] = {
+    "Bishkek City Police Headquarters": ("Управление милиции г. Бишкек", "Бишкек шаарынын милиция башкармалыгы"),
+    "Leninsky District Police Department": ("Отдел милиции Ленинского района", "Ленин районунун милиция бөлүмү"),
+    "Oktyabrsky District Police Department": ("Отдел милиции Октябрьского района",
+                                              "Октябрь районунун милиция бөлүмү"),
+    "Pervomaysky District Police Department": ("Отдел милиции Первомайского района",
+                                               "Биринчи май районунун милиция бөлүмү"),
+    "Sverdlovsky District Police Department": ("Отдел милиции Свердловского района",
+                                               "Свердлов районунун милиция бөлүмү"),
+    "Osh Bazaar Police Post": ("Пост милиции «Ошский рынок»", "«Ош базары» милиция посту"),
+    "Dordoi Bazaar Police Post": ("Пост милиции «Дордой»", "«Дордой» милиция посту"),
+    "Western Bus Station Police Post": ("Пост милиции «Западный автовокзал»", "«Батыш автобекети» милиция посту"),
+    "Eastern Bus Station Police Post": ("Пост милиции «Восточный автовокзал»", "«Чыгыш автобекети» милиция посту"),
+    "Kelechek Police Station": ("Отдел милиции ж/м Келечек", "Келечек конушунун милиция бөлүмү"),
+    "Jeti-Oguz Rayon Police Department": ("Отдел милиции Джети-Огузского района",
+                                          "Жети-Өгүз районунун милиция бөлүмү"),
+    "Jeti-Oguz Crime Prevention Centre": ("Центр профилактики правонарушений Джети-Огузского района",
+                                          "Жети-Өгүз районунун укук бузуулардын алдын алуу борбору"),
+    "Barskoon Police Post": ("Пост милиции с. Барскоон", "Барскоон айылынын милиция посту"),
+    "Tamga Police Post": ("Пост милиции с. Тамга", "Тамга айылынын милиция посту"),
+}
+# The areas (municipalities) in Russian and Kyrgyz.
+_AREA_NAMES: dict[str, tuple[str, str]] = {"Bishkek": ("Бишкек", "Бишкек"), "Jeti-Oguz": ("Джети-Огуз", "Жети-Өгүз")}
+# The roads' names in Kyrgyz (their Russian names are in the road tables).
+_ROAD_NAMES_KY: dict[str, str] = {
+    "Chui avenue": "Чүй проспектиси", "Jibek Jolu avenue": "Жибек Жолу проспектиси",
+    "Akhunbaev street (southern east-west)": "Ахунбаев көчөсү", "Manas avenue": "Манас проспектиси",
+    "Sovetskaya / Baytik Baatyr street": "Советская / Байтик Баатыр көчөсү", "Almatinskaya street": "Алматы көчөсү",
+    "Zhukeev-Pudovkin street": "Жукеев-Пудовкин көчөсү", "Moskovskaya street": "Москва көчөсү",
+    "Frunze street": "Фрунзе көчөсү", "Road to Dordoi": "Дордойго баруучу жол",
+    "Road to Kelechek": "Келечекке баруучу жол", "Northern bypass": "Түндүк айланма жолу",
+    "Kelechek, street 1": "Келечек конушу, 1-көчө", "Kelechek, street 2": "Келечек конушу, 2-көчө",
+    "A363 south-shore road (Tosor - Kyzyl-Suu - towards Karakol)": "А363 трассасы",
+    "Jeti-Oguz gorge road": "Жети-Өгүз капчыгайына баруучу жол",
+    "Barskoon gorge road": "Барскоон капчыгайына баруучу жол",
+    "Chong-Kyzyl-Suu valley road": "Чоң-Кызыл-Суу капчыгайына баруучу жол",
+}
+# Camera names: where each pilot camera sits, and the ends of a village on the A363, in Russian and Kyrgyz.
+_PILOT_WHERE: dict[str, tuple[str, str]] = {
+    "NW corner": ("северо-западный угол", "түндүк-батыш бурчу"),
+    "NE corner": ("северо-восточный угол", "түндүк-чыгыш бурчу"),
+    "SE corner": ("юго-восточный угол", "түштүк-чыгыш бурчу"),
+    "SW corner": ("юго-западный угол", "түштүк-батыш бурчу"),
+    "north side": ("северная сторона", "түндүк тарабы"), "south side": ("южная сторона", "түштүк тарабы"),
+}
+_A363_END: dict[str, tuple[str, str]] = {
+    "west entry": ("въезд с запада", "батыштан кире бериш"), "east exit": ("выезд на восток", "чыгышка чыга бериш"),
+}
 
 # Settlements on the A363 with cameras at their entry and exit.
 _A363_CAMERA_SETTLEMENTS = ("Tamga", "Barskoon", "Ak-Terek", "Darkhan", "Saruu", "Kyzyl-Suu", "Orgochor")
@@ -362,6 +411,8 @@ def _boundaries(areas: Sequence[_Area]) -> gpd.GeoDataFrame:
             "district": [u.district for u in units],
             "name_ru": [u.name_ru for u in units],
             "name_ky": [u.name_ky for u in units],
+            "area_ru": [_AREA_NAMES[u.area][0] for u in units],
+            "area_ky": [_AREA_NAMES[u.area][1] for u in units],
         },
         geometry=[u.poly_ll for u in units],
         crs=WGS84,
@@ -369,10 +420,14 @@ def _boundaries(areas: Sequence[_Area]) -> gpd.GeoDataFrame:
 
 
 def _roads(areas: Sequence[_Area]) -> gpd.GeoDataFrame:
-    rows = [(r[0], r[2], r[3], _project(r[4], a.to_ll)) for a in areas for r in a.roads]
+    rows = [(r[0], r[2], r[3], _project(r[4], a.to_ll), r[1]) for a in areas for r in a.roads]
     return gpd.GeoDataFrame(
         {"name": [r[0] for r in rows], "road_class": [r[1] for r in rows],
-         "speed_kmh": [float(r[2]) for r in rows]},
+         "speed_kmh": [float(r[2]) for r in rows],
+         # "дорога на Дордой" -> "Дорога на Дордой"; abbreviations ("пр. Чуй", "ж/м") stay lower case
+         "name_ru": [r[4] if r[4].split()[0].endswith(".") or "/" in r[4].split()[0] else r[4][:1].upper() + r[4][1:]
+                     for r in rows],
+         "name_ky": [_ROAD_NAMES_KY[r[0]] for r in rows]},
         geometry=[r[3] for r in rows],
         crs=WGS84,
     )
@@ -385,6 +440,8 @@ def _stations() -> gpd.GeoDataFrame:
             "kind": [s[1] for s in _STATIONS],
             "opened": pd.to_datetime([s[2] for s in _STATIONS]),
             "address": [s[3] for s in _STATIONS],
+            "name_ru": [_STATION_NAMES[s[0]][0] for s in _STATIONS],
+            "name_ky": [_STATION_NAMES[s[0]][1] for s in _STATIONS],
         },
         geometry=gpd.points_from_xy([s[4] for s in _STATIONS], [s[5] for s in _STATIONS]),
         crs=WGS84,
@@ -397,10 +454,11 @@ def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def _cameras(jog: _Area, bis: _Area) -> gpd.GeoDataFrame:
-    rows: list[tuple[str, float, float, float, str | None, float, float]] = []
+    rows: list[tuple[str, float, float, float, str | None, float, float, str, str]] = []
     a363 = jog.roads[0][4]
     for i, name in enumerate(_A363_CAMERA_SETTLEMENTS):
         s = next(s for s in JETI_OGUZ_SETTLEMENTS if s[0] == name)
+        ru, ky = s[1], s[2]
         d0 = a363.project(Point(jog.to_m.transform(s[3], s[4])))
         # one camera at each end of the village, looking out along the road at
         # the traffic coming in
@@ -410,8 +468,9 @@ def _cameras(jog: _Area, bis: _Area) -> gpd.GeoDataFrame:
             lon, lat = jog.to_ll.transform(p.x, p.y)
             lon2, lat2 = jog.to_ll.transform(q.x, q.y)
             rng_m = 150.0 + 25.0 * ((2 * i + (sign > 0)) % 5)
+            end_ru, end_ky = _A363_END[end]
             rows.append((f"A363 {name} {end}", _bearing(lon, lat, lon2, lat2), 60.0, rng_m,
-                         f"2016-{4 + i:02d}-15", lon, lat))
+                         f"2016-{4 + i:02d}-15", lon, lat, f"А363, {ru}: {end_ru}", f"А363, {ky}: {end_ky}"))
     # pilot: six cameras round one apartment block, 120 m by 50 m
     bx, by = bis.to_m.transform(*_PILOT_BLOCK)
     pilot = [
@@ -420,10 +479,14 @@ def _cameras(jog: _Area, bis: _Area) -> gpd.GeoDataFrame:
     ]
     for j, (where, dx, dy, direction) in enumerate(pilot, 1):
         lon, lat = bis.to_ll.transform(bx + dx, by + dy)
-        rows.append((f"Pilot block camera {j} ({where})", direction, 90.0, 80.0, "2017-06-01", lon, lat))
+        where_ru, where_ky = _PILOT_WHERE[where]
+        rows.append((f"Pilot block camera {j} ({where})", direction, 90.0, 80.0, "2017-06-01", lon, lat,
+                     f"Пилотный квартал, камера {j} ({where_ru})", f"Пилоттук квартал, {j}-камера ({where_ky})"))
     # dome cameras see all round: no direction, no field of view
-    rows.append(("Ala-Too square dome camera", np.nan, np.nan, 60.0, None, 74.6038, 42.8768))
-    rows.append(("Kyzyl-Suu bazaar dome camera", np.nan, np.nan, 60.0, None, 78.0032, 42.3432))
+    rows.append(("Ala-Too square dome camera", np.nan, np.nan, 60.0, None, 74.6038, 42.8768,
+                 "Купольная камера, площадь Ала-Тоо", "Ала-Тоо аянтындагы куполдук камера"))
+    rows.append(("Kyzyl-Suu bazaar dome camera", np.nan, np.nan, 60.0, None, 78.0032, 42.3432,
+                 "Купольная камера, рынок с. Кызыл-Суу", "Кызыл-Суу базарындагы куполдук камера"))
     return gpd.GeoDataFrame(
         {
             "name": [r[0] for r in rows],
@@ -431,6 +494,8 @@ def _cameras(jog: _Area, bis: _Area) -> gpd.GeoDataFrame:
             "fov_deg": [r[2] for r in rows],
             "range_m": [r[3] for r in rows],
             "installed": pd.to_datetime([r[4] for r in rows]),
+            "name_ru": [r[7] for r in rows],
+            "name_ky": [r[8] for r in rows],
         },
         geometry=gpd.points_from_xy([r[5] for r in rows], [r[6] for r in rows]),
         crs=WGS84,
