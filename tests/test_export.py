@@ -175,9 +175,9 @@ def test_every_kind_exports_offline(kind: str, fmt: str, contents: dict[str, Map
 
 def test_legend_lists_every_layer(contents: dict[str, MapContent]) -> None:
     want = {
-        "overview": ["Public order (", "Burglary (", "Police headquarters", "Police post", "Camera", "Road",
+        "overview": ["Public order (", "Burglary (", "Police headquarters", "Police post", "Video camera", "Road",
                      "Settlement boundary"],
-        "hotspots": ["Incident density", "incidents per km²", "Gi* hot spot analysis", "Hot spot, confidence 99%",
+        "hotspots": ["Density (kernel density)", "incidents per km²", "Hot spots (Gi*)", "Hot spot, confidence 99%",
                      "Cold spot, confidence 99%", "Road", "Settlement boundary"],
         "rates": ["Incidents per 100,000 a year", "Settlement boundary", "Road"],
         "coverage": ["Covered today", "Coverage gap, numbered by rank", "Police station"],
@@ -185,7 +185,7 @@ def test_legend_lists_every_layer(contents: dict[str, MapContent]) -> None:
     }
     for kind, labels in want.items():
         fig = map_figure(contents[kind], title=kind, date=DATE)
-        legend_texts = [t.get_text() for t in fig.axes[1].texts]
+        legend_texts = [t.get_text().replace("\n", " ") for t in fig.axes[1].texts]  # long entries wrap
         for label in labels:
             assert any(t.startswith(label) for t in legend_texts), (kind, label, legend_texts)
     rates_fig = map_figure(contents["rates"], title="rates", date=DATE)
@@ -215,7 +215,8 @@ def test_map_has_equal_scale_and_holds_the_boundaries(contents: dict[str, MapCon
     assert (x1 - x0) / w_in == pytest.approx((y1 - y0) / h_in, rel=1e-9)
     bx0, by0, bx1, by1 = contents["rates"].rates.to_crs(32643).total_bounds
     assert x0 < bx0 and bx1 < x1 and y0 < by0 and by1 < y1
-    assert "Projection: WGS 84 / UTM zone 43N (EPSG:32643) · 2024-05-17" in " ".join(texts(fig))
+    footer = " ".join(texts(fig)).replace("\n", " ")
+    assert "Map projection: UTM zone 43N (EPSG:32643) · Made on May 17, 2024" in footer
 
 
 def test_extent_in_degrees(contents: dict[str, MapContent]) -> None:
@@ -571,12 +572,16 @@ def test_table_page(tmp_path: Path) -> None:
     }, geometry=[shapely.Point(74.6, 42.8)] * n, crs=4326)
     fig = table_figure(frame, title="Settlements", note="Source: demo", max_rows=40)
     all_text = texts(fig)
-    assert "first 40 of 60 rows" in " ".join(all_text) and "Source: demo" in " ".join(all_text)
-    assert "4,814,823" in all_text  # 39 * 123,457, thousands-separated
-    assert "1,341.2" not in all_text and "2017-09-01" in all_text and "yes" in all_text
+    # The long names wrap (never cut, never below 7 pt), so fewer than 40 rows fill the page; the note says how many.
+    firsts = [t for t in all_text if t.startswith("Свердловский")]
+    shown = len(firsts)
+    assert 10 <= shown < 40
+    assert f"first {shown} of 60 rows" in " ".join(all_text) and "Source: demo" in " ".join(all_text)
+    assert not any(t.endswith("…") for t in all_text if "названием" in t), "a long name was cut, not wrapped"
+    assert sum(t.count("названием") for t in all_text) == 3 * shown, "each name's three parts are all printed"
+    assert f"{(shown - 1) * 123_457:,}" in all_text  # the last row shown, thousands-separated
+    assert "1,341.2" not in all_text and "Sep 1, 2017" in all_text and "yes" in all_text
     assert not any("POINT" in t for t in all_text)
-    cut = [t for t in all_text if t.startswith("Свердловский")]
-    assert len(cut) == 40 and all(t.endswith("…") for t in cut)
     numbers = [t for t in fig.findobj(Text) if re.fullmatch(r"[\d,]+", t.get_text())]
     assert {t.get_ha() for t in numbers} == {"right"}
     assert len({round(t.get_position()[0], 6) for t in numbers}) == 1, "one column, one right edge"

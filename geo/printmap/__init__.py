@@ -6,8 +6,11 @@ process, from the same geometries. A map page holds a title and subtitle,
 the map, a legend with one entry per layer drawn, a scale bar, a north
 arrow, and a footer with the source, the tile attribution, the projection
 and the date; :func:`map_figure` draws it, :func:`save_figure` writes it and
-:func:`export_map` does both, atomically. :func:`table_figure`,
-:func:`text_figure` and :func:`pdf_pages` make the other pages of a PDF pack.
+:func:`export_map` does both, atomically. :func:`table_pages` (a table over
+as many pages as it takes, the header repeated), :func:`table_figure` (its
+first page), :func:`text_figure` and :func:`pdf_pages` make the other pages of
+a PDF pack, and :func:`number_page` prints a page's number at its foot. A
+map page may carry a ``note`` under the map ("How to read this map: ...").
 
 matplotlib has no cartographic furniture, and the packages that add some
 (matplotlib-scalebar, contextily for tiles) are not in the requirements. They
@@ -50,10 +53,20 @@ vector base when offline.
   an export never fails for lack of internet. That tile fetch
   (:mod:`geo.printmap.tiles`) is the only network access of the library, and
   it happens only when ``tiles`` is given.
-* **Text.** Every text is set in DejaVu Sans, matplotlib's bundled font,
-  which covers Cyrillic including the Kyrgyz letters Ң, Ө and Ү (embedded
-  as TrueType in PDF, outlined in SVG). Settlement
-  names get a white halo; a name that would overlap one already placed (the
+* **Language.** Every word the library draws (legend, scale bar units, the
+  north letter, footer, table notes, yes/no) goes through the catalog in the
+  ``lang`` given (``"en"`` by default; the app and the pack pass the
+  reader's); numbers and dates are written the language's way. Titles, table
+  headers and cells come from the caller in that language. Settlements are
+  labelled with their names in ``lang`` (``name_ru``, ``name_ky``).
+* **Text.** Nothing is printed smaller than 7 pt on A4 (:data:`MIN_PT`;
+  the sizes are in :data:`SIZES`), titles larger. Every text is set in
+  DejaVu Sans, matplotlib's bundled font, which covers Cyrillic including
+  the Kyrgyz letters Ң, Ө and Ү (embedded as TrueType, ``pdf.fonttype``
+  42, in PDF; outlined in SVG). It has no som sign (⃀, U+20C0), and no font
+  the platform can count on has: :func:`printable` writes "сом" in its
+  place, and :func:`covers` checks that the font has every character of a
+  text. Settlement names get a white halo; a name that would overlap one already placed (the
   largest settlements are placed first), the scale bar or the north arrow is
   left out.
 * **Same input, same bytes.** Figures are built and saved under
@@ -110,11 +123,13 @@ from geo.content import MapContent
 from geo.printmap.figure import map_figure
 from geo.printmap.layers import RASTERIZE_POINTS
 from geo.printmap.output import export_map, pdf_pages, save_figure
-from geo.printmap.pages import table_figure, text_figure
-from geo.printmap.style import DEFAULT_SOURCE, FORMATS, PAPERS, RC
+from geo.printmap.page import number_page
+from geo.printmap.pages import table_figure, table_pages, text_figure
+from geo.printmap.style import DEFAULT_SOURCE, FORMATS, MIN_PT, PAPERS, RC, SIZES, covers, printable
 from geo.printmap.tiles import MAX_TILES, OSM_TILES
 
 __all__ = [
-    "DEFAULT_SOURCE", "FORMATS", "MAX_TILES", "OSM_TILES", "PAPERS", "RASTERIZE_POINTS", "RC", "MapContent",
-    "export_map", "map_figure", "pdf_pages", "save_figure", "table_figure", "text_figure",
+    "DEFAULT_SOURCE", "FORMATS", "MAX_TILES", "MIN_PT", "OSM_TILES", "PAPERS", "RASTERIZE_POINTS", "RC", "SIZES",
+    "MapContent", "covers", "export_map", "map_figure", "number_page", "pdf_pages", "printable", "save_figure",
+    "table_figure", "table_pages", "text_figure",
 ]

@@ -17,27 +17,50 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib.figure
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
 from geo.content import FRAMES, MapContent
 from geo.crs import WGS84, local_crs
+from geo.i18n import N_, Tr, place_names
 from geo.printmap.furniture import north_arrow, place_labels, scale_bar
 from geo.printmap.layers import add_polygons, draw_layers
 from geo.printmap.legend import draw_legend, legend_height
 from geo.printmap.page import Measure, Page, new_figure, page_axes, paper_page
-from geo.printmap.style import BASE_GROUND, BASE_LAND, DEFAULT_SOURCE, PT, font, styled
+from geo.printmap.style import BASE_GROUND, BASE_LAND, DEFAULT_SOURCE, PT, SIZES, font, printable, styled
 from geo.printmap.tiles import basemap, tile_credit, tile_template
 from geo.stats.density import DensityGrid
 
-__all__ = ["map_figure"]
+__all__ = ["TILES_UNAVAILABLE", "map_figure", "projection_text"]
+
+# A map's note takes at most this many lines under it: the map keeps most of the page.
+_NOTE_LINES = 6
+# A note of fig.koopsuz_notes: stored in English, as the library's messages are; pages translate it.
+TILES_UNAVAILABLE = N_("tiles unavailable ({reason}): the vector base is drawn instead")
+
+
+def projection_text(crs: pyproj.CRS | str | int, *, tr: Tr) -> str:
+    """The map's projection in plain words: "Map projection: UTM zone 43N (EPSG:32643)".
+
+    A CRS that is not a UTM zone is named as PROJ names it.
+    """
+    _ = tr
+    c = pyproj.CRS.from_user_input(crs)
+    epsg = c.to_epsg()
+    zone = c.utm_zone
+    if zone and epsg:
+        return _("Map projection: UTM zone {zone} (EPSG:{epsg})", zone=zone, epsg=epsg)
+    if epsg:
+        return _("Map projection: {name} (EPSG:{epsg})", name=c.name, epsg=epsg)
+    return _("Map projection: {name}", name=c.name)
 
 
 def map_figure(content: MapContent, *, title: str, subtitle: str | None = None, paper: str = "a4-landscape",
                source: str = DEFAULT_SOURCE, date: dt.date | None = None, tiles: str | None = None,
-               tile_cache: str | Path | None = None,
-               extent: tuple[float, float, float, float] | None = None) -> matplotlib.figure.Figure:
-    """A map page: title, subtitle, map, legend, scale bar, north arrow, source, date and CRS note.
+               tile_cache: str | Path | None = None, extent: tuple[float, float, float, float] | None = None,
+               lang: str = "en", note: str | None = None) -> matplotlib.figure.Figure:
+    """A map page: title, subtitle, map, legend, scale bar, north arrow, a note, source, date and CRS note.
 
     Parameters
     ----------
@@ -64,6 +87,20 @@ def map_figure(content: MapContent, *, title: str, subtitle: str | None = None, 
     extent : tuple of float, optional
         ``(west, south, east, north)`` in WGS84 degrees; by default the
         boundaries (or all the layers) with a margin.
+    note : str, optional
+        A few sentences under the map and its legend, above the footer
+        ("How to read this map: ..."), in ``lang`` from the caller: wrapped
+        to the page width at the footer's type (never below 7 pt), at most
+        six lines, the last cut with "…" if there is more. The map is made
+        shorter to give it room (region ``"note"``).
+    lang : {"en", "ru", "ky"}
+        The language of every word the page draws besides ``title``,
+        ``subtitle`` and ``source`` (given in it by the caller): legend,
+        scale bar, north arrow, footer, numbers and the date. Settlements
+        are labelled with their names in ``lang`` (``name_ru``, ``name_ky``,
+        the stored ``name`` where those are empty) unless
+        ``content.label_field`` names another column. A som sign (⃀) is
+        written "сом" (:func:`~geo.printmap.style.printable`).
 
     Returns
     -------
@@ -86,9 +123,14 @@ def map_figure(content: MapContent, *, title: str, subtitle: str | None = None, 
                else f"nothing to draw: {', '.join(given)} hold no located feature")
         raise ValueError(msg)
     window = None if extent is None else _check_extent(extent)
+    _ = Tr(lang)
     with styled():
-        return _draw_map(content, layers, page=page, title=title, subtitle=subtitle, source=source,
-                         date=date or dt.date.today(), template=template, tile_cache=tile_cache, window=window)
+        fig = _draw_map(content, layers, page=page, title=printable(title, lang=_.lang),
+                        subtitle=None if subtitle is None else printable(subtitle, lang=_.lang),
+                        source=printable(source, lang=_.lang), date=date or dt.date.today(), template=template,
+                        tile_cache=tile_cache, window=window, tr=_,
+                        note=printable(note, lang=_.lang) if note and note.strip() else None)
+    return fig
 
 
 def _check_extent(extent: Sequence[float]) -> tuple[float, float, float, float]:
@@ -124,8 +166,9 @@ def _located_layers(content: MapContent) -> dict[str, gpd.GeoDataFrame]:
 
 def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page: Page, title: str,
               subtitle: str | None, source: str, date: dt.date, template: str | None,
-              tile_cache: str | Path | None, window: tuple[float, float, float, float] | None,
-              ) -> matplotlib.figure.Figure:
+              tile_cache: str | Path | None, window: tuple[float, float, float, float] | None, tr: Tr,
+              note: str | None = None) -> matplotlib.figure.Figure:
+    _ = tr
     fig = new_figure(page, title=title)
     measure = Measure(fig)
     k = page.k
@@ -148,31 +191,34 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
     # Layout in mm from the top-left corner: header, body (map and legend), footer.
     margin = 10 * k
     inner = page.width - 2 * margin
-    fs_title, fs_sub, fs_foot = 16 * k, 10 * k, 6.5 * k
+    fs_title, fs_sub, fs_foot = SIZES["title"] * k, SIZES["subtitle"] * k, SIZES["footer"] * k
     title_lines = measure.lines(title, inner, fs_title, bold=True, most=2)
     sub_lines = measure.lines(subtitle, inner, fs_sub, most=2) if subtitle else []
     header = margin + len(title_lines) * fs_title * PT * 1.2 + (len(sub_lines) * fs_sub * PT * 1.3 + 1.5 * k
                                                                  if sub_lines else 0)
-    crs_name = pyproj.CRS.from_user_input(crs)
-    epsg = crs_name.to_epsg()
-    projection = f"Projection: {crs_name.name}" + (f" (EPSG:{epsg})" if epsg else "")
+    projection = projection_text(crs, tr=_)
 
     # The footer (up to three lines, as many as it takes with or without the tile attribution: that is
     # known only once the tiles are fetched) and the header fix the body, map and legend.
-    tile_line = tile_credit(template)
+    tile_line = tile_credit(template, lang=_.lang)
 
     def footer(credit: str | None) -> list[str]:
-        parts = [f"Source: {source}", "Map: Koopsuz", credit, projection, date.isoformat()]
+        parts = [_("Source: {source}", source=source), _("Map made with Koopsuz"), credit, projection,
+                 _("Made on {date}", date=_.date(date))]
         return measure.lines(" · ".join(p for p in parts if p), inner, fs_foot, most=3)
 
     top = header + 4 * k
     foot_h = max(len(footer(None)), len(footer(tile_line))) * fs_foot * PT * 1.35
-    body_h = page.height - margin - foot_h - 3 * k - top
+    # The note goes across the page under the map and legend, above the footer: the body gives up its height.
+    fs_note = SIZES["map_note"] * k
+    note_lines = measure.lines(note, inner, fs_note, most=_NOTE_LINES) if note else []
+    note_h = len(note_lines) * fs_note * PT * 1.3 + 3 * k if note_lines else 0.0
+    body_h = page.height - margin - foot_h - 3 * k - note_h - top
 
     # The layers are drawn in map metres, so before the frame is sized: a portrait legend takes the height
     # it needs under the map (the map keeps 55 to 80 % of the body).
     ax = fig.add_axes((0, 0, 1, 1))
-    sections, boundary_symbol = draw_layers(ax, content, layers, metric, density, crs, k=k)
+    sections, boundary_symbol = draw_layers(ax, content, layers, metric, density, crs, k=k, lang=_.lang)
     if page.landscape:  # map on the left, legend on the right
         map_rect = (margin, top, 0.76 * page.width - margin, body_h)
         panel_left = margin + map_rect[2] + 6 * k
@@ -201,7 +247,7 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
             img = basemap(template, tile_cache, crs, (xmin, ymin, xmax, ymax),
                           (map_rect[2] / 25.4, map_rect[3] / 25.4))
         except Exception as exc:  # noqa: BLE001 - any failure (network, HTTP, image, cache) means the vector base
-            fig.koopsuz_notes.append(f"tiles unavailable ({_reason(exc)}); drew the vector base instead")
+            fig.koopsuz_notes.append(TILES_UNAVAILABLE.format(reason=_reason(exc)))
         else:
             ax.imshow(img, extent=(xmin, xmax, ymin, ymax), origin="upper", interpolation="bilinear",
                       zorder=0, aspect="auto")
@@ -217,8 +263,10 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
     centre = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True).transform((xmin + xmax) / 2, (ymin + ymax) / 2)
     factors = pyproj.Proj(crs).get_factors(*centre)
     to_fig = ax.transData + fig.transFigure.inverted()
-    sb = scale_bar(ax, (xmin, ymin, xmax, ymax), mpm=mpm, k=k, scale_factor=factors.meridional_scale)
-    na = north_arrow(ax, (xmin, ymin, xmax, ymax), mpm=mpm, k=k, bearing=-factors.meridian_convergence)
+    sb = scale_bar(ax, (xmin, ymin, xmax, ymax), mpm=mpm, k=k, scale_factor=factors.meridional_scale,
+                   lang=_.lang)
+    na = north_arrow(ax, (xmin, ymin, xmax, ymax), mpm=mpm, k=k, bearing=-factors.meridian_convergence,
+                     lang=_.lang)
     regions = fig.koopsuz_regions
     regions["scalebar"] = _fig_box(to_fig, sb)
     regions["north"] = _fig_box(to_fig, na)
@@ -232,7 +280,10 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
             if content.label_field != "name" and content.label_field in names:
                 local = names[content.label_field].astype("string").str.strip()
                 names = names.assign(name=local.where(local.notna() & (local != ""), names["name"].astype("string")))
-            place_labels(fig, ax, names, fs=7 * k, avoid=[sb, na])
+            elif content.label_field == "name":  # the names in the page's language, where the workspace has them
+                names = names.assign(name=place_names(names, _.lang))
+            names = names.assign(name=names["name"].map(lambda v: v if pd.isna(v) else printable(v, lang=_.lang)))
+            place_labels(fig, ax, names, fs=SIZES["label"] * k, avoid=[sb, na])
 
     # Legend panel and page text.
     lax = fig.add_axes(page.rect(*panel))
@@ -256,6 +307,12 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
     regions["title"] = page.box(margin, margin, page.width - margin, header)
     pax.plot([margin, page.width - margin], [header + 1.5 * k] * 2, color="#303030", lw=0.6 * k)
 
+    if note_lines:
+        note_top = top + body_h + 3 * k
+        pax.text(margin, note_top, "\n".join(note_lines), fontproperties=font(fs_note), va="top", ha="left",
+                 color="#202020", linespacing=1.3)
+        regions["note"] = page.box(margin, note_top, page.width - margin,
+                                   note_top + len(note_lines) * fs_note * PT * 1.3)
     foot_lines = footer(attribution)
     pax.text(margin, page.height - margin, "\n".join(foot_lines), fontproperties=font(fs_foot), va="bottom",
              ha="left", color="#303030", linespacing=1.3)

@@ -20,7 +20,8 @@ from matplotlib import patheffects
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.transforms import Bbox
 
-from geo.printmap.style import PT, fmt_num, font
+from geo.i18n import Tr
+from geo.printmap.style import PT, SIZES, fmt_num, font
 
 __all__ = ["nice_length", "north_arrow", "place_labels", "scale_bar"]
 
@@ -35,33 +36,38 @@ def nice_length(target: float) -> float:
 
 
 def scale_bar(ax: matplotlib.axes.Axes, extent: tuple[float, float, float, float], *, mpm: float, k: float,
-              scale_factor: float) -> tuple[float, float, float, float]:
+              scale_factor: float, lang: str = "en") -> tuple[float, float, float, float]:
     """An alternating black and white bar of a round ground length, bottom left; returns its box (map units).
 
     ``mpm`` is map metres per mm of paper, ``scale_factor`` the projection's point scale factor at the map
-    centre (grid metres per ground metre).
+    centre (grid metres per ground metre). The numbers and the unit are in ``lang``: "2 km", "2 км".
     """
-    xmin, ymin, xmax, _ = extent
+    _ = Tr(lang)
+    xmin, ymin, xmax, __ = extent
     ground = nice_length(0.2 * (xmax - xmin) / scale_factor)
     km = ground >= 1000
-    unit, div = ("km", 1000.0) if km else ("m", 1.0)
+    div = 1000.0 if km else 1.0
     lead = round(ground / 10 ** math.floor(math.log10(ground)))
     segments = 5 if lead == 5 else 4
     length = ground * scale_factor  # grid metres on the map
-    fs = 6.5 * k
+    fs = SIZES["scalebar"] * k
     bar_h = 1.4 * k * mpm
     pad = 2.0 * k * mpm
     text_h = fs * PT * 1.2 * mpm
     x0 = xmin + 4 * k * mpm + pad
     y0 = ymin + 4 * k * mpm + pad
-    box = (x0 - pad, y0 - pad, x0 + length + pad + 4 * fs * PT * mpm, y0 + bar_h + 1.0 * k * mpm + text_h + pad)
+    whole = fmt_num(ground / div, lang=_.lang)
+    last = _("{n} km", n=whole) if km else _("{n} m", n=whole)
+    # Room right of the bar for the last label, which starts at the bar's end ("5 000 m" is 7 characters).
+    tail = max(4, len(last) * 0.6) * fs * PT * mpm
+    box = (x0 - pad, y0 - pad, x0 + length + pad + tail, y0 + bar_h + 1.0 * k * mpm + text_h + pad)
     ax.add_patch(Rectangle((box[0], box[1]), box[2] - box[0], box[3] - box[1], facecolor=(1, 1, 1, 0.85),
                            edgecolor="none", zorder=20))
     step = length / segments
     for i in range(segments):
         ax.add_patch(Rectangle((x0 + i * step, y0), step, bar_h, facecolor="black" if i % 2 == 0 else "white",
                                edgecolor="black", linewidth=0.5 * k, zorder=21))
-    ticks = [(0.0, "0"), (length / 2, fmt_num(ground / 2 / div)), (length, f"{fmt_num(ground / div)} {unit}")]
+    ticks = [(0.0, "0"), (length / 2, fmt_num(ground / 2 / div, lang=_.lang)), (length, last)]
     for dx, text in ticks:
         ax.text(x0 + dx, y0 + bar_h + 1.0 * k * mpm, text, fontproperties=font(fs), ha="left" if dx == length
                 else "center", va="bottom", zorder=22, clip_on=True)
@@ -69,11 +75,13 @@ def scale_bar(ax: matplotlib.axes.Axes, extent: tuple[float, float, float, float
 
 
 def north_arrow(ax: matplotlib.axes.Axes, extent: tuple[float, float, float, float], *, mpm: float, k: float,
-                bearing: float) -> tuple[float, float, float, float]:
-    """A two-tone arrow with "N", top right, turned ``bearing`` degrees clockwise from grid north."""
-    _, _, xmax, ymax = extent
+                bearing: float, lang: str = "en") -> tuple[float, float, float, float]:
+    """A two-tone arrow with north's letter ("N", "С", "Т"), top right, turned ``bearing`` degrees clockwise
+    from grid north."""
+    _ = Tr(lang)
+    __, __, xmax, ymax = extent
     length, half_w = 11 * k, 3.2 * k  # mm
-    fs = 9 * k
+    fs = SIZES["north"] * k
     pad = 2 * k
     # Box: the arrow (any small turn) plus the letter above it, in mm from the box's top-right corner.
     box_w = 2 * half_w + 2 * pad + 2 * k
@@ -95,7 +103,8 @@ def north_arrow(ax: matplotlib.axes.Axes, extent: tuple[float, float, float, flo
     ax.add_patch(Polygon([tip, at(half_w, -length / 2), notch], closed=True, facecolor="white", edgecolor="black",
                          linewidth=0.5 * k, zorder=21))
     nx, ny = at(0, length / 2 + 0.8 * k)
-    ax.text(nx, ny, "N", fontproperties=font(fs, bold=True), ha="center", va="bottom", zorder=22, clip_on=True)
+    ax.text(nx, ny, _.ctx("north arrow", "N"), fontproperties=font(fs, bold=True), ha="center", va="bottom",
+            zorder=22, clip_on=True)
     return box
 
 

@@ -30,6 +30,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from geo import palette
+from geo.i18n import N_, Tr
 from geo.content import MapContent
 from geo.crs import metric_xy
 from geo.printmap.legend import Section, Symbol
@@ -40,6 +41,7 @@ from geo.printmap.style import (
     DENSITY_FLOOR,
     INCIDENT_COLOR,
     OUTLINE,
+    SIZES,
     fmt_num,
     font,
 )
@@ -49,12 +51,14 @@ from geo.stats.density import DensityGrid
 __all__ = ["RASTERIZE_POINTS", "STATION_MARKERS", "add_polygons", "draw_layers"]
 
 RASTERIZE_POINTS = 5_000
+# The rate titles MapContent and the report give, for the catalog: the legend translates ``rate_label``.
+RATE_LABELS = (N_("Incidents per 100,000 a year"), N_("Incidents per 100,000 a year (Empirical Bayes)"))
 STATION_MARKERS = {"headquarters": "s", "station": "s", "post": "^", "prevention_centre": "D"}
 
 
 def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str, gpd.GeoDataFrame],
                 metric: dict[str, gpd.GeoDataFrame], density: DensityGrid | None, crs: pyproj.CRS, *,
-                k: float) -> tuple[list[Section], Symbol | None]:
+                k: float, lang: str = "en") -> tuple[list[Section], Symbol | None]:
     """Draw every layer in map order (fills, then lines, then points).
 
     Parameters
@@ -70,6 +74,8 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
     crs : pyproj.CRS
     k : float
         Type and symbol scale of the page.
+    lang : {"en", "ru", "ky"}
+        The legend's language.
 
     Returns
     -------
@@ -79,14 +85,16 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
         The boundaries' legend symbol: its fill is the vector base's, and the caller clears it when
         tiles are drawn instead.
     """
+    _ = Tr(lang)
     legend: dict[str, Section] = {}
 
-    def none(name: str) -> bool:
-        return name in layers and name not in metric
+    def none(name: str, label: str) -> str:
+        """``label``, with "(none)" after it when the layer was given but holds nothing."""
+        return _("{layer} (none)", layer=label) if name in layers and name not in metric else label
 
     bounds = metric.get("boundaries")
     if "rates" in layers:
-        legend["rates"] = _draw_rates(ax, metric.get("rates"), content.rate_label, k=k)
+        legend["rates"] = _draw_rates(ax, metric.get("rates"), _(content.rate_label), k=k, tr=_)
 
     if "roads" in layers:
         roads = metric.get("roads")
@@ -97,16 +105,16 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
                 _add_lines(ax, roads.geometry[(classes == cls).to_numpy()], color=palette.ROAD_COLOR,
                            width=_road_width(cls, k), zorder=2 + palette.ROAD_WEIGHTS.get(cls, 2) / 10)
         legend["roads"] = Section(None, [(Symbol("line", edge=palette.ROAD_COLOR, width=_road_width("primary", k)),
-                                          "Road" + (" (none)" if none("roads") else ""))])
+                                          none("roads", _("Road")))])
 
     if density is not None:
-        legend["density"] = _draw_density(ax, density, crs)
+        legend["density"] = _draw_density(ax, density, crs, tr=_)
 
     if "gi_cells" in layers:
-        legend["gi_cells"] = _draw_gi(ax, metric.get("gi_cells"), k=k)
+        legend["gi_cells"] = _draw_gi(ax, metric.get("gi_cells"), k=k, tr=_)
 
-    for name, color, label, dashed in (("coverage", palette.COVERED, "Covered today", False),
-                                       ("proposed_areas", palette.PROPOSED, "Reach of proposed sites", True)):
+    for name, color, label, dashed in (("coverage", palette.COVERED, _("Covered today"), False),
+                                       ("proposed_areas", palette.PROPOSED, _("Reach of proposed sites"), True)):
         if name in layers:
             if name in metric:
                 add_polygons(ax, [shapely.union_all(metric[name].geometry.to_numpy())],
@@ -114,27 +122,26 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
                              style="--" if dashed else "-", zorder=4)
             legend[name] = Section(None, [(Symbol("patch", face=mcolors.to_rgba(color, 0.18), edge=color,
                                                   width=0.8 * k, style="--" if dashed else "-"),
-                                           label + (" (none)" if none(name) else ""))])
+                                           none(name, label))])
 
     if "gaps" in layers:
-        legend["gaps"] = _draw_gaps(ax, metric.get("gaps"), k=k)
+        legend["gaps"] = _draw_gaps(ax, metric.get("gaps"), k=k, tr=_)
 
     boundary_symbol = None
     if "boundaries" in layers:
         if bounds is not None:
             add_polygons(ax, bounds.geometry, face="none", edge=OUTLINE, width=0.6 * k, zorder=5)
         boundary_symbol = Symbol("patch", face=BASE_LAND, edge=OUTLINE, width=0.6 * k)
-        legend["boundaries"] = Section(None, [(boundary_symbol,
-                                               "Settlement boundary" + (" (none)" if none("boundaries") else ""))])
+        legend["boundaries"] = Section(None, [(boundary_symbol, none("boundaries", _("Settlement boundary")))])
 
     if "cameras" in layers:
-        legend["cameras"] = _draw_cameras(ax, metric.get("cameras"), k=k)
+        legend["cameras"] = _draw_cameras(ax, metric.get("cameras"), k=k, tr=_)
     if "incidents" in layers:
-        legend["incidents"] = _draw_incidents(ax, metric.get("incidents"), k=k)
+        legend["incidents"] = _draw_incidents(ax, metric.get("incidents"), k=k, tr=_)
     if "stations" in layers:
-        legend["stations"] = _draw_stations(ax, metric.get("stations"), k=k)
+        legend["stations"] = _draw_stations(ax, metric.get("stations"), k=k, tr=_)
     if "proposed" in layers:
-        legend["proposed"] = _draw_proposed(ax, metric.get("proposed"), k=k)
+        legend["proposed"] = _draw_proposed(ax, metric.get("proposed"), k=k, tr=_)
 
     order = ("density", "gi_cells", "rates", "incidents", "proposed", "proposed_areas", "gaps", "coverage",
              "stations", "cameras", "roads", "boundaries")
@@ -143,7 +150,7 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
 
 def _xy(points: gpd.GeoDataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     # The frame is already in the map's CRS: no transform, only the points' coordinates (and the check).
-    x, y, _ = metric_xy(points, points.crs, what=name)
+    x, y, __ = metric_xy(points, points.crs, what=name)
     return x, y
 
 
@@ -151,9 +158,11 @@ def _road_width(cls: str, k: float) -> float:
     return 0.3 * k * palette.ROAD_WEIGHTS.get(cls, 2)
 
 
-def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label: str, *, k: float) -> Section:
+def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label: str, *, k: float,
+                tr: Tr) -> Section:
+    _ = tr
     if rates is None:
-        return Section(label, [(Symbol("patch", face=palette.NO_DATA, edge=OUTLINE, width=0.4 * k), "none")])
+        return Section(label, [(Symbol("patch", face=palette.NO_DATA, edge=OUTLINE, width=0.4 * k), _("none"))])
     if "value" not in rates:
         msg = "rates needs a numeric 'value' column (incidents per 100,000)"
         raise ValueError(msg)
@@ -169,18 +178,20 @@ def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label:
     for i, color in enumerate(ramp):
         add_polygons(ax, geoms[cls == i], face=mcolors.to_rgba(color, 0.8), edge="#444444", width=0.3 * k, zorder=1.5)
         lo = np.nanmin(values) if i == 0 else bins[i - 1]
-        if fmt_num(lo) == fmt_num(bins[i]):  # a class of one value (e.g. EB rates all shrunk to the mean)
-            text = fmt_num(lo)
+        low, high = fmt_num(lo, lang=_.lang), fmt_num(bins[i], lang=_.lang)
+        if low == high:  # a class of one value (e.g. EB rates all shrunk to the mean)
+            text = low
         else:
-            text = f"{fmt_num(lo)} – {fmt_num(bins[i])}" if i == 0 else f"> {fmt_num(lo)} – {fmt_num(bins[i])}"
+            text = f"{low} – {high}" if i == 0 else f"> {low} – {high}"
         rows.append((Symbol("patch", face=mcolors.to_rgba(color, 0.8), edge="#444444", width=0.3 * k), text))
     if (cls < 0).any():
         add_polygons(ax, geoms[cls < 0], face=palette.NO_DATA, edge="#444444", width=0.3 * k, zorder=1.5)
-        rows.append((Symbol("patch", face=palette.NO_DATA, edge="#444444", width=0.3 * k), "No population"))
+        rows.append((Symbol("patch", face=palette.NO_DATA, edge="#444444", width=0.3 * k), _("No population")))
     return Section(label, rows)
 
 
-def _draw_density(ax: matplotlib.axes.Axes, grid: DensityGrid, crs: pyproj.CRS) -> Section:
+def _draw_density(ax: matplotlib.axes.Axes, grid: DensityGrid, crs: pyproj.CRS, *, tr: Tr) -> Section:
+    _ = tr
     values, bounds = np.asarray(grid.values, dtype=float), grid.bounds
     if pyproj.CRS.from_user_input(grid.crs) != pyproj.CRS.from_user_input(crs):
         values, bounds = _warp_values(values, grid.transform, grid.crs, crs)
@@ -191,7 +202,8 @@ def _draw_density(ax: matplotlib.axes.Axes, grid: DensityGrid, crs: pyproj.CRS) 
         ax.imshow(shown, cmap=cmap, norm=mcolors.Normalize(0, top), alpha=DENSITY_ALPHA, origin="upper",
                   extent=(bounds[0], bounds[2], bounds[1], bounds[3]), interpolation="bilinear",
                   interpolation_stage="rgba", zorder=3, aspect="auto")
-    return Section("Incident density", [(Symbol("colorbar", vmax=top), "incidents per km²")])
+    return Section(_("Density (kernel density)"), [(Symbol("colorbar", vmax=top, lang=_.lang),
+                                                     _("incidents per km²"))])
 
 
 def _warp_values(values: np.ndarray, transform: Affine, src_crs: pyproj.CRS, dst_crs: pyproj.CRS,
@@ -211,10 +223,11 @@ def _warp_values(values: np.ndarray, transform: Affine, src_crs: pyproj.CRS, dst
     return out, (west, north - height * cell, west + width * cell, north)
 
 
-def _draw_gi(ax: matplotlib.axes.Axes, cells: gpd.GeoDataFrame | None, *, k: float) -> Section:
-    title = "Gi* hot spot analysis"
+def _draw_gi(ax: matplotlib.axes.Axes, cells: gpd.GeoDataFrame | None, *, k: float, tr: Tr) -> Section:
+    _ = tr
+    title = _("Hot spots (Gi*)")
     if cells is None:
-        return Section(title, [(Symbol("patch", face=palette.BIN_COLORS[0]), "No cells")])
+        return Section(title, [(Symbol("patch", face=palette.BIN_COLORS[0]), _("No cells"))])
     if "gi_bin" not in cells:
         msg = "gi_cells needs a 'gi_bin' column (-3..3), as geo.stats.hotspots.hotspots gives"
         raise ValueError(msg)
@@ -227,57 +240,61 @@ def _draw_gi(ax: matplotlib.axes.Axes, cells: gpd.GeoDataFrame | None, *, k: flo
             face = mcolors.to_rgba(palette.BIN_COLORS[b], 0.75)
             add_polygons(ax, geoms[bins == b], face=face, edge=palette.BIN_COLORS[b], width=0.2 * k, zorder=3.5)
             rows.append((Symbol("patch", face=face, edge=palette.BIN_COLORS[b], width=0.2 * k),
-                         palette.BIN_LABELS[b]))
+                         _(palette.BIN_LABELS[b])))
     if not rows:
         rows.append((Symbol("patch", face=mcolors.to_rgba(palette.BIN_COLORS[0], 0.75)),
-                     "No significant hot or cold spot"))
+                     _("No significant hot or cold spot")))
     return Section(title, rows)
 
 
-def _draw_gaps(ax: matplotlib.axes.Axes, gaps: gpd.GeoDataFrame | None, *, k: float) -> Section:
+def _draw_gaps(ax: matplotlib.axes.Axes, gaps: gpd.GeoDataFrame | None, *, k: float, tr: Tr) -> Section:
+    _ = tr
     sym = Symbol("patch", face=mcolors.to_rgba(palette.GAP, 0.35), edge=palette.GAP, width=0.9 * k, style="--")
-    label = "Coverage gap (none found)" if gaps is None else "Coverage gap"
+    label = _("Coverage gap (none found)") if gaps is None else _("Coverage gap")
     if gaps is not None:
         add_polygons(ax, gaps.geometry, face=sym.face, edge=sym.edge, width=sym.width, style="--", zorder=4.5)
         if "gap_id" in gaps:
-            label = "Coverage gap, numbered by rank"
+            label = _("Coverage gap, numbered by rank")
             pts = gaps.geometry.representative_point()
             for gid, p in zip(gaps["gap_id"], pts, strict=True):
-                ax.text(p.x, p.y, f"{gid}", fontproperties=font(7 * k, bold=True), color=palette.GAP,
+                ax.text(p.x, p.y, f"{gid}", fontproperties=font(SIZES["marker_label"] * k, bold=True),
+                        color=palette.GAP,
                         ha="center", va="center", zorder=12, clip_on=True,
                         path_effects=[patheffects.withStroke(linewidth=2.2 * k, foreground="white")])
     return Section(None, [(sym, label)])
 
 
-def _draw_incidents(ax: matplotlib.axes.Axes, inc: gpd.GeoDataFrame | None, *, k: float) -> Section:
+def _draw_incidents(ax: matplotlib.axes.Axes, inc: gpd.GeoDataFrame | None, *, k: float, tr: Tr) -> Section:
+    _ = tr
     if inc is None:
-        return Section("Incidents", [(Symbol("marker", face=INCIDENT_COLOR, size=3 * k), "none")])
+        return Section(_("Incidents"), [(Symbol("marker", face=INCIDENT_COLOR, size=3 * k), _("none"))])
     n = len(inc)
     size = (3.6 if n <= 500 else 2.4 if n <= RASTERIZE_POINTS else 1.5) * k  # marker diameter, points
     x, y = _xy(inc, "incidents")
     if "category" not in inc:
-        groups = [(INCIDENT_COLOR, "Incident", np.ones(n, dtype=bool))]
+        groups = [(INCIDENT_COLOR, _("Incident"), np.ones(n, dtype=bool))]
     else:
         cat = inc["category"].astype("string").fillna("other").to_numpy(dtype=object)
         cat = np.where(np.isin(cat, CATEGORIES), cat, "other")
-        groups = [(palette.CATEGORY_COLORS[c], CATEGORY_LABELS[c], cat == c) for c in CATEGORIES]
+        groups = [(palette.CATEGORY_COLORS[c], _(CATEGORY_LABELS[c]), cat == c) for c in CATEGORIES]
         groups = [g for g in groups if g[2].any()]
     # The commonest category underneath, so the rare ones show; one Line2D per category (Agg draws
     # uniform markers much faster than a scatter's collection).
-    for color, _, mask in sorted(groups, key=lambda g: -int(g[2].sum())):
+    for color, __, mask in sorted(groups, key=lambda g: -int(g[2].sum())):
         line = Line2D(x[mask], y[mask], linestyle="none", marker="o", markersize=size, markerfacecolor=color,
                       markeredgewidth=0, alpha=0.85, zorder=7)
         line.set_rasterized(n > RASTERIZE_POINTS)
         ax.add_line(line)
-    rows = [(Symbol("marker", face=color, size=max(size, 3.5 * k), marker="o"), f"{label} ({int(m.sum()):,})")
+    rows = [(Symbol("marker", face=color, size=max(size, 3.5 * k), marker="o"), f"{label} ({_.int(int(m.sum()))})")
             for color, label, m in groups]
-    return Section(f"Incidents ({n:,})", rows)
+    return Section(_("Incidents ({n})", n=_.int(n)), rows)
 
 
-def _draw_stations(ax: matplotlib.axes.Axes, st: gpd.GeoDataFrame | None, *, k: float) -> Section:
+def _draw_stations(ax: matplotlib.axes.Axes, st: gpd.GeoDataFrame | None, *, k: float, tr: Tr) -> Section:
+    _ = tr
     if st is None:
-        return Section("Police", [(Symbol("marker", face=palette.STATION_COLORS["station"], marker="s",
-                                          size=5 * k), "none")])
+        return Section(_("Police"), [(Symbol("marker", face=palette.STATION_COLORS["station"], marker="s",
+                                             size=5 * k), _("none"))])
     kinds = (st["kind"].astype("string").fillna("station") if "kind" in st else pd.Series("station", index=st.index))
     kinds = kinds.where(kinds.isin(list(palette.STATION_LABELS)), "station").to_numpy(dtype=object)
     x, y = _xy(st, "stations")
@@ -292,16 +309,17 @@ def _draw_stations(ax: matplotlib.axes.Axes, st: gpd.GeoDataFrame | None, *, k: 
         ax.add_line(Line2D(x[mask], y[mask], linestyle="none",
                            marker=sym.marker, markersize=size, markerfacecolor=sym.face, markeredgecolor="white",
                            markeredgewidth=sym.width, zorder=9))
-        rows.append((sym, palette.STATION_LABELS[kind]))
-    return Section("Police", rows)
+        rows.append((sym, _(palette.STATION_LABELS[kind])))
+    return Section(_("Police"), rows)
 
 
-def _draw_cameras(ax: matplotlib.axes.Axes, cams: gpd.GeoDataFrame | None, *, k: float) -> Section:
+def _draw_cameras(ax: matplotlib.axes.Axes, cams: gpd.GeoDataFrame | None, *, k: float, tr: Tr) -> Section:
+    _ = tr
     sym = Symbol("marker", face=palette.CAMERA_COLOR, edge="#08306b", width=0.5 * k, size=3.5 * k)
     if cams is None:
-        return Section(None, [(sym, "Camera (none)")])
+        return Section(None, [(sym, _("{layer} (none)", layer=_("Video camera")))])
     x, y = _xy(cams, "cameras")
-    rows = [(sym, "Camera")]
+    rows = [(sym, _("Video camera"))]
     if "direction_deg" in cams:
         from geo.coverage import (
             camera_sectors,  # the coverage module is heavy (networkx): only when needed
@@ -313,26 +331,29 @@ def _draw_cameras(ax: matplotlib.axes.Axes, cams: gpd.GeoDataFrame | None, *, k:
             face = mcolors.to_rgba(palette.CAMERA_COLOR, 0.25)
             add_polygons(ax, [shapely.union_all(sectors.geometry.to_numpy())], face=face,
                          edge=palette.CAMERA_COLOR, width=0.4 * k, zorder=6)
-            rows.append((Symbol("patch", face=face, edge=palette.CAMERA_COLOR, width=0.4 * k), "Camera view"))
+            rows.append((Symbol("patch", face=face, edge=palette.CAMERA_COLOR, width=0.4 * k),
+                         _("What the cameras see")))
     ax.add_line(Line2D(x, y, linestyle="none", marker="o",
                        markersize=sym.size, markerfacecolor=sym.face, markeredgecolor=sym.edge,
                        markeredgewidth=sym.width, zorder=8))
     return Section(None, rows)
 
 
-def _draw_proposed(ax: matplotlib.axes.Axes, sites: gpd.GeoDataFrame | None, *, k: float) -> Section:
-    sym = Symbol("marker", face=palette.PROPOSED, edge="white", width=0.8 * k, size=9 * k)
+def _draw_proposed(ax: matplotlib.axes.Axes, sites: gpd.GeoDataFrame | None, *, k: float, tr: Tr) -> Section:
+    _ = tr
+    # Big enough for a rank number at the smallest print size inside it.
+    sym = Symbol("marker", face=palette.PROPOSED, edge="white", width=0.8 * k, size=11 * k)
     if sites is None:
-        return Section(None, [(sym, "Proposed site (none)")])
+        return Section(None, [(sym, _("{layer} (none)", layer=_("Proposed site")))])
     x, y = _xy(sites, "proposed")
     ax.add_line(Line2D(x, y, linestyle="none", marker="o", markersize=sym.size, markerfacecolor=sym.face,
                        markeredgecolor="white", markeredgewidth=sym.width, zorder=10))
-    label = "Proposed site"
+    label = _("Proposed site")
     if "rank" in sites:
-        label = "Proposed site, numbered by rank"
+        label = _("Proposed site, numbered by rank")
         for r, px, py in zip(sites["rank"], x, y, strict=True):
             if pd.notna(r):
-                ax.text(px, py, f"{int(r)}", fontproperties=font(5.5 * k, bold=True), color="white",
+                ax.text(px, py, f"{int(r)}", fontproperties=font(SIZES["marker_label"] * k, bold=True), color="white",
                         ha="center", va="center_baseline", zorder=11, clip_on=True)
     return Section(None, [(sym, label)])
 

@@ -2,13 +2,15 @@
 
 matplotlib's own legend places handles of artists in one box; a print map
 needs sections with titles, a density colour bar, counts in the labels, and
-columns that fill a panel right of the map or under it, with the type shrunk
-until everything fits. The layers (:mod:`geo.printmap.layers`) say what to
+columns that fill a panel right of the map or under it. Long entries wrap onto
+a second and third line; the type shrinks, never below 7 pt, until everything
+fits. The layers (:mod:`geo.printmap.layers`) say what to
 show as :class:`Section` rows; this module lays them out and draws them.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import matplotlib.axes
@@ -17,10 +19,13 @@ from matplotlib import colors as mcolors
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from geo.i18n import N_
 from geo.printmap.page import Measure
-from geo.printmap.style import DENSITY_ALPHA, DENSITY_CMAP, DENSITY_FLOOR, PT, fmt_num, font
+from geo.printmap.style import DENSITY_ALPHA, DENSITY_CMAP, DENSITY_FLOOR, MIN_PT, PT, SIZES, fmt_num, font
 
-__all__ = ["Section", "Symbol", "draw_legend", "legend_height"]
+__all__ = ["LEGEND_CUT", "Section", "Symbol", "draw_legend", "legend_height"]
+
+HEAD = SIZES["legend_head"] / SIZES["legend"]  # a section title's type, relative to its entries'
 
 
 @dataclass
@@ -35,6 +40,7 @@ class Symbol:
     marker: str = "o"
     size: float = 5.0  # points
     vmax: float = 0.0  # colour bar
+    lang: str = "en"  # of the colour bar's numbers
 
 
 @dataclass
@@ -45,71 +51,100 @@ class Section:
     rows: list[tuple[Symbol, str]]
 
 
-# A legend row as laid out: (kind, text, symbol, height in mm), kind "head", "row" or "gap".
-_Unit = tuple[str, str | None, Symbol | None, float]
+# A legend row as laid out: (kind, lines of text, symbol, height in mm), kind "head", "row" or "gap".
+_Unit = tuple[str, list[str], Symbol | None, float]
+
+# The legend's type sizes on A4, largest first: it shrinks to fit its panel, never below MIN_PT.
+_STEPS = tuple(s for s in (SIZES["legend"], 8.0, 7.5, MIN_PT) if s <= SIZES["legend"])
+_MOST_LINES = 3  # an entry wraps onto at most this many lines, the last cut with "…"
+_GAP_MM = 4.0  # between columns (times the paper's scale)
 
 
 def draw_legend(ax: matplotlib.axes.Axes, sections: list[Section], *, width: float, height: float, k: float,
                 measure: Measure, max_cols: int, notes: list[str]) -> tuple[float, float, float, float]:
-    """Draw the sections in columns in a panel of mm (y down); return the box used (left, top, right, bottom)."""
+    """Draw the sections in columns in a panel of mm (y down); return the box used (left, top, right, bottom).
+
+    Long entries wrap (Russian and Kyrgyz labels are half as long again as English ones) rather than shrink:
+    the type goes from :data:`~geo.printmap.style.SIZES` ``["legend"]`` down to
+    :data:`~geo.printmap.style.MIN_PT`, in one column if it can, then more. What does not fit even so is
+    left out, and ``notes`` says so.
+    """
     sym_w = 7 * k
-    for scale in (1.0, 0.9, 0.8, 0.7, 0.6):
-        fs = 7.5 * k * scale
-        units = _legend_units(sections, fs)
+    for size in _STEPS:
+        fs = size * k
         for cols in range(1, max_cols + 1):
-            col_w = (width - (cols - 1) * 4 * k) / cols
-            text_w = col_w - sym_w - 2 * k
-            if not _text_fits(units, fs, text_w, measure):
-                continue
+            col_w, text_w = _column(width, cols, sym_w, k)
+            units = _legend_units(sections, fs, col_w=col_w, text_w=text_w, measure=measure)
             placed = _balanced_flow(units, height, cols)
             if placed is not None:
-                return _render_legend(ax, placed, fs=fs, col_w=col_w, sym_w=sym_w, k=k, measure=measure,
-                                      text_w=text_w)
-    # Does not fit even small: the smallest type, text cut to the columns, rows beyond the panel left out.
-    fs = 7.5 * k * 0.6
-    col_w = (width - (max_cols - 1) * 4 * k) / max_cols
-    units = _legend_units(sections, fs)
+                return _render_legend(ax, placed, fs=fs, col_w=col_w, sym_w=sym_w, k=k, measure=measure)
+    # Does not fit even at the smallest type: rows beyond the panel are left out.
+    fs = MIN_PT * k
+    col_w, text_w = _column(width, max_cols, sym_w, k)
+    units = _legend_units(sections, fs, col_w=col_w, text_w=text_w, measure=measure)
     placed = _flow(units, height, max_cols, force=True)
-    notes.append("the legend did not fit its panel; some entries were left out")
-    return _render_legend(ax, placed, fs=fs, col_w=col_w, sym_w=sym_w, k=k, measure=measure,
-                          text_w=col_w - sym_w - 2 * k)
+    notes.append(LEGEND_CUT)
+    return _render_legend(ax, placed, fs=fs, col_w=col_w, sym_w=sym_w, k=k, measure=measure)
+
+
+LEGEND_CUT = N_("the legend did not fit its panel, so some entries were left out")
 
 
 def legend_height(sections: list[Section], *, width: float, k: float, measure: Measure, max_cols: int) -> float:
-    """The height (mm) the legend takes at full size in as many columns as its text fits, evened out."""
-    fs = 7.5 * k
+    """The height (mm) the legend takes at full size in the number of columns (up to ``max_cols``) that is lowest."""
+    fs = SIZES["legend"] * k
     sym_w = 7 * k
-    units = _legend_units(sections, fs)
-    total = sum(h for *_, h in units)
+    best = math.inf
     for cols in range(max_cols, 0, -1):
-        text_w = (width - (cols - 1) * 4 * k) / cols - sym_w - 2 * k
-        if _text_fits(units, fs, text_w, measure):
-            placed = _balanced_flow(units, total, cols)
-            if placed is not None:
-                return max(y + h for _, y, *_, h in placed) + 1.0
-    return total
+        col_w, text_w = _column(width, cols, sym_w, k)
+        units = _legend_units(sections, fs, col_w=col_w, text_w=text_w, measure=measure)
+        total = sum(u[3] for u in units)
+        placed = _balanced_flow(units, total, cols)
+        if placed is not None:
+            best = min(best, max(y + h for _, y, *_, h in placed) + 1.0)
+    return best if math.isfinite(best) else sum(u[3] for u in _legend_units(
+        sections, fs, col_w=width, text_w=width - sym_w - 2 * k, measure=measure))
 
 
-def _text_fits(units: list[_Unit], fs: float, text_w: float, measure: Measure) -> bool:
-    """Every header and row text is at most ``text_w`` mm wide at ``fs`` points."""
-    return all(measure.width(t, fs * (1.1 if kind == "head" else 1), bold=kind == "head") <= text_w
-               for kind, t, _, _ in units if t)
+def _column(width: float, cols: int, sym_w: float, k: float) -> tuple[float, float]:
+    """A column's width and the width of its entries' text, in mm."""
+    col_w = (width - (cols - 1) * _GAP_MM * k) / cols
+    return col_w, max(col_w - sym_w - 2 * k, 1.0)
 
 
-def _legend_units(sections: list[Section], fs: float) -> list[_Unit]:
-    """The legend as (kind, text, symbol, height in mm) rows: headers, entries, gaps between sections."""
-    row = fs * PT * 1.65
+def _row_h(fs: float) -> float:
+    return fs * PT * 1.65
+
+
+def _line_h(fs: float) -> float:
+    return fs * PT * 1.3
+
+
+def _bar_text_top(fs: float) -> float:
+    """How far under a colour bar row's top its text starts: the bar, its ticks and their numbers above it."""
+    return _row_h(fs) * 0.75 + fs * PT * 1.75
+
+
+def _legend_units(sections: list[Section], fs: float, *, col_w: float, text_w: float,
+                  measure: Measure) -> list[_Unit]:
+    """The legend as (kind, lines, symbol, height in mm) rows: headers, entries, gaps; long text wrapped."""
+    row, line = _row_h(fs), _line_h(fs)
+    head = fs * HEAD
     units: list[_Unit] = []
     for i, sec in enumerate(sections):
         if i:
-            units.append(("gap", None, None, row * 0.45))
+            units.append(("gap", [], None, row * 0.45))
         if sec.title:
-            units.append(("head", sec.title, None, row * 1.1))
+            lines = measure.lines(sec.title, col_w, head, bold=True, most=_MOST_LINES)
+            units.append(("head", lines, None, row * 1.1 + (len(lines) - 1) * _line_h(head)))
         for sym, text in sec.rows:
-            units.append(("row", text, sym, row * (2.3 if sym.kind == "colorbar" else 1.0)))
+            if sym.kind == "colorbar":  # the unit goes under the bar, across the column
+                lines = measure.lines(text, col_w, fs, most=_MOST_LINES)
+                units.append(("row", lines, sym, _bar_text_top(fs) + len(lines) * line + row * 0.15))
+            else:
+                lines = measure.lines(text, text_w, fs, most=_MOST_LINES)
+                units.append(("row", lines, sym, row + (len(lines) - 1) * line))
     return units
-
-
 def _balanced_flow(units: list[_Unit], height: float, cols: int) -> list | None:
     """:func:`_flow` with columns as even as they can be: the shortest column height that fits."""
     placed = _flow(units, height, cols)
@@ -162,28 +197,30 @@ def _flow(units: list[_Unit], height: float, cols: int, *, force: bool = False) 
 
 
 def _render_legend(ax: matplotlib.axes.Axes, placed: list, *, fs: float, col_w: float, sym_w: float, k: float,
-                   measure: Measure, text_w: float) -> tuple[float, float, float, float]:
+                   measure: Measure) -> tuple[float, float, float, float]:
     right = bottom = 0.0
-    for col, y, kind, text, sym, h in placed:
-        x = col * (col_w + 4 * k)
+    head = fs * HEAD
+    row = _row_h(fs)
+    for col, y, kind, lines, sym, h in placed:
+        x = col * (col_w + _GAP_MM * k)
         if kind == "gap":
             continue
         if kind == "head":
-            t = measure.fit(text, col_w, fs * 1.1, bold=True)
-            ax.text(x, y + h * 0.55, t, fontproperties=font(fs * 1.1, bold=True), va="center", ha="left")
-            right = max(right, x + measure.width(t, fs * 1.1, bold=True))
-            bottom = max(bottom, y + h)
-            continue
-        row = h if sym.kind != "colorbar" else h / 2.3
-        t = measure.fit(text, text_w, fs)
-        if sym.kind == "colorbar":
+            ax.text(x, y + h / 2 + row * 0.05, "\n".join(lines), fontproperties=font(head, bold=True), va="center",
+                    ha="left", linespacing=1.15)
+            right = max(right, x + max(measure.width(t, head, bold=True) for t in lines))
+        elif sym.kind == "colorbar":
             _legend_colorbar(ax, sym, x, y, width=col_w, row=row, fs=fs, k=k)
-            ax.text(x, y + row * 1.8, t, fontproperties=font(fs * 0.9), va="center", ha="left", color="#404040")
-            right = max(right, x + min(col_w, 48 * k))
+            ax.text(x, y + _bar_text_top(fs), "\n".join(lines), fontproperties=font(fs), va="top", ha="left",
+                    color="#404040", linespacing=1.15)
+            right = max(right, x + min(col_w, 48 * k), x + max(measure.width(t, fs) for t in lines))
         else:
-            _legend_symbol(ax, sym, x, y + row * 0.15, sym_w, row * 0.7)
-            ax.text(x + sym_w + 2 * k, y + row * 0.55, t, fontproperties=font(fs), va="center", ha="left")
-            right = max(right, x + sym_w + 2 * k + measure.width(t, fs))
+            # The symbol beside the first line; the text's lines under one another.
+            top = y + (h - row - (len(lines) - 1) * _line_h(fs)) / 2
+            _legend_symbol(ax, sym, x, top + row * 0.15, sym_w, row * 0.7)
+            ax.text(x + sym_w + 2 * k, y + h / 2, "\n".join(lines), fontproperties=font(fs), va="center", ha="left",
+                    linespacing=1.15)
+            right = max(right, x + sym_w + 2 * k + max(measure.width(t, fs) for t in lines))
         bottom = max(bottom, y + h)
     return 0.0, 0.0, right, bottom
 
@@ -210,5 +247,5 @@ def _legend_colorbar(ax: matplotlib.axes.Axes, sym: Symbol, x: float, y: float, 
     ax.add_patch(Rectangle((x, y), w, h, facecolor="none", edgecolor="#808080", linewidth=0.3 * k, zorder=3))
     for frac, ha in ((0.0, "left"), (0.5, "center"), (1.0, "right")):
         ax.add_line(Line2D([x + frac * w] * 2, [y + h, y + h + 0.8 * k], color="#808080", linewidth=0.3 * k))
-        ax.text(x + frac * w, y + h + 0.9 * k, fmt_num(frac * sym.vmax), fontproperties=font(fs * 0.9), ha=ha,
-                va="top")
+        ax.text(x + frac * w, y + h + 0.9 * k, fmt_num(frac * sym.vmax, lang=sym.lang), fontproperties=font(fs),
+                ha=ha, va="top")

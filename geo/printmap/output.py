@@ -77,20 +77,23 @@ def save_figure(fig: matplotlib.figure.Figure, out: str | Path | BinaryIO, *, fo
 
 def export_map(content: MapContent, out: str | Path, *, format: str = "png", paper: str = "a4-landscape",
                dpi: int = 150, title: str, subtitle: str | None = None, source: str = DEFAULT_SOURCE,
-               date: dt.date | None = None, tiles: str | None = None, tile_cache: str | Path | None = None) -> Path:
+               date: dt.date | None = None, tiles: str | None = None, tile_cache: str | Path | None = None,
+               lang: str = "en", note: str | None = None) -> Path:
     """Draw and write one map (atomically); returns ``out``.
 
     The file is written beside ``out`` under a temporary name and moved into
     place, so a reader never sees half a file and a failed export leaves the
     old one. Notes (such as tiles that could not be fetched) are logged as
-    warnings of the ``geo.printmap`` logger. See :func:`~geo.printmap.map_figure`
-    and :func:`save_figure` for the parameters.
+    warnings of the ``geo.printmap`` logger (in English, as the library's
+    messages are). See :func:`~geo.printmap.map_figure` (``lang`` included)
+    and :func:`save_figure` for the parameters; ``note`` is printed under
+    the map ("How to read this map: ...").
     """
     fmt = check_format(format)
     paper_page(paper)
     out = Path(out)
     fig = map_figure(content, title=title, subtitle=subtitle, paper=paper, source=source, date=date, tiles=tiles,
-                     tile_cache=tile_cache)
+                     tile_cache=tile_cache, lang=lang, note=note)
     try:
         for note in fig.koopsuz_notes:
             log.warning("%s: %s", out.name, note)

@@ -14,9 +14,9 @@ import matplotlib.axes
 import matplotlib.figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from geo.printmap.style import PAPERS, font
+from geo.printmap.style import PAPERS, PT, SIZES, font
 
-__all__ = ["FIGURE_DPI", "Measure", "Page", "new_figure", "page_axes", "paper_page"]
+__all__ = ["FIGURE_DPI", "Measure", "Page", "new_figure", "number_page", "page_axes", "paper_page"]
 
 FIGURE_DPI = 100  # for measuring text while laying out; the output dpi is save_figure's
 
@@ -128,3 +128,22 @@ def page_axes(fig: matplotlib.figure.Figure, page: Page) -> matplotlib.axes.Axes
     ax.set_ylim(page.height, 0)
     ax.set_autoscale_on(False)
     return ax
+
+
+def number_page(fig: matplotlib.figure.Figure, label: str) -> None:
+    """Print ``label`` ("3 / 14", "Страница 3 из 14") centred at the foot of a page of this package.
+
+    The pages keep their bottom margin clear (10 mm on a map page, 15 mm on table and text pages, times
+    the paper's scale), so the number goes there: its top 7 mm above the paper's edge, under the map's
+    footer and the last table row, never over them, and at 7.5 pt on A4. Its box is the region
+    ``"page_number"``.
+    """
+    w_in, h_in = fig.get_size_inches()
+    page = Page(w_in * 25.4, h_in * 25.4)
+    fs = SIZES["page_number"] * page.k
+    top = page.height - 7 * page.k
+    fig.text(0.5, 1 - top / page.height, label, fontproperties=font(fs), ha="center", va="top",
+             color="#303030")
+    height = fs * PT * 1.2
+    half = 0.6 * fs * PT * max(len(label), 1) / 2  # about half the label's width, for the region only
+    fig.koopsuz_regions["page_number"] = page.box(page.width / 2 - half, top, page.width / 2 + half, top + height)

@@ -3,8 +3,15 @@
 Every figure is built and saved under :data:`RC` (:func:`styled`), so the
 caller's rcParams are left alone and the same input gives the same bytes:
 DejaVu Sans (matplotlib's bundled font, which covers Cyrillic with the Kyrgyz
-Ң, Ө and Ү), TrueType fonts in PDF, fixed SVG ids, and :func:`metadata`
-without time stamps or software versions.
+Ң, Ө and Ү), TrueType fonts embedded in PDF (``pdf.fonttype`` 42), fixed SVG
+ids, and :func:`metadata` without time stamps or software versions.
+
+Type sizes are in :data:`SIZES` (points on A4, scaled with the paper): none
+is below :data:`MIN_PT`, so a printed page reads without a loupe.
+
+DejaVu Sans has no som sign (⃀, U+20C0, in Unicode only since 2021; no font
+the platform can count on has it): :func:`printable` writes "сом" ("som" in
+English) in its place, so a page never shows a missing-glyph box.
 """
 
 from __future__ import annotations
@@ -15,11 +22,17 @@ import threading
 from collections.abc import Iterator
 
 import matplotlib
-from matplotlib.font_manager import FontProperties
+from babel import numbers as bnumbers
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font
+
+from geo.checks import check_choice
+from geo.i18n import LANGS
 
 __all__ = [
     "BASE_GROUND", "BASE_LAND", "DEFAULT_SOURCE", "DENSITY_ALPHA", "DENSITY_CMAP", "DENSITY_FLOOR", "FONT", "FORMATS",
-    "INCIDENT_COLOR", "OUTLINE", "PAPERS", "PT", "RC", "check_format", "fmt_num", "font", "metadata", "styled",
+    "INCIDENT_COLOR", "MIN_PT", "OUTLINE", "PAPERS", "PT", "RC", "SIZES", "SOM_SIGN", "check_format", "covers",
+    "fmt_num", "font", "font_charmap", "metadata", "printable", "styled",
 ]
 
 # Paper sizes in inches (ISO 216), width x height.
@@ -50,6 +63,26 @@ RC: dict[str, object] = {
 }
 
 PT = 25.4 / 72  # mm per point
+# Type sizes in points on A4 (times the paper's scale on A3). Nothing printed is smaller than MIN_PT:
+# legends, tables, footers and labels were 4.5 to 6.5 pt, which a council member cannot read on paper.
+MIN_PT = 7.0
+SIZES: dict[str, float] = {
+    "title": 16.0,  # map page title
+    "subtitle": 11.0,
+    "page_title": 15.0,  # table and text pages
+    "legend": 8.5,  # legend entries (the legend never shrinks below MIN_PT)
+    "legend_head": 9.0,
+    "footer": 7.5,
+    "scalebar": 7.5,
+    "north": 10.0,
+    "label": 7.5,  # settlement names on the map
+    "marker_label": 7.0,  # numbers inside gap and proposed-site symbols
+    "table": 9.0,  # table cells, largest (shrinks to MIN_PT, then wraps)
+    "note": 7.5,  # the note under a table
+    "map_note": 8.0,  # "how to read this map" under a map
+    "page_number": 7.5,  # at the foot of a pack's pages
+    "text": 10.5,  # text pages
+}
 BASE_GROUND = "#e6eaee"  # outside the settlements, on the vector base
 BASE_LAND = "#fbfaf7"  # inside them
 OUTLINE = "#4d4d4d"
@@ -77,16 +110,64 @@ def font(size: float, *, bold: bool = False, italic: bool = False) -> FontProper
                           style="italic" if italic else "normal")
 
 
-def fmt_num(v: float) -> str:
-    """A number for a legend or the scale bar: whole above 100, two significant digits below 10."""
+def fmt_num(v: float, *, lang: str = "en") -> str:
+    """A number for a legend or the scale bar, in ``lang``'s form: whole above 100, two significant digits below 10.
+
+    ``1,341`` and ``2.5`` in English, ``1 341`` and ``2,5`` in Russian and Kyrgyz.
+    """
     v = float(v)
     if not math.isfinite(v):
         return "–"
     if abs(v) >= 100 or v == int(v):
-        return f"{v:,.0f}"
-    if abs(v) >= 10:
-        return f"{v:,.1f}"
-    return f"{v:.2g}"
+        digits = 0
+    elif abs(v) >= 10:
+        digits = 1
+    else:  # two significant digits, trailing zeros dropped (as "%.2g")
+        digits = max(0, 1 - math.floor(math.log10(abs(v))))
+        v = float(f"{v:.2g}")
+    fmt = "#,##0" + ("." + "#" * digits if digits else "")
+    return bnumbers.format_decimal(v, format=fmt, locale=check_choice(lang, LANGS, "lang"), decimal_quantization=True)
+
+
+SOM_SIGN = "\u20c0"  # ⃀, the Kyrgyz som (Unicode 14)
+# What stands in for a character the print font lacks, per language.
+_STAND_INS: dict[str, dict[str, str]] = {
+    "ru": {SOM_SIGN: "сом"}, "ky": {SOM_SIGN: "сом"}, "en": {SOM_SIGN: "som"},
+}
+
+
+def font_charmap(*, bold: bool = False, italic: bool = False) -> frozenset[int]:
+    """The code points of the font matplotlib resolves for :data:`FONT` (regular, bold or italic)."""
+    path = findfont(font(10, bold=bold, italic=italic), fallback_to_default=False)
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def covers(text: str, *, bold: bool = False, italic: bool = False) -> bool:
+    """Every printing character of ``text`` is in the print font (no missing-glyph box would be drawn)."""
+    charmap = font_charmap(bold=bold, italic=italic)
+    return all(ord(c) in charmap for c in text if c.isprintable() and not c.isspace() or c in "\u00a0\u202f")
+
+
+def printable(text: str, *, lang: str = "en") -> str:
+    """``text`` with the characters the print font lacks written out: the som sign ⃀ as "сом" ("som" in English).
+
+    A number before the sign keeps its space ("1 500 ⃀" gives "1 500 сом"); a sign written without
+    one gets a no-break space, as Russian and Kyrgyz write "1 500 сом". Characters with no stand-in are
+    left as they are (:func:`covers` finds them).
+    """
+    text = str(text)
+    if SOM_SIGN not in text:  # the common case, fast
+        return text
+    word = _STAND_INS.get(lang, _STAND_INS["en"])[SOM_SIGN]
+    out = []
+    for i, c in enumerate(text):
+        if c == SOM_SIGN:
+            if i and not text[i - 1].isspace():
+                out.append("\u00a0")
+            out.append(word)
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def check_format(fmt: str) -> str:

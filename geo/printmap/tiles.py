@@ -33,11 +33,12 @@ from PIL import Image
 
 from geo.atomic import atomic_write
 from geo.crs import WGS84
+from geo.i18n import N_, Tr
 
 __all__ = ["MAX_TILES", "OSM_ATTRIBUTION", "OSM_TILES", "TILE_DPI", "basemap", "tile_credit", "tile_template"]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+OSM_ATTRIBUTION = N_("© OpenStreetMap contributors")
 USER_AGENT = "Koopsuz"
 TILE_TIMEOUT_S = 5.0
 MAX_TILES = 64
@@ -58,11 +59,14 @@ def tile_template(tiles: str | None) -> str | None:
     return t
 
 
-def tile_credit(template: str | None) -> str | None:
-    """The footer's credit for the tiles of ``template``: OSM's attribution, or the tile server's host."""
+def tile_credit(template: str | None, *, lang: str = "en") -> str | None:
+    """The footer's credit for the tiles of ``template`` in ``lang``: OSM's attribution, or the tile server's host."""
     if template is None:
         return None
-    return OSM_ATTRIBUTION if template == OSM_TILES else f"Tiles: {urllib.parse.urlsplit(template).hostname}"
+    _ = Tr(lang)
+    if template == OSM_TILES:
+        return _(OSM_ATTRIBUTION)
+    return _("Tiles: {host}", host=urllib.parse.urlsplit(template).hostname)
 
 
 def basemap(template: str, tile_cache: str | Path | None, crs: pyproj.CRS, extent: tuple[float, float, float, float],
