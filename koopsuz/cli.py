@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -20,6 +21,13 @@ from geo.io.store import Workspace, WorkspaceError
 
 USER_ERRORS = (SchemaError, WorkspaceError, ValueError, FileNotFoundError, PermissionError)
 DEFAULT_WORKSPACE = Path("data") / "workspace.gpkg"
+LANGS = ("ru", "ky", "en")  # geo.i18n.LANGS, without importing Babel for every command
+
+
+def default_lang() -> str:
+    """The language of `export` and `pack` when --lang is not given: KOOPSUZ_LANG if it names one, else English."""
+    env = os.environ.get("KOOPSUZ_LANG", "").strip().lower().replace("_", "-").split("-")[0]
+    return env if env in LANGS else "en"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -253,7 +261,8 @@ def _report_options(args: argparse.Namespace, **extra: object):
     return ReportOptions(area=args.area, units=args.settlement, categories=args.category, start=day(args.start),
                          end=day(args.end), paper=args.paper, title=args.title, source=args.source,
                          date=day(args.date), tiles=args.tiles, radius=args.radius, k=args.k, labels=args.labels,
-                         hotspot_method=args.method, minutes=args.minutes, off_road_kmh=args.off_road_kmh, **extra)
+                         hotspot_method=args.method, minutes=args.minutes, off_road_kmh=args.off_road_kmh,
+                         lang=args.lang, **extra)
 
 
 def _workspace_layers(path: str) -> dict:
@@ -282,13 +291,21 @@ def _export(args: argparse.Namespace) -> int:
         from layers.compose import content_map
         from layers.standalone import standalone_html
 
-        text = standalone_html(content_map(view.content, tiles=Tiles.parse(args.tiles or "none")), title=title)
+        web = content_map(view.content, tiles=Tiles.parse(args.tiles or "none"), lang=args.lang)
+        text = standalone_html(web, title=title, lang=args.lang)
         atomic_write(out, text.encode("utf-8"))
     else:
+        from geo.i18n import Tr
+
+        _ = Tr(args.lang)
         resolved = options.resolve(layers)
+        # as on the pack's maps: how to read it under the map, the demo's source in the language
+        note = _("How to read this map: {text}", text=view.reading) if view.reading else None
         export_map(view.content, out, format=args.format, paper=args.paper, dpi=args.dpi, title=title,
-                   subtitle=view.subtitle, source=resolved.source, date=resolved.date, tiles=args.tiles)
-    summary = {"map": args.map, "format": args.format, "paper": args.paper, "dpi": args.dpi, "out": str(out),
+                   subtitle=view.subtitle, source=_.message(resolved.source), date=resolved.date, tiles=args.tiles,
+                   lang=args.lang, note=note)
+    summary = {"map": args.map, "format": args.format, "paper": args.paper, "dpi": args.dpi, "lang": args.lang,
+               "out": str(out),
                "bytes": out.stat().st_size, "title": title, "params": view.params, "notes": list(view.notes),
                "seconds": round(time.perf_counter() - t0, 3)}
     return _answer(args, summary, f"wrote {out} ({args.map}, {args.format}, {args.paper}, "
@@ -304,7 +321,8 @@ def _pack(args: argparse.Namespace) -> int:
     zip_path = Path(args.zip) if args.zip else out.with_suffix(".zip")
     result = build_pack(layers, out, options=options, zip_path=None if args.no_zip else zip_path)
     summary = {"pdf": str(result.paths["pdf"]), "zip": str(result.paths["zip"]) if "zip" in result.paths else None,
-               "pages": result.pages, "page_titles": result.page_titles, "seconds": round(result.seconds, 3),
+               "lang": args.lang, "pages": result.pages, "page_titles": result.page_titles,
+               "seconds": round(result.seconds, 3),
                "notes": result.notes, "params": result.params}
     extra = f" and {summary['zip']}" if summary["zip"] else ""
     return _answer(args, summary, f"wrote {out} ({result.pages} pages){extra} in {result.seconds:.1f} s",
@@ -426,8 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--tiles", help="base tiles: osm or a URL template; default none (vector base, no network)")
         q.add_argument("--method", choices=("gistar", "density"), default="gistar",
                        help="hot spots as Gi* cells (default) or a kernel density surface; gaps use the same")
-        q.add_argument("--labels", choices=("name", "name_ru", "name_ky"), default="name",
-                       help="place names: name (default), name_ru (Russian) or name_ky (Kyrgyz)")
+        q.add_argument("--lang", choices=LANGS, default=default_lang(),
+                       help="language of every word, place name, number and date on the maps, pages, tables and "
+                            "file names: ru (Russian), ky (Kyrgyz) or en (English); default: the KOOPSUZ_LANG "
+                            "setting if it names one of them, else en (now: %(default)s). Messages of the command "
+                            "line stay English")
+        q.add_argument("--labels", choices=("name", "name_ru", "name_ky"),
+                       help="place names on the maps: name (as stored), name_ru (Russian) or name_ky (Kyrgyz); "
+                            "default: those of --lang, the stored name where one is missing")
         q.add_argument("--radius", type=float, default=1500.0, help="service radius for coverage and sites (m)")
         q.add_argument("--minutes", type=float,
                        help="coverage and sites by drive time over the roads layer instead of --radius")

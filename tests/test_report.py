@@ -400,10 +400,23 @@ def first_page_ink(path: Path, tmp: Path) -> float:
 
 
 def expected_pages(options: ReportOptions, layers) -> int:
+    """The pack's pages besides those a table or text continues on: cover, overview, hot spots, coverage, sites
+    (each with how to read it under it); 8 tables (9 with the cameras'); methods."""
     n_priorities = len(options.resolve(layers).priorities)
     cameras = len(study_layers(layers, options=options.resolve(layers))["cameras"]) > 0
-    # cover, overview, hot spots, coverage, sites; 8 table pages (9 with the cameras'); methods
     return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + 1
+
+
+def first_pages(result) -> int:
+    """The pack's pages that are not a table's or a text's continuation."""
+    return sum("(continued" not in t for t in result.page_titles)
+
+
+def page_texts(path: Path) -> list[str]:
+    """Each page's text, by pdftotext."""
+    text = subprocess.run([poppler("pdftotext"), "-enc", "UTF-8", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text.split("\f")[:-1]
 
 
 def check_zip(data: bytes, result) -> list[str]:
@@ -434,11 +447,12 @@ def test_pack_for_bishkek(demo, tmp_path):
     second = build_pack(demo, tmp_path / "b" / "pack.pdf", options=o, zip_path=tmp_path / "b" / "pack.zip")
 
     pdf = first.paths["pdf"]
-    assert first.pages == expected_pages(o, demo) == pdf_pages(pdf) == len(first.page_titles) == 18
+    assert first.pages == pdf_pages(pdf) == len(first.page_titles) >= 18
+    assert first_pages(first) == expected_pages(o, demo) == 18
     assert first.page_titles[0] == "Crime-prevention action plan: Bishkek"
     assert first.page_titles[1] == "Overview: incidents, police and rates"
     assert first.page_titles[-1] == "Methods and parameters"
-    assert sum(t.startswith("Hot spots: ") for t in first.page_titles) == 4
+    assert sum(t.startswith("Hot spots (Gi*): ") for t in first.page_titles) == 4
     assert first_page_ink(pdf, tmp_path) > 0.002
     # the same inputs and date give the same bytes
     assert pdf.read_bytes() == second.paths["pdf"].read_bytes()
@@ -459,9 +473,25 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
     o = ReportOptions(area="Jeti-Oguz", date=DATE, dpi=100)
     result = build_pack(demo, tmp_path / "jo.pdf", options=o, zip_path=tmp_path / "jo.zip")
     print(f"\nJeti-Oguz demo pack: {result.seconds:.1f} s, {result.pages} pages")
-    assert result.pages == expected_pages(o, demo) == pdf_pages(result.paths["pdf"])
+    assert result.pages == pdf_pages(result.paths["pdf"]) == len(result.page_titles)
+    assert first_pages(result) == expected_pages(o, demo)
     assert first_page_ink(result.paths["pdf"], tmp_path) > 0.002
     check_zip(result.paths["zip"].read_bytes(), result)
+    texts = page_texts(result.paths["pdf"])
+    assert len(texts) == result.pages
+    # every page numbered at its foot; how to read each map under it, not on a page of its own
+    for n, text in enumerate(texts, start=1):
+        assert text.rstrip().splitlines()[-1].strip() == f"Page {n} of {result.pages}", n
+    maps = 1 + len(o.resolve(demo).priorities) + 2
+    assert all("How to read this map:" in texts[i] for i in range(1, 1 + maps))
+    assert not any("How to read this map:" in t for t in [texts[0], *texts[1 + maps:]])
+    assert "How to read the maps" not in result.page_titles
+    # the contents give each table's first page
+    cover = " ".join(texts[0].split())
+    for i, title in enumerate(result.page_titles[1:], start=2):
+        if "(continued" not in title and title != "Methods and parameters" and i > 1 + maps:
+            assert f"{title} ({i})" in cover, title
+    assert f"{result.page_titles.index('Methods and parameters') + 1}. Methods and parameters" in cover
 
 
 def test_pack_for_chicago(tmp_path):
@@ -483,7 +513,10 @@ def test_pack_for_chicago(tmp_path):
     assert resolved.source == "chicago.gpkg"
     result = build_pack(layers, tmp_path / "chicago.pdf", options=o, zip_path=tmp_path / "chicago.zip")
     print(f"\nChicago pack: {result.seconds:.1f} s, {result.pages} pages")
-    assert result.pages == expected_pages(o, layers) == pdf_pages(result.paths["pdf"])
+    assert result.pages == pdf_pages(result.paths["pdf"]) == len(result.page_titles)
+    assert first_pages(result) == expected_pages(o, layers)
+    # the 77 community areas run over more than one page, each with the header repeated
+    assert any(t.startswith("Settlements: incidents and rates (continued, page 2 of") for t in result.page_titles)
     assert first_page_ink(result.paths["pdf"], tmp_path) > 0.002
     p = result.params
     assert p["overview"]["incidents"] == 21_559 and p["overview"]["settlements"] == 77

@@ -19,15 +19,79 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.atomic import atomic_output, atomic_write
+from geo.i18n import Tr
 from geo.report.options import MapView
 from geo.stats.density import DensityGrid
 
-__all__ = ["XLSX_NAME", "export_data", "export_tables", "table_files", "write_zip", "zip_info"]
+__all__ = ["XLSX_NAME", "export_data", "export_tables", "file_words", "image_name", "safe_cells", "table_files",
+           "write_zip", "zip_info"]
 
 # Excel's limits on sheet names: 31 characters, none of these.
 SHEET_MAX = 31
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_NAME = "koopsuz_tables.xlsx"
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV and XLSX alike): text from the
+# data (a station's name) is written with a leading apostrophe, so that it is shown, never run.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters a file name may not hold on Windows, macOS or Linux.
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+
+
+def file_words(_: Tr) -> dict[str, str]:
+    """The words of file and sheet names in the language (English: the names as they always were).
+
+    The names of the maps' kinds, the categories and the tables, written as one word each
+    (``"населённые_пункты"``): a file name with no spaces survives every e-mail and archive tool.
+    """
+    words = {
+        "overview": _.ctx("file name", "overview"), "hotspots": _.ctx("file name", "hotspots"),
+        "coverage": _.ctx("file name", "coverage"), "sites": _.ctx("file name", "sites"),
+        "public_order": _.ctx("file name", "public_order"), "burglary": _.ctx("file name", "burglary"),
+        "road_traffic": _.ctx("file name", "road_traffic"), "juvenile": _.ctx("file name", "juvenile"),
+        "livestock_theft": _.ctx("file name", "livestock_theft"),
+        "domestic_violence": _.ctx("file name", "domestic_violence"),
+        "extremism": _.ctx("file name", "extremism"), "other": _.ctx("file name", "other"),
+        "settlements": _.ctx("file name", "settlements"), "top": _.ctx("file name", "top"),
+        "by_station": _.ctx("file name", "by_station"), "by_category": _.ctx("file name", "by_category"),
+        "gaps": _.ctx("file name", "gaps"), "by_camera": _.ctx("file name", "by_camera"),
+        "proposed_sites": _.ctx("file name", "proposed_sites"), "comparison": _.ctx("file name", "comparison"),
+        "comparison_by_category": _.ctx("file name", "comparison_by_category"),
+        "maps": _.ctx("file name", "maps"), "tables": _.ctx("file name", "tables"),
+        "README": _.ctx("file name", "README"), "koopsuz_tables": _.ctx("file name", "koopsuz_tables"),
+    }
+    return {k: _NOT_IN_FILE_NAMES.sub("_", v).replace(" ", "_") for k, v in words.items()}
+
+
+def _stem(words: dict[str, str], view: MapView, key: str | None = None) -> str:
+    """``overview_settlements``, ``hotspots_burglary_top``: a view's (and a table's) name in the language."""
+    parts = [words.get(view.kind, view.kind)]
+    if view.category is not None:
+        parts.append(words.get(view.category, view.category))
+    if key is not None:
+        parts.append(words.get(key, key))
+    return "_".join(parts)
+
+
+def image_name(_: Tr, view: MapView, index: int) -> str:
+    """The file name of a map's image in the pack's zip: ``01_overview.png``, ``02_hotspots_burglary.png``."""
+    return f"{index:02d}_{_stem(file_words(_), view)}.png"
+
+
+def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and header) that a spreadsheet would run as a formula made plain text.
+
+    Such a cell gets a leading apostrophe (OWASP's advice for CSV injection): ``=HYPERLINK(...)`` in a
+    station's name is shown as written, never run. Numbers are left alone (-5 is a number, not a formula).
+    """
+
+    def safe(v: object) -> object:
+        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+    out = frame.rename(columns=lambda c: safe(c) if isinstance(c, str) else c)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe)
+    return out
 
 
 def export_tables(views: Iterable[MapView], out: str | os.PathLike[str], *, date: dt.date | None = None) -> list[Path]:
@@ -35,7 +99,9 @@ def export_tables(views: Iterable[MapView], out: str | os.PathLike[str], *, date
 
     CSVs are UTF-8 with a byte-order mark, so Excel shows Cyrillic names;
     the XLSX holds one sheet per table (names cut to Excel's 31 characters,
-    kept unique). A table is named ``<view name>_<table>``.
+    kept unique). A table is named ``<view name>_<table>``, in the views'
+    language (:attr:`MapView.lang`), as are its headers and words. Text that a
+    spreadsheet would run as a formula is written as text (:func:`safe_cells`).
 
     Parameters
     ----------
@@ -64,9 +130,12 @@ def export_tables(views: Iterable[MapView], out: str | os.PathLike[str], *, date
 
 
 def table_files(views: Iterable[MapView], *, date: dt.date) -> dict[str, bytes]:
-    tables = {f"{v.name}_{key}": frame for v in views for key, frame in v.tables.items()}
+    """Each table of the views as CSV, and all of them in one workbook, named in the views' language."""
+    views = list(views)
+    words = file_words(Tr(views[0].lang if views else "en"))
+    tables = {_stem(words, v, key): safe_cells(frame) for v in views for key, frame in v.tables.items()}
     files = {f"{name}.csv": frame.to_csv(index=False).encode("utf-8-sig") for name, frame in tables.items()}
-    files[XLSX_NAME] = _xlsx(tables, date=date)
+    files[f"{words['koopsuz_tables']}.xlsx"] = _xlsx(tables, date=date)
     return files
 
 

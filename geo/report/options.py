@@ -11,8 +11,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.checks import check_count, check_positive
+from geo.checks import check_choice, check_count, check_positive
 from geo.content import MapContent
+from geo.i18n import LANGS, NAME_FIELDS
 from geo.printmap import PAPERS
 from geo.schema import CATEGORIES
 
@@ -84,9 +85,14 @@ class ReportOptions:
     date : datetime.date, optional
         Date printed on the pages and stamped on the zip entries; default
         today. Fix it for byte-identical packs.
-    labels : str
+    labels : str, optional
         Place names on the maps: ``"name"``, ``"name_ru"`` (Russian) or
-        ``"name_ky"`` (Kyrgyz), where the boundaries have them.
+        ``"name_ky"`` (Kyrgyz), where the boundaries have them. Default: the
+        names of ``lang`` (the stored name where one is missing).
+    lang : {"en", "ru", "ky"}
+        Language of every page, map, table and data file of the pack: words,
+        place names, numbers and dates. The library's default is English;
+        the app and the command line pass the reader's language.
     tiles, tile_cache : optional
         Base tiles of the maps (see :func:`geo.printmap.map_figure`); none by
         default, so a pack needs no network.
@@ -112,7 +118,8 @@ class ReportOptions:
     title: str | None = None
     source: str | None = None
     date: dt.date | None = None
-    labels: str = "name"
+    labels: str | None = None
+    lang: str = "en"
     tiles: str | None = None
     tile_cache: str | Path | None = None
 
@@ -142,6 +149,9 @@ class ReportOptions:
                 check_positive(getattr(self, name), name)
         check_count(self.k, "k")
         check_count(self.dpi, "dpi")
+        check_choice(self.lang, LANGS, "lang")
+        if self.labels is None:
+            object.__setattr__(self, "labels", NAME_FIELDS[self.lang])
         if self.labels not in LABEL_FIELDS:
             msg = f"labels must be one of {', '.join(LABEL_FIELDS)}, not {self.labels!r}"
             raise ValueError(msg)
@@ -179,6 +189,10 @@ class MapView:
         The tables behind the map, with readable column names.
     notes : tuple of str
         What the reader should know (an analysis not possible, nothing to cover).
+    reading : str
+        "How to read this map": what the colours and symbols say, in plain words.
+    lang : str
+        The language of the words above and of the tables.
     """
 
     kind: str
@@ -189,6 +203,8 @@ class MapView:
     params: dict[str, Any]
     tables: dict[str, pd.DataFrame]
     notes: tuple[str, ...] = ()
+    reading: str = ""
+    lang: str = "en"
 
     @property
     def name(self) -> str:

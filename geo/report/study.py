@@ -17,18 +17,20 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import N_, Tr, area_names, place_names
 from geo.io.store import Workspace
 from geo.network import RoadNetwork
 from geo.printmap import DEFAULT_SOURCE
 from geo.report.options import DEFAULT_PRIORITIES, ReportOptions
-from geo.report.text import categories_text, period_text
-from geo.schema import CATEGORIES, CATEGORY_LABELS, validate
+from geo.report.text import categories_text, category_label, period_text
+from geo.schema import CATEGORIES, validate
 from geo.select import (LAYER_NAMES, IncidentFilter, Study, assign_units, categories_present, resolve_period,
                         select_study)
 
 __all__ = ["WORKSPACE_ATTR", "PackStudy", "pack_study", "read_layers", "study_layers"]
 
 WORKSPACE_ATTR = "koopsuz_workspace"
+_TITLE = N_("Crime-prevention action plan: {area}")
 
 
 def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoDataFrame]:
@@ -70,6 +72,11 @@ class PackStudy:
     study: Study
     label: str
 
+    @cached_property
+    def tr(self) -> Tr:
+        """The words of the pack's language (``options.lang``)."""
+        return Tr(self.options.lang)
+
     @property
     def filter(self) -> IncidentFilter:
         return self.study.filter
@@ -108,11 +115,12 @@ class PackStudy:
         return self.study.has_population
 
     def subtitle(self, category: str | None = None, n: int | None = None) -> str:
-        o = self.options
-        cats = (CATEGORY_LABELS.get(category, category) if category is not None
-                else categories_text(o.categories))
+        """The study area, period, categories and incidents of a map, in the pack's language."""
+        o, _ = self.options, self.tr
+        cats = category_label(_, category) if category is not None else categories_text(_, o.categories)
         n = len(self.incidents) if n is None else n
-        return f"{self.label} · {period_text(o.start, o.end)} · {cats} · {n:,} incidents"
+        return " · ".join([self.label, period_text(_, o.start, o.end), cats,
+                           _.plural("{n} incident", "{n} incidents", n)])
 
 
 def study_layers(layers: Mapping[str, gpd.GeoDataFrame], *, options: ReportOptions) -> dict[str, gpd.GeoDataFrame]:
@@ -147,7 +155,8 @@ def pack_study(layers: Mapping[str, gpd.GeoDataFrame], options: ReportOptions) -
     f = IncidentFilter(area=o.area, units=o.units, start=start, end=end, categories=o.categories)
     study = select_study(layers, f)
     selected = study.incidents
-    label = _area_label(o, study.units)
+    _ = Tr(o.lang)
+    label = _area_label(_, o, study.units, layers.get("boundaries"))
     present = categories_present(selected, CATEGORIES) if len(selected) else []
     priorities = o.priorities
     if priorities is None:
@@ -157,19 +166,25 @@ def pack_study(layers: Mapping[str, gpd.GeoDataFrame], options: ReportOptions) -
         priorities = tuple(sorted(named, key=lambda c: (-int(counts.get(c, 0)), CATEGORIES.index(c))))
         priorities = priorities[:DEFAULT_PRIORITIES]
     resolved = replace(o, start=start, end=end, priorities=priorities,
-                       title=o.title or f"Crime-prevention action plan: {label}",
+                       title=o.title or _(_TITLE, area=label),
                        source=o.source or _default_source(layers), date=o.date or dt.date.today())
     return PackStudy(options=resolved, study=study, label=label)
 
 
-def _area_label(o: ReportOptions, units: gpd.GeoDataFrame) -> str:
+def _area_label(_: Tr, o: ReportOptions, units: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None) -> str:
+    """The study area as titles name it, in the language: settlements, an area, or every settlement."""
     if o.units:
-        names = list(o.units)
-        return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} and {len(names) - 3} more"
+        local = (dict(zip(units["name"].astype(str), place_names(units, _.lang), strict=True))
+                 if len(units) and "name" in units else {})
+        names = [local.get(n, n) for n in o.units]
+        if len(names) <= 3:
+            return ", ".join(names)
+        return _.plural("{names} and {n} more", "{names} and {n} more", len(names) - 3, names=", ".join(names[:3]))
+    named = area_names(boundaries if boundaries is not None and len(boundaries) else units, _.lang)
     if o.area is not None:
-        return o.area
+        return named.get(o.area, o.area)
     areas = sorted(set(units["area"].dropna().astype(str)) - {""}) if "area" in units else []
-    return ", ".join(areas) if 0 < len(areas) <= 3 else "all settlements"
+    return ", ".join(named.get(a, a) for a in areas) if 0 < len(areas) <= 3 else _("all settlements")
 
 
 def _default_source(layers: Mapping[str, gpd.GeoDataFrame]) -> str:

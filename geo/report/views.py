@@ -19,22 +19,28 @@ import pandas as pd
 from geo.content import MapContent
 from geo.coverage import camera_sectors, coverage_summary, drive_time_areas, service_areas
 from geo.crs import WGS84
+from geo.i18n import N_, Tr, place_names
 from geo.plain import plain
 from geo.report.options import MAP_KINDS, MapView, ReportOptions
 from geo.report.study import PackStudy, pack_study
 from geo.report.tables import (empty_top, gap_table, settlement_names, study_gaps, top_density_peaks,
                                top_hot_cells)
-from geo.report.text import LISA_WORDS, count_text, iso, some
-from geo.schema import CATEGORIES, CATEGORY_LABELS
+from geo.report.text import LISA_WORDS, category_label, iso, some
+from geo.schema import CATEGORIES
 from geo.siting import grid_candidates, site
 from geo.siting.compare import compare_plans, residents_added
 from geo.stats.areas import area_statistics
 from geo.stats.density import kernel_density
 from geo.stats.hotspots import MIN_INCIDENTS, hotspots
 
-__all__ = ["LISA_PERMUTATIONS", "make_view", "uses_roads", "map_content", "standard_text"]
+__all__ = ["LISA_PERMUTATIONS", "MEASURES", "make_view", "map_content", "number_text", "standard_text",
+           "uses_roads"]
 
 LISA_PERMUTATIONS = 999
+# The measures of geo.siting.compare's table, for the catalog: the pack shows them in the reader's language.
+MEASURES = (N_("Incidents covered"), N_("Share of incidents covered"), N_("Residents covered"),
+            N_("Share of residents covered"), N_("Mean drive time to the nearest site, covered incidents (min)"),
+            N_("Mean distance to the nearest site (m)"), N_("Median distance to the nearest site (m)"))
 
 
 def map_content(kind: str, layers: Mapping[str, gpd.GeoDataFrame], *, options: ReportOptions,
@@ -77,7 +83,12 @@ def make_view(kind: str, s: PackStudy, category: str | None = None) -> MapView:
         view = _coverage(s)
     else:
         view = _sites(s)
-    return replace(view, content=replace(view.content, label_field=s.options.labels))
+    return replace(view, content=replace(view.content, label_field=s.options.labels), lang=s.options.lang)
+
+
+def number_text(_: Tr, value: float) -> str:
+    """A parameter as written: whole numbers without decimals ("1 500"), others to one decimal ("2,5")."""
+    return _.int(value) if float(value).is_integer() else _.num(value, 1)
 
 
 def _base_params(s: PackStudy, n: int | None = None) -> dict[str, Any]:
@@ -89,59 +100,72 @@ def _base_params(s: PackStudy, n: int | None = None) -> dict[str, Any]:
 
 
 def _overview(s: PackStudy) -> MapView:
+    _ = s.tr
     notes: list[str] = []
     params = {**_base_params(s), "stations": len(s.stations), "cameras": len(s.cameras), "roads": len(s.roads)}
     rates = None
     tables: dict[str, pd.DataFrame] = {}
+    yearly = bool(s.filter.days)
+    reading = _("Each dot is one incident; police stations, video cameras and roads are drawn as the legend "
+                "shows.")
     if len(s.units):
         stats = area_statistics(s.incidents, s.units, days=s.filter.days, permutations=LISA_PERMUTATIONS)
-        table = pd.DataFrame({"Settlement": stats["name"].astype(str).to_numpy(),
-                              "Incidents": stats["count"].astype(int).to_numpy()})
+        settlement, incidents = _("Settlement"), _("Incidents")
+        table = pd.DataFrame({settlement: place_names(stats, s.options.lang).to_numpy(),
+                              incidents: stats["count"].astype(int).to_numpy()})
         if s.has_population:
-            per = " a year" if s.filter.days else ""
-            table.insert(1, "Population", pd.to_numeric(stats["population"], errors="coerce").to_numpy())
-            table[f"Rate per 100,000{per}"] = stats["rate"].round(1).to_numpy()
-            table[f"EB rate per 100,000{per}"] = stats["eb_rate"].round(1).to_numpy()
-            table["LISA cluster"] = stats["lisa_cluster"].astype(str).map(lambda c: LISA_WORDS.get(c, c)).to_numpy()
-            table = table.sort_values([f"EB rate per 100,000{per}", "Settlement"], ascending=[False, True],
-                                      kind="stable", na_position="last")
+            raw = _("Rate per 100,000 a year") if yearly else _("Rate per 100,000 residents")
+            eb = (_("Smoothed rate per 100,000 a year (Empirical Bayes)") if yearly
+                  else _("Smoothed rate per 100,000 residents (Empirical Bayes)"))
+            table.insert(1, _("Population"), pd.to_numeric(stats["population"], errors="coerce").to_numpy())
+            table[raw] = stats["rate"].round(1).to_numpy()
+            table[eb] = stats["eb_rate"].round(1).to_numpy()
+            table[_("Cluster of high or low rates (LISA)")] = stats["lisa_cluster"].astype(str).map(
+                lambda c: _(LISA_WORDS[c]) if c in LISA_WORDS else c).to_numpy()
+            table = table.sort_values([eb, settlement], ascending=[False, True], kind="stable", na_position="last")
             shown = stats[np.isfinite(stats["eb_rate"].to_numpy(dtype=float))]
             rates = shown.assign(value=shown["eb_rate"].astype(float))
+            per = " a year" if yearly else ""
             params |= {"rates": f"Empirical Bayes rate per 100,000 residents{per}",
                        "lisa": "Local Moran's I of the EB rates, queen contiguity",
                        "lisa_permutations": LISA_PERMUTATIONS, "lisa_fdr": True, "lisa_alpha": 0.05,
                        "lisa_cutoff": plain(stats.attrs.get("lisa_cutoff"))}
+            reading = _("Each dot is one incident; police stations, video cameras and roads are drawn as the "
+                        "legend shows. The settlements are coloured by the smoothed rate (Empirical Bayes): "
+                        "incidents per 100,000 residents a year. The darker the colour, the more incidents for "
+                        "the number of people living there. The rate of a village with few residents is pulled "
+                        "towards the overall rate, so a few incidents do not make it look like a crime wave.")
         else:
-            table = table.sort_values(["Incidents", "Settlement"], ascending=[False, True], kind="stable")
-            notes.append("The settlements have no population figures: no rates are shown.")
+            table = table.sort_values([incidents, settlement], ascending=[False, True], kind="stable")
+            notes.append(_("The settlements have no population figures: no rates are shown."))
         tables["settlements"] = table.reset_index(drop=True)
     else:
-        notes.append("There is no boundaries layer: no settlements and no rates.")
+        notes.append(_("There is no boundaries layer: no settlements and no rates."))
     content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(s.stations),
                          cameras=some(s.cameras), incidents=some(s.incidents), rates=some(rates),
-                         rate_label=("Incidents per 100,000 a year (Empirical Bayes)" if s.filter.days
-                                     else "Incidents per 100,000 (Empirical Bayes)"))
+                         rate_label=(_("Incidents per 100,000 residents a year, smoothed (Empirical Bayes)")
+                                     if yearly else _("Incidents per 100,000 residents, smoothed (Empirical Bayes)")))
     return MapView(kind="overview", category=None, content=content,
-                   title="Overview: incidents, police and rates",
-                   subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes))
+                   title=_("Overview: incidents, police and rates"),
+                   subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes), reading=reading)
 
 
 def _hotspots(s: PackStudy, category: str | None) -> MapView:
-    o = s.options
+    o, _ = s.options, s.tr
     inc = s.incidents if category is None else s.incidents[s.incidents["category"] == category]
-    what = CATEGORY_LABELS.get(category, category) if category is not None else "all selected categories"
+    what = category_label(_, category) if category is not None else _("all selected categories")
     params: dict[str, Any] = {**_base_params(s, len(inc)), "category": category, "method": o.hotspot_method}
     notes: list[str] = []
     gi_cells = density = None
-    table = empty_top(o.hotspot_method)
+    table = empty_top(o.hotspot_method, lang=o.lang)
     if len(inc) < MIN_INCIDENTS:
-        notes.append(f"{what}: {count_text(len(inc), 'incident')}, too few for a hot spot analysis "
-                     f"(at least {MIN_INCIDENTS}).")
+        notes.append(_("{what}: {incidents}, too few for a hot spot analysis (at least {least}).", what=what,
+                       incidents=_.plural("{n} incident", "{n} incidents", len(inc)), least=_.int(MIN_INCIDENTS)))
     elif o.hotspot_method == "gistar":
         try:
             res = hotspots(inc, cell=o.cell, boundary=some(s.units))
         except ValueError as exc:
-            notes.append(f"{what}: no hot spot analysis ({exc}).")
+            notes.append(_("{what}: no hot spot analysis ({reason}).", what=what, reason=_.message(str(exc))))
         else:
             gi_cells = res.cells
             bins = gi_cells["gi_bin"].to_numpy()
@@ -151,12 +175,12 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
                        "hot_cells_99": int((bins == 3).sum()), "fdr": bool(res.fdr),
                        "permutations": res.permutations, "p_values": res.params["p_for_bins"],
                        "incidents_analysed": plain(res.n_incidents), "crs": res.crs.to_string()}
-            table = top_hot_cells(gi_cells, s.units)
+            table = top_hot_cells(gi_cells, s.units, lang=o.lang)
     else:
         try:
             density = kernel_density(inc, bandwidth=o.bandwidth, cell=o.cell)
         except ValueError as exc:  # e.g. every incident at one place: no default bandwidth
-            notes.append(f"{what}: no density surface ({exc}).")
+            notes.append(_("{what}: no density surface ({reason}).", what=what, reason=_.message(str(exc))))
     if density is not None:
         params |= {"kernel": density.kernel, "bandwidth_m": density.bandwidth,
                    "bandwidth_rule": "given" if o.bandwidth is not None else "Silverman's rule, as ArcGIS",
@@ -164,13 +188,23 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
                    "cell_rule": "given" if o.cell is not None else "shorter side of the extent / 250, as ArcGIS",
                    "grid": list(density.shape), "max_per_km2": float(density.values.max()),
                    "crs": density.crs.to_string()}
-        table = top_density_peaks(density, s.units)
+        table = top_density_peaks(density, s.units, lang=o.lang)
     content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(s.stations),
                          gi_cells=gi_cells, density=density)
-    title = f"Hot spots: {what}" if o.hotspot_method == "gistar" else f"Incident density: {what}"
+    if o.hotspot_method == "gistar":
+        title = _("Hot spots (Gi*): {what}", what=what)
+        reading = _("Red cells are hot spots: places where incidents cluster more than chance allows (Gi*). The "
+                    "darker the red, the surer the method is (confidence 90, 95 or 99 %). Blue cells are cold "
+                    "spots, with fewer incidents than their surroundings; uncoloured ground shows no clear "
+                    "pattern. Prevention and patrols pay most in the darkest red cells.")
+    else:
+        title = _("Incident density (kernel density): {what}", what=what)
+        reading = _("The colour shows how many incidents there are per km² around each place (kernel density): "
+                    "the darker, the more. Each incident is spread over its surroundings within the search "
+                    "radius (bandwidth), so a colour means “many incidents nearby”, not an exact address.")
     return MapView(kind="hotspots", category=category, content=content, title=title,
                    subtitle=s.subtitle(category, len(inc)), params=params, tables={"top": table},
-                   notes=tuple(notes))
+                   notes=tuple(notes), reading=reading)
 
 
 def uses_roads(s: PackStudy) -> bool:
@@ -179,19 +213,22 @@ def uses_roads(s: PackStudy) -> bool:
 
 
 def standard_text(s: PackStudy) -> str:
-    o = s.options
-    return f"{o.minutes:g} min by road" if uses_roads(s) else f"{o.radius:,.0f} m"
+    """The service standard in words: "10 min by road" or "1,500 m", in the pack's language."""
+    o, _ = s.options, s.tr
+    if uses_roads(s):
+        return _("{minutes} min by road", minutes=number_text(_, o.minutes))
+    return _("{metres} m", metres=number_text(_, o.radius))
 
 
 def _coverage(s: PackStudy) -> MapView:
-    o = s.options
+    o, _ = s.options, s.tr
     notes: list[str] = []
     inc, stations = s.incidents, s.stations
     pop_units = s.units if s.has_population else None
     by_road = uses_roads(s)
     if o.minutes is not None and not by_road:
-        notes.append(f"There are no roads in the study area: coverage uses the straight-line {o.radius:,.0f} m "
-                     "instead of the drive time.")
+        notes.append(_("There are no roads in the study area: coverage uses the straight-line {metres} m instead "
+                       "of the drive time.", metres=number_text(_, o.radius)))
     params: dict[str, Any] = {**_base_params(s), "stations": len(stations)}
     if by_road:
         params |= {"standard": "drive time", "minutes": float(o.minutes), "off_road_kmh": float(o.off_road_kmh)}
@@ -199,7 +236,7 @@ def _coverage(s: PackStudy) -> MapView:
         params |= {"standard": "straight-line distance", "radius_m": float(o.radius)}
     tables: dict[str, pd.DataFrame] = {}
     if len(stations) == 0:
-        notes.append("There are no police stations in the selected settlements: nothing is covered today.")
+        notes.append(_("There are no police stations in the selected settlements: nothing is covered today."))
     if by_road and len(stations):
         areas = drive_time_areas(stations, s.network, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
         summary = coverage_summary(inc, stations, minutes=o.minutes, roads=s.network, off_road_kmh=o.off_road_kmh,
@@ -213,15 +250,17 @@ def _coverage(s: PackStudy) -> MapView:
                    "residents_covered": plain(round(summary.population["covered"])),
                    "residents_share": plain(summary.population["share"])}
     per = summary.per_facility
+    standard = standard_text(s)
     tables["by_station"] = pd.DataFrame({
-        "Station": per["name"].astype(str).to_numpy(), f"Incidents within {standard_text(s)}": per["incidents"],
-        "Share of incidents": per["share"].round(4), "Covered by it alone": per["unique"]})
+        _("Station"): _local_names(per["name"], stations, o.lang),
+        _("Incidents within {standard}", standard=standard): per["incidents"],
+        _("Share of incidents"): per["share"].round(4), _("Covered by it alone"): per["unique"]})
     by = summary.by_category if summary.by_category is not None else pd.DataFrame(
         {"category": [], "incidents": [], "covered": [], "share": []})
     tables["by_category"] = pd.DataFrame({
-        "Category": by["category"].map(lambda c: CATEGORY_LABELS.get(c, c)).to_numpy(),
-        "Incidents": by["incidents"].astype(int).to_numpy(), "Covered": by["covered"].astype(int).to_numpy(),
-        "Share covered": by["share"].astype(float).round(4).to_numpy()})
+        _("Category"): by["category"].map(lambda c: category_label(_, c)).to_numpy(),
+        _("Incidents"): by["incidents"].astype(int).to_numpy(), _("Covered"): by["covered"].astype(int).to_numpy(),
+        _("Share covered"): by["share"].astype(float).round(4).to_numpy()})
 
     gaps = None
     params |= {"gap_method": o.hotspot_method}
@@ -229,14 +268,14 @@ def _coverage(s: PackStudy) -> MapView:
         gaps = study_gaps(inc, stations, units=s.units, method=o.hotspot_method, cell=o.cell,
                           **({"areas": areas} if by_road and areas is not None else {"radius": o.radius}))
     except ValueError as exc:
-        notes.append(f"No coverage gaps computed ({exc}).")
+        notes.append(_("No coverage gaps computed ({reason}).", reason=_.message(str(exc))))
     else:
         if gaps is None:
-            notes.append("Too few incidents to look for coverage gaps.")
+            notes.append(_("Too few incidents to look for coverage gaps."))
         else:
             params |= {"gaps": len(gaps), "gap_cell_m": plain(gaps.attrs.get("cell")),
                        "gap_threshold_per_km2": plain(gaps.attrs.get("threshold"))}
-    tables["gaps"] = gap_table(gaps, residents=s.has_population)
+    tables["gaps"] = gap_table(gaps, residents=s.has_population, lang=o.lang, units=s.units)
     cameras = s.cameras
     if len(cameras):
         # Cameras watch what they face: coverage by their viewing sectors (range, direction, field of view).
@@ -245,17 +284,28 @@ def _coverage(s: PackStudy) -> MapView:
                    "camera_share": plain(cams.overall["share"])}
         per_cam = cams.per_facility
         tables["by_camera"] = pd.DataFrame({
-            "Camera": per_cam["name"].astype(str).to_numpy(), "Incidents in view": per_cam["incidents"],
-            "Share of incidents": per_cam["share"].round(4), "Seen by it alone": per_cam["unique"]})
+            _("Camera"): _local_names(per_cam["name"], cameras, o.lang), _("Incidents in view"): per_cam["incidents"],
+            _("Share of incidents"): per_cam["share"].round(4), _("Seen by it alone"): per_cam["unique"]})
     content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(stations),
                          cameras=some(cameras), coverage=areas, gaps=some(gaps))
     return MapView(kind="coverage", category=None, content=content,
-                   title=f"Coverage within {standard_text(s)} of a station, and the gaps",
-                   subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes))
+                   title=_("Coverage within {standard} of a station, and the gaps", standard=standard),
+                   subtitle=s.subtitle(), params=params, tables=tables, notes=tuple(notes),
+                   reading=_("The shaded areas are within reach of a police station ({standard}): incidents there "
+                             "are covered. The coverage gaps are hot ground with incidents that no station "
+                             "reaches: the first places to consider for a new post, a camera or a patrol route.",
+                             standard=standard))
+
+
+def _local_names(names: pd.Series, layer: gpd.GeoDataFrame, lang: str) -> np.ndarray:
+    """Stations' or cameras' names (as the coverage summary gives them) in ``lang`` where the layer has them."""
+    local = (dict(zip(layer["name"].astype(str), place_names(layer, lang), strict=True))
+             if len(layer) and "name" in layer else {})
+    return names.astype(str).map(lambda n: local.get(n, n)).to_numpy()
 
 
 def _sites(s: PackStudy) -> MapView:
-    o = s.options
+    o, _ = s.options, s.tr
     inc, stations = s.incidents, s.stations
     notes: list[str] = []
     by_road = uses_roads(s)
@@ -278,21 +328,26 @@ def _sites(s: PackStudy) -> MapView:
 
     today = reach_of(stations)
     empty = {"proposed_sites": pd.DataFrame(), "comparison": pd.DataFrame(), "comparison_by_category": pd.DataFrame()}
-    title = f"{o.k} proposed new sites (maximal covering, {standard_text(s)})"
+    title = _.plural("{n} proposed new site: most incidents covered within {standard} (MCLP)",
+                     "{n} proposed new sites: most incidents covered within {standard} (MCLP)", int(o.k),
+                     standard=standard_text(s))
+    reading = _("The numbered symbols are the proposed new sites, in the order to add them, with the area each "
+                "would reach shaded; the existing stations keep theirs. The sites are chosen so that, together with "
+                "the existing stations, they cover the most incidents (MCLP). The tables say what each site adds.")
     if len(inc) == 0:
-        notes.append("No incidents pass the filters: no sites proposed.")
+        notes.append(_("No incidents pass the filters: no sites proposed."))
         content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(stations), coverage=today)
         return MapView(kind="sites", category=None, content=content, title=title, subtitle=s.subtitle(),
-                       params=params, tables=empty, notes=tuple(notes))
+                       params=params, tables=empty, notes=tuple(notes), reading=reading)
     area = s.units if len(s.units) else gpd.GeoDataFrame(geometry=[inc.union_all().convex_hull], crs=inc.crs)
     candidates = grid_candidates(area, spacing=o.candidate_spacing)
     params["candidates"] = len(candidates)
     if len(candidates) == 0:
-        notes.append(f"No grid point {o.candidate_spacing:,.0f} m apart falls in the settlements: "
-                     "give a smaller candidate spacing.")
+        notes.append(_("No grid point {metres} m apart falls in the settlements: give a smaller candidate "
+                       "spacing.", metres=number_text(_, o.candidate_spacing)))
         content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(stations), coverage=today)
         return MapView(kind="sites", category=None, content=content, title=title, subtitle=s.subtitle(),
-                       params=params, tables=empty, notes=tuple(notes))
+                       params=params, tables=empty, notes=tuple(notes), reading=reading)
     res, chosen = site(inc, candidates, model="mclp", k=int(o.k), stations=some(stations),
                        time_limit=o.time_limit, **standard)
     params |= {"candidates_used": int(res.stats.get("candidates_used", len(candidates))),
@@ -300,32 +355,39 @@ def _sites(s: PackStudy) -> MapView:
                "gap": plain(res.gap), "status": res.status, "solver": str(res.stats.get("solver", "")),
                "sites": len(chosen)}
     if len(chosen) < o.k:
-        notes.append(f"Only {count_text(len(chosen), 'new site')} would add coverage: another would cover no "
-                     "further incident.")
+        notes.append(_.plural("Only {n} new site would add coverage: another would cover no further incident.",
+                              "Only {n} new sites would add coverage: another would cover no further incident.",
+                              len(chosen)))
     new_areas = reach_of(chosen)
     pop_units = s.units if s.has_population else None
     compare = compare_plans(inc, some(stations), chosen, boundaries=pop_units, **standard)
 
     pts = chosen.to_crs(WGS84)
-    table = pd.DataFrame({"Rank": chosen["rank"].to_numpy(), "Latitude": pts.geometry.y.round(5).to_numpy(),
-                          "Longitude": pts.geometry.x.round(5).to_numpy(),
-                          "Settlement": settlement_names(pts.geometry, s.units),
-                          "Incidents newly covered": chosen["new_covered_count"].astype(int).to_numpy()})
+    table = pd.DataFrame({_("Rank"): chosen["rank"].to_numpy(), _("Latitude"): pts.geometry.y.round(5).to_numpy(),
+                          _("Longitude"): pts.geometry.x.round(5).to_numpy(),
+                          _("Settlement"): settlement_names(pts.geometry, s.units, lang=o.lang),
+                          _("Incidents newly covered"): chosen["new_covered_count"].astype(int).to_numpy()})
     if pop_units is not None and new_areas is not None:
-        table["Residents newly covered"] = np.round(residents_added(today, new_areas, pop_units)).astype(float)
+        table[_("Residents newly covered")] = np.round(residents_added(today, new_areas, pop_units)).astype(float)
     for c in CATEGORIES:
         col = f"new_{c}"
         if col in chosen and int(chosen[col].sum()) > 0:
-            table[CATEGORY_LABELS[c]] = chosen[col].astype(int).to_numpy()
-    comparison = compare.table.rename(columns={"measure": "Measure", "today": "Today", "proposal": "With proposal",
-                                               "change": "Change"})
+            table[category_label(_, c)] = chosen[col].astype(int).to_numpy()
+    measures = compare.table["measure"].astype(str)
+    comparison = pd.DataFrame({_("Measure"): measures.map(_.message).to_numpy(),
+                               _("Today"): compare.table["today"].to_numpy(),
+                               _("With proposal"): compare.table["proposal"].to_numpy(),
+                               _("Change"): compare.table["change"].to_numpy()})
+    # how each row reads (a share, minutes, a count or metres): the pack writes the values by it
+    comparison.attrs["measures"] = measures.tolist()
     by_cat = compare.by_category[compare.by_category["incidents"] > 0]
-    by_cat = pd.DataFrame({"Category": by_cat["label"].to_numpy(), "Incidents": by_cat["incidents"].to_numpy(),
-                           "Covered today": by_cat["covered_today"].to_numpy(),
-                           "Covered with proposal": by_cat["covered_proposal"].to_numpy(),
-                           "Newly covered": by_cat["newly_covered"].to_numpy()})
+    by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: category_label(_, c)).to_numpy(),
+                           _("Incidents"): by_cat["incidents"].to_numpy(),
+                           _("Covered today"): by_cat["covered_today"].to_numpy(),
+                           _("Covered with the proposal"): by_cat["covered_proposal"].to_numpy(),
+                           _("Newly covered"): by_cat["newly_covered"].to_numpy()})
     content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(stations), coverage=today,
                          proposed=some(pts), proposed_areas=new_areas)
     return MapView(kind="sites", category=None, content=content, title=title, subtitle=s.subtitle(), params=params,
                    tables={"proposed_sites": table, "comparison": comparison, "comparison_by_category": by_cat},
-                   notes=tuple(notes))
+                   notes=tuple(notes), reading=reading)
