@@ -72,8 +72,8 @@ def test_bad_stored_rows_are_reported_with_row_and_reason(monkeypatch, tmp_path)
     Workspace(path).write(layers)
     at = run_app(monkeypatch, path)
     texts = [w.value for w in at.warning]
-    assert texts == ["1 boundaries row(s) in bad.gpkg break the data model and are left out; "
-                     "first: row 2, field population: population is below 0."]
+    assert texts == ["1 row of the “Settlements” layer in bad.gpkg breaks the data model and is left out: "
+                     "row 2, population: population is below 0."]
 
 
 def test_missing_workspace_says_what_to_do(monkeypatch, tmp_path):

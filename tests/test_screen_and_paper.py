@@ -43,8 +43,8 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
     return found[0].reset_index(drop=True)
 
 
-@pytest.mark.parametrize(("choice", "method", "column"), [("Gi* hot spots", "gistar", "Gi* z"),
-                                                          ("Density", "density", "Density per km²")])
+@pytest.mark.parametrize(("choice", "method", "column"), [("gistar", "gistar", "Gi* z"),
+                                                          ("density", "density", "Density per km²")])
 def test_the_hotspots_page_and_the_pack_list_the_same_top_hot_spots(monkeypatch, demo_workspace, choice, method,
                                                                      column):
     at = open_page(monkeypatch, demo_workspace, "views/hotspots.py")

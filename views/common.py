@@ -20,14 +20,27 @@ from geo.select import (IncidentFilter, Study, assign_units, categories_present,
                         select_study)
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError, validate
 from geo.io.store import Workspace, WorkspaceError
-from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, Tr, pick_lang
-from layers.basemap import TILES_ENV, Tiles
+from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, pick_lang, place_names
+from layers.basemap import Tiles
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = ROOT / "data" / "workspace.gpkg"
 DEMO_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
 WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
 ALL = "All"
+
+# The layers and fields of the data model in a reader's words (messages about stored rows name them).
+LAYER_WORDS = {"incidents": N_("Incidents"), "stations": N_("Police stations"), "cameras": N_("Video cameras"),
+               "boundaries": N_("Settlements"), "roads": N_("Roads")}
+FIELD_WORDS = {
+    "id": N_("number"), "occurred_at": N_("date and time"), "category": N_("category"),
+    "description": N_("description"), "raw_category": N_("offence as recorded"), "weight": N_("weight"),
+    "name": N_("name"), "kind": N_("kind"), "opened": N_("opened"), "address": N_("address"),
+    "direction_deg": N_("direction"), "fov_deg": N_("field of view"), "range_m": N_("range"),
+    "installed": N_("installed"), "population": N_("population"), "area": N_("area"), "district": N_("district"),
+    "name_ru": N_("name in Russian"), "name_ky": N_("name in Kyrgyz"), "road_class": N_("road class"),
+    "speed_kmh": N_("speed"), "geometry": N_("location"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class Data:
     boundaries: gpd.GeoDataFrame
     roads: gpd.GeoDataFrame
     rejected: dict[str, pd.DataFrame]
+    version: tuple[int, int] = (0, 0)  # the workspace's version when read: a cached analysis keys on it
 
     @property
     def areas(self) -> list[str]:
@@ -60,7 +74,8 @@ def workspace_path() -> Path:
     return Path(os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE)
 
 
-@st.cache_resource(show_spinner="Opening the workspace…", max_entries=2)
+# No spinner text here: it would be English whatever the reader's language (load_data shows its own).
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when the file changes
     ws = Workspace(path)
     layers, rejected = {}, {}
@@ -68,7 +83,7 @@ def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when 
         v = validate(ws.read(name), name, source=f"{Path(path).name}:{name}")
         layers[name], rejected[name] = v.accepted, v.rejected
     layers["incidents"] = assign_units(layers["incidents"], layers["boundaries"])
-    return Data(Path(path), ws.meta(), rejected=rejected, **layers)
+    return Data(Path(path), ws.meta(), rejected=rejected, version=tuple(version), **layers)
 
 
 def load_data() -> Data:
@@ -77,56 +92,80 @@ def load_data() -> Data:
     The default workspace starts as a copy of the demo; imports then change
     the copy, never the demo itself.
     """
+    _ = tr()
     path = workspace_path()
     if not path.is_file() and path == DEFAULT_WORKSPACE and DEMO_WORKSPACE.is_file():
         Workspace(path).copy_from(Workspace(DEMO_WORKSPACE))
     if not path.is_file():
-        st.error(f"No workspace at `{path}`. Run `make run` (it builds the demo data) "
-                 f"or set {WORKSPACE_ENV} to a Koopsuz GeoPackage.")
+        st.error(_("No workspace at `{path}`. Run `make run` (it builds the demo data) or set {setting} to a "
+                   "Koopsuz GeoPackage.", path=path, setting=WORKSPACE_ENV))
         st.stop()
     try:
         leftovers = Workspace(path).remove_leftovers()  # a killed write's copy goes on the next open, any page
         if leftovers:
-            st.info(leftovers.message)
-        return _load(str(path), Workspace(path).version())
+            st.info(_.message(leftovers.message))
+        with st.spinner(_("Opening the workspace…")):  # shown only when opening takes a while
+            return _load(str(path), Workspace(path).version())
     except (WorkspaceError, SchemaError) as exc:
-        st.error(str(exc))
+        st.error(_.message(str(exc)))
         st.stop()
 
 
 def report_rejected(data: Data) -> None:
     """Say which stored rows break the data model (they are left out of every page)."""
+    _ = tr()
     for name, rej in data.rejected.items():
         if len(rej):
             first = rej.iloc[0]
-            st.warning(f"{len(rej):,} {name} row(s) in {data.path.name} break the data model and are left out; "
-                       f"first: row {first['row']}, field {first['field']}: {first['reason']}.")
+            field = str(first["field"])
+            st.warning(_.plural(
+                "{n} row of the “{layer}” layer in {file} breaks the data model and is left out: row {row}, {field}: "
+                "{reason}.",
+                "{n} rows of the “{layer}” layer in {file} break the data model and are left out; first: row {row}, "
+                "{field}: {reason}.", len(rej),
+                layer=_(LAYER_WORDS.get(name, name)), file=data.path.name, row=first["row"],
+                field=_(FIELD_WORDS[field]) if field in FIELD_WORDS else field, reason=_.message(first["reason"])))
 
 
 def sidebar_filters(data: Data) -> IncidentFilter:
-    """The filters every page applies: area, settlements, period, categories."""
+    """The filters every page applies: area, settlements, period, categories.
+
+    Widgets keep the stored values (area and settlement names as in the workspace, category codes);
+    only what they show is in the reader's language, so a filter survives a change of language.
+    """
+    _ = tr()
     sb = st.sidebar
-    sb.header("Filters")
+    sb.header(_("Filters"))
     areas = data.areas
     # the first area by default: a whole-country extent shows no city in useful detail
-    area = sb.radio("Area", [*areas, ALL], horizontal=True, key="f_area") if areas else ALL
+    area_words = area_names(data.boundaries, _.lang)
+    area = (sb.radio(_("Area"), [*areas, ALL], horizontal=True, key="f_area",
+                     format_func=lambda a: _("All areas") if a == ALL else area_words.get(a, a),
+                     help=_("The municipality to study. Every page, map and table shows only this area."))
+            if areas else ALL)
     pool = data.boundaries if area == ALL else data.boundaries[data.boundaries["area"] == area]
     names = pool["name"].astype(str).tolist()
-    units = sb.multiselect("Settlements", names, placeholder="All settlements", key=f"f_units_{area}",
-                           help="Leave empty for every settlement of the area.")
+    local = dict(zip(names, place_names(pool, _.lang), strict=True))
+    units = sb.multiselect(_("Settlements"), names, placeholder=_("All settlements"), key=f"f_units_{area}",
+                           format_func=lambda n: local.get(n, n),
+                           help=_("Leave empty for every settlement of the area, or pick the ones to study."))
     period, default = period_of(data.incidents), default_period(data.incidents)
     start = end = None
     if period is not None and default is not None:
         lo, hi = period
-        picked = sb.date_input("Period", default, min_value=lo, max_value=hi, key="f_period",
-                               help="Inclusive. KPI changes compare with the same length just before.")
+        picked = sb.date_input(_("Period"), default, min_value=lo, max_value=hi, key="f_period",
+                               format="YYYY/MM/DD" if _.lang == "en" else "DD.MM.YYYY",
+                               help=_("First and last day, both included. The changes on the Overview compare "
+                                      "with a period of the same length just before."))
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
         elif isinstance(picked, tuple) and len(picked) == 1:
             start = end = picked[0]
     present = categories_present(data.incidents, CATEGORIES)
-    cats = sb.multiselect("Categories", present, default=present, key="f_cats",
-                          format_func=CATEGORY_LABELS.get)
+    cats = sb.multiselect(_("Categories"), present, default=present, key="f_cats",
+                          placeholder=_("Choose categories"),
+                          format_func=lambda c: _(CATEGORY_LABELS.get(c, c)),
+                          help=_("The kinds of crime to include. Remove one to leave it out everywhere."))
     return IncidentFilter(
         area=None if area == ALL else area,
         units=tuple(units) or None,
@@ -136,19 +175,30 @@ def sidebar_filters(data: Data) -> IncidentFilter:
     )
 
 
+def study_key(data: Data, f: IncidentFilter) -> str:
+    """What a cached analysis of the sidebar's study depends on: the workspace, its version, the filter.
+
+    Pages key their ``st.cache_data`` analyses on it (with the layers passed unhashed), so an analysis
+    runs once per study and setting, never again for another language: the language is not part of it.
+    """
+    return repr((str(data.path), data.version, f))
+
+
 def current_study(data: Data, f: IncidentFilter) -> Study:
     """The sidebar's study (:func:`geo.select.select_study`, as the pack and the CLI select it), or stop the page.
 
     Incidents outside every settlement are left out, and the page says how many.
     """
+    _ = tr()
     try:
         study = select_study(data.layers, f)
     except ValueError as exc:
-        st.info(f"Nothing to show for these filters: {exc}")
+        st.info(_("Nothing to show for these filters: {reason}", reason=_.message(str(exc))))
         st.stop()
     if study.outside:
-        st.caption(f"{study.outside:,} incidents that pass the filters lie outside every settlement and are "
-                   "left out.")
+        st.caption(_.plural("{n} incident that passes the filters lies outside every settlement and is left out.",
+                            "{n} incidents that pass the filters lie outside every settlement and are left out.",
+                            study.outside))
     return study
 
 
@@ -191,21 +241,26 @@ def tr() -> Tr:
 
 def tiles_setting() -> Tiles:
     """Base tiles: OpenStreetMap by default, none, or a local tile server (sidebar, env)."""
-    with st.sidebar.expander("Map settings"):
+    _ = tr()
+    words = {"osm": _("OpenStreetMap (needs the internet)"), "none": _("No background map (works offline)"),
+             "custom": _("Local tile server")}
+    with st.sidebar.expander(_("Map settings")):
         default = Tiles.from_env().setting
-        choice = st.selectbox("Base tiles", ["osm", "none", "custom"],
+        choice = st.selectbox(_("Background map"), ["osm", "none", "custom"],
                               index=["osm", "none"].index(default) if default in ("osm", "none") else 2,
-                              format_func={"osm": "OpenStreetMap (online)", "none": "None (offline)",
-                                           "custom": "Local tile server"}.get, key="tiles_choice",
-                              help=f"Default from {TILES_ENV}.")
+                              format_func=words.get, key="tiles_choice",
+                              # the setting's name (TILES_ENV) is in the README: an administrator's word
+                              help=_("The map drawn under the layers. Without the internet choose no background "
+                                     "or a tile server of your own network."))
         if choice != "custom":
             return Tiles(choice)
-        url = st.text_input("Tile URL template", value="" if default in ("osm", "none") else default,
-                            placeholder="http://localhost:8080/{z}/{x}/{y}.png", key="tiles_url")
+        url = st.text_input(_("Address of the tile server"), value="" if default in ("osm", "none") else default,
+                            placeholder="http://localhost:8080/{z}/{x}/{y}.png", key="tiles_url",
+                            help=_("With {z}, {x} and {y} where the zoom and the tile numbers go."))
         try:
             return Tiles.parse(url)
         except ValueError as exc:
-            st.warning(str(exc))
+            st.warning(_.message(str(exc)))
             return Tiles("none")
 
 
@@ -279,15 +334,59 @@ def _sweep_uploads(root: Path, *, max_age: float = UPLOAD_MAX_AGE) -> None:
                     shutil.rmtree(folder, ignore_errors=True)
 
 
-def map_download(m, *, name: str, title: str) -> None:
+def map_download(m, *, name: str, title: str, file_name: str | None = None) -> None:
     """A button that saves the map as it is drawn as one HTML file that opens offline.
 
     Call it after ``st_folium`` has drawn ``m``: the file is built only when
     the button is pressed, and building it points the map's assets at inlined
-    copies.
+    copies. ``name`` keys the button (the same in every language); ``file_name``
+    (without ``.html``) is what the reader's computer saves, ``name`` when not given.
     """
     from layers.standalone import standalone_html
 
-    st.download_button("Download this map (HTML, opens offline)", data=lambda: standalone_html(m, title=title),
-                       file_name=f"{name}.html", mime="text/html", key=f"dl_map_{name}",
-                       help="One self-contained file: the map, its layers and legends, with no other file needed.")
+    _ = tr()
+    st.download_button(_("Download this map (HTML, opens offline)"), data=lambda: standalone_html(m, title=title, lang=_.lang),
+                       file_name=f"{file_name or name}.html", mime="text/html", key=f"dl_map_{name}",
+                       help=_("One file with the map, its layers and legends: it opens in a browser without the "
+                              "internet and without any other file."))
+
+
+def file_words(text: str) -> str:
+    """``text`` (words in any script) as a file name: spaces to underscores, no characters a file system refuses."""
+    cleaned = "".join("_" if c in '<>:"/\\|?*' or c.isspace() else c for c in text.strip())
+    return "_".join(p for p in cleaned.split("_") if p) or "koopsuz"
+
+
+
+def _css_text(text: str) -> str:
+    """``text`` as a CSS string literal (quotes and backslashes escaped, no line breaks)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def translate_chrome(_: Tr) -> None:
+    """Streamlit's own English words (upload button, size limit, Stop) in the reader's language.
+
+    Streamlit has no setting for the words of its widgets, so a small style sheet hides them
+    (``visibility: hidden`` also leaves them out of the page's text) and writes the translation in
+    their place with ``::after``. Selectors are Streamlit's ``data-testid`` names, which it keeps
+    stable across releases. English readers keep Streamlit's own words.
+    """
+    if _.lang == "en":
+        return
+    limit = int(st.get_option("server.maxUploadSize"))
+    replaced = {
+        # the file uploader's button and its size line ("200MB per file • CSV, XLSX")
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p':
+            _("Choose a file"),
+        '[data-testid="stFileUploaderDropzoneInstructions"] span': _("Up to {mb} MB per file", mb=_.int(limit)),
+        # the Stop button shown while a page is working
+        '[data-testid="stStatusWidget"] button': _("Stop"),
+        # "Press Enter to apply" under a text field being edited
+        '[data-testid="InputInstructions"]': _("Press Enter to apply"),
+        # the keyboard users' link to the page, shown when it has the focus
+        '[data-testid="stSkipToContent"]': _("Skip to main content"),
+    }
+    rules = [f"{sel} {{font-size: 0 !important; visibility: hidden;}}\n"
+             f"{sel}::after {{content: {_css_text(text)}; font-size: 0.875rem; visibility: visible;}}"
+             for sel, text in replaced.items()]
+    st.html("<style>\n" + "\n".join(rules) + "\n</style>")

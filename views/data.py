@@ -8,25 +8,94 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from geo.i18n import N_, Tr
 from geo.io.importer import CATEGORY_MAP_TABLE, LOG_TABLE, ImportError_, ImportOptions, commit, prepare
 from geo.io.readers import ReadError, read_table
 from geo.io.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
-from views.common import DEMO_WORKSPACE, discard_upload, load_data, stored_upload, workspace_path
+from views.common import (DEMO_WORKSPACE, FIELD_WORDS, LAYER_WORDS, discard_upload, file_words, load_data,
+                          stored_upload, tr, workspace_path)
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]
 NONE = "(none)"
-
-load_data()  # makes sure the workspace exists, and removes (and reports) a killed import's leftovers
-ws = Workspace(workspace_path())
-st.title("Data")
-tab_import, tab_store = st.tabs(["Import a file", "Workspace"])
+LAYER_HELP = {"incidents": N_("registered crimes and incidents, one point each"),
+              "stations": N_("police stations, posts and crime-prevention centres"),
+              "cameras": N_("video surveillance cameras"),
+              "boundaries": N_("settlement or district boundaries, with population"),
+              "roads": N_("road centre lines")}
+HOW_WORDS = {"saved": N_("saved earlier"), "rule": N_("recognised"), "default": N_("not recognised: Other")}
+DATE_ORDERS = {"auto": N_("Decide from the dates"), "dmy": N_("day, month, year"), "mdy": N_("month, day, year"),
+               "ymd": N_("year, month, day"), "ydm": N_("year, day, month")}
+# The library's columns of the rejected and repaired rows (other columns are the file's own).
+ROW_COLUMNS = {"source": N_("File"), "row": N_("Row"), "field": N_("Field"), "reason": N_("Reason"),
+               "raw": N_("Values as read"), "wkt": N_("Geometry as text"), "repaired": N_("What was repaired"),
+               "imported_at": N_("Imported at")}
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Cyrillic correctly
+
+
+def layer_name(layer: str, _: Tr) -> str:
+    return _(LAYER_WORDS.get(layer, layer))
+
+
+def counted(layer: str, n: int, _: Tr) -> str:
+    """``n`` rows of ``layer`` in words, with the language's plural form: "2 incidents", "2 происшествия"."""
+    if layer == "incidents":
+        return _.plural("{n} incident", "{n} incidents", n)
+    if layer == "stations":
+        return _.plural("{n} police station", "{n} police stations", n)
+    if layer == "cameras":
+        return _.plural("{n} camera", "{n} cameras", n)
+    if layer == "boundaries":
+        return _.plural("{n} settlement", "{n} settlements", n)
+    return _.plural("{n} road", "{n} roads", n)
+
+
+def shown_rows(frame: pd.DataFrame, _: Tr) -> pd.DataFrame:
+    """Rejected or repaired rows for reading: the library's columns and reasons in the reader's words."""
+    out = frame.copy()
+    for col in ("reason", "repaired"):
+        if col in out:
+            out[col] = out[col].astype(str).map(_.message)
+    if "field" in out:
+        out["field"] = out["field"].map(lambda v: _(FIELD_WORDS[v]) if v in FIELD_WORDS else v)
+    return out.rename(columns={c: _(ROW_COLUMNS[c]) for c in out.columns if c in ROW_COLUMNS})
+
+
+def shown_log(log: pd.DataFrame, _: Tr) -> pd.DataFrame:
+    """The import log for reading, newest first (the mapping and options stay in the downloadable log)."""
+    def reasons(text: object) -> str:
+        try:
+            counts = json.loads(str(text)) or {}
+        except ValueError:
+            return str(text)
+        return "; ".join(f"{_.message(k)}: {_.int(v)}" for k, v in counts.items())
+
+    log = log.iloc[::-1]
+    out = pd.DataFrame({_("Imported at"): log["imported_at"].astype(str) if "imported_at" in log else "",
+                        _("Layer"): log["layer"].map(lambda v: layer_name(str(v), _)),
+                        _("File"): log.get("source", ""),
+                        _("Mode"): log["mode"].map(lambda v: _(MODE_WORDS.get(v, v)) if v in MODE_WORDS else v)})
+    for col, word in (("read", N_("Read")), ("accepted", N_("Accepted")), ("repaired", N_("Repaired")),
+                      ("rejected", N_("Rejected"))):
+        if col in log:
+            out[_(word)] = log[col]
+    if "reasons" in log:
+        out[_("Reasons for rejecting")] = log["reasons"].map(reasons)
+    return out
+
+
+MODE_WORDS = {"replace": N_("Replace them"), "append": N_("Add to them")}
+
+_ = tr()
+load_data()  # makes sure the workspace exists, and removes (and reports) a killed import's leftovers
+ws = Workspace(workspace_path())
+st.title(_("Data"))
+tab_import, tab_store = st.tabs([_("Import a file"), _("Workspace")])
 
 
 def check_and_confirm(path: Path, name: str, layer: str) -> None:
@@ -34,42 +103,49 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
     try:
         raw = read_table(path, name=name)
     except ReadError as exc:
-        st.error(str(exc))
+        st.error(_.message(str(exc)))
         st.stop()
 
-    info = [f"{raw.rows_read:,} rows", f"{len(raw.columns)} columns"]
+    info = [_.plural("{n} row", "{n} rows", raw.rows_read), _.plural("{n} column", "{n} columns", len(raw.columns))]
     if raw.encoding:
-        info.append(f"encoding {raw.encoding}")
+        info.append(_("encoding {name}", name=raw.encoding))
     if raw.delimiter:
-        info.append(f"delimiter {raw.delimiter!r}")
+        info.append(_("separator {char}", char=repr(raw.delimiter)))
     if raw.crs is not None:
-        info.append(f"CRS {raw.crs.to_string()}")
-    st.caption(" · ".join(info + raw.notes))
+        info.append(_("coordinate system {crs}", crs=raw.crs.to_string()))
+    st.caption(" · ".join(info + [_.message(n) for n in raw.notes]))
     preview = raw.frame.head(20)
     if raw.is_spatial:
         preview = pd.DataFrame(preview.drop(columns=preview.geometry.name)).assign(geometry=preview.geometry.to_wkt())
+        preview = preview.rename(columns={"geometry": _("Geometry as text")})
     st.dataframe(preview, width="stretch")
 
-    st.subheader("Columns")
+    st.subheader(_("Columns"))
+    st.caption(_("Which column of the file holds each field; the guesses come from the column names."))
     guessed = auto_map(raw.columns, layer)
     roles = [r for r in LAYER_ROLES[layer] if not (raw.is_spatial and r in ("lat", "lon", "x", "y"))]
     mapping: dict[str, str | None] = {}
     cols = st.columns(3)
     for i, role in enumerate(roles):
         options = [NONE, *raw.columns]
-        pick = cols[i % 3].selectbox(f"{role}: {ROLE_HELP[role]}", options,
+        word = _(ROLE_HELP[role])
+        pick = cols[i % 3].selectbox(word[:1].upper() + word[1:], options,
                                      index=options.index(guessed[role]) if role in guessed else 0,
-                                     key=f"map_{layer}_{name}_{role}")
+                                     format_func=lambda c: _("(none)") if c == NONE else c,
+                                     key=f"map_{layer}_{name}_{role}",
+                                     help=_("Field of the workspace: {field}", field=role))
         mapping[role] = None if pick == NONE else pick
 
     c1, c2 = st.columns(2)
-    crs = c1.text_input("CRS (EPSG code)", key="imp_crs", placeholder="from the file, or detected",
-                        help="4326 for longitude/latitude, 32643/32644 for UTM 43N/44N, 7692-7696 for Kyrg-06.")
+    crs = c1.text_input(_("Coordinate system (EPSG code)"), key="imp_crs", placeholder=_("from the file, or detected"),
+                        help=_("4326 for longitude and latitude, 32643 or 32644 for UTM zones 43N and 44N, "
+                               "7692 to 7696 for Kyrg-06."))
     order = None
     if layer == "incidents":
-        order = c2.selectbox("Order of ambiguous dates", ["auto", "dmy", "mdy", "ymd", "ydm"], key="imp_order",
-                             help="auto: decided from the dates themselves; an undecidable date is rejected, "
-                                  "never guessed.")
+        order = c2.selectbox(_("Order of day and month in dates"), list(DATE_ORDERS), key="imp_order",
+                             format_func=lambda o: _(DATE_ORDERS[o]),
+                             help=_("Decide from the dates: a date that could be read two ways is rejected, "
+                                    "never guessed."))
         order = None if order == "auto" else order
     saved_cats = st.session_state.get("imp_categories", {})
     opts = ImportOptions(crs=crs.strip() or None, mapping=mapping, date_order=order, category_map=saved_cats)
@@ -77,116 +153,144 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
     try:
         result = prepare(path, layer, options=opts, name=name, workspace=ws)
     except (ReadError, ImportError_, SchemaError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(_.message(str(exc)))
         st.stop()
 
-    st.subheader("Check")
+    st.subheader(_("Check"))
     m = st.columns(4)
-    m[0].metric("Read", f"{result.read:,}")
-    m[1].metric("Accepted", f"{len(result.accepted):,}")
-    m[2].metric("of which repaired", f"{len(result.repaired):,}")
-    m[3].metric("Rejected", f"{len(result.rejected):,}")
+    m[0].metric(_("Read"), _.int(result.read))
+    m[1].metric(_("Accepted"), _.int(len(result.accepted)))
+    m[2].metric(_("of which repaired"), _.int(len(result.repaired)))
+    m[3].metric(_("Rejected"), _.int(len(result.rejected)))
     for note in result.summary.get("notes", []):
-        st.info(note)
+        st.info(_.message(note))
     if result.reasons:
-        st.dataframe(pd.DataFrame(list(result.reasons.items()), columns=["reason", "rows"]),
+        st.dataframe(pd.DataFrame({_("Reason"): [_.message(r) for r in result.reasons],
+                                   _("Rows"): list(result.reasons.values())}),
                      width="stretch", hide_index=True)
     if len(result.rejected):
-        with st.expander(f"Rejected rows ({len(result.rejected):,})"):
-            st.dataframe(result.rejected.head(1000), width="stretch", hide_index=True)
-            st.download_button("Download rejected rows (CSV)", csv_bytes(result.rejected),
-                               f"rejected_{Path(name).stem}.csv", "text/csv")
+        with st.expander(_("Rejected rows ({n})", n=_.int(len(result.rejected)))):
+            st.dataframe(shown_rows(result.rejected.head(1000), _), width="stretch", hide_index=True)
+            rejected_word = file_words(_.ctx("file name", "rejected"))
+            st.download_button(_("Download the rejected rows (CSV)"), csv_bytes(result.rejected),
+                               f"{rejected_word}_{Path(name).stem}.csv", "text/csv")
     if len(result.repaired):
-        with st.expander(f"Repaired rows ({len(result.repaired):,})"):
-            st.dataframe(result.repaired.head(1000), width="stretch", hide_index=True)
+        with st.expander(_("Repaired rows ({n})", n=_.int(len(result.repaired)))):
+            st.dataframe(shown_rows(result.repaired.head(1000), _), width="stretch", hide_index=True)
 
     if result.categories is not None and len(result.categories):
-        with st.expander("Offence labels → categories", expanded=bool((result.categories["how"] == "default").any())):
-            st.caption("Each registry label maps to a category; change any and press Apply. "
-                       "The mapping is saved in the workspace for later imports.")
+        with st.expander(_("Offence labels → categories"),
+                         expanded=bool((result.categories["how"] == "default").any())):
+            st.caption(_("Each registry label maps to a category; change any and press Apply. "
+                         "The mapping is saved in the workspace for later imports."))
+            # The cells hold the categories' names in the reader's language (what the table shows is what it
+            # holds, in the browser and in a test alike); a name maps back to its category on Apply.
+            label_of = {c: _(CATEGORY_LABELS.get(c, c)) for c in CATEGORIES}
+            code_of = {v: k for k, v in label_of.items()}
+            cats = result.categories
+            shown = pd.DataFrame({_("Label in the registry"): cats["raw_label"],
+                                  _("Category"): cats["category"].map(lambda c: label_of.get(c, c)),
+                                  _("How it was mapped"): cats["how"].map(lambda h: _(HOW_WORDS.get(h, h))),
+                                  _("Rows"): cats["rows"]})
             edited = st.data_editor(
-                result.categories, hide_index=True, width="stretch", key=f"cats_{name}",
-                disabled=["raw_label", "how", "rows"],
-                column_config={"category": st.column_config.SelectboxColumn(
-                    "category", options=list(CATEGORIES), required=True,
-                    help=", ".join(f"{k}: {v}" for k, v in CATEGORY_LABELS.items()))},
+                shown, hide_index=True, width="stretch", key=f"cats_{name}",
+                disabled=[_("Label in the registry"), _("How it was mapped"), _("Rows")],
+                column_config={_("Category"): st.column_config.SelectboxColumn(
+                    _("Category"), options=list(label_of.values()), required=True)},
             )
-            if st.button("Apply mapping", key="apply_cats"):
-                st.session_state["imp_categories"] = dict(zip(edited["raw_label"], edited["category"], strict=True))
+            if st.button(_("Apply the mapping"), key="apply_cats"):
+                st.session_state["imp_categories"] = dict(zip(
+                    cats["raw_label"], edited[_("Category")].map(lambda v: code_of.get(v, "other")), strict=True))
                 st.rerun()
 
-    st.subheader("Confirm")
+    st.subheader(_("Confirm"))
     # The layer as this page showed it last time: the button below was pressed on that page, maybe minutes
     # ago, so a replace must find the layer as it was then, not as this run's check found it.
     seen_key = f"imp_seen_{layer}"
     seen = st.session_state.get(seen_key, result.checked_against)
     st.session_state[seen_key] = result.checked_against
     have = len(ws.read(layer)) if ws.exists else 0
-    mode = st.radio(f"The workspace has {have:,} {layer}", ["replace", "append"], horizontal=True, key="imp_mode",
-                    format_func={"replace": "Replace them", "append": "Add to them"}.get)
-    if st.button(f"Import {len(result.accepted):,} {layer}", type="primary", disabled=len(result.accepted) == 0):
+    mode = st.radio(_("The workspace holds {count}", count=counted(layer, have, _)), list(MODE_WORDS),
+                    horizontal=True, key="imp_mode", format_func=lambda v: _(MODE_WORDS[v]))
+    if st.button(_("Import {count}", count=counted(layer, len(result.accepted), _)), type="primary",
+                 disabled=len(result.accepted) == 0):
         result.checked_against = seen
         try:
-            with st.spinner("Writing the workspace (waits for another import to finish)…"):
+            with st.spinner(_("Writing the workspace (waits for another import to finish)…")):
                 commit(result, ws, mode=mode, options=opts)
         except (ImportError_, WorkspaceError, ValueError) as exc:
-            st.error(str(exc))
+            st.error(_.message(str(exc)))
             st.stop()
         st.session_state[seen_key] = result.checked_against  # the layer as this import left it
         st.cache_resource.clear()
         st.session_state.pop("imp_categories", None)
-        st.success(f"Imported {len(result.accepted):,} {layer} from {name} ({mode}); "
-                   f"{len(result.rejected):,} rejected rows kept in rejected_{layer}. Every map shows them now.")
+        how = {"replace": _.ctx("import mode", "replace"), "append": _.ctx("import mode", "append")}.get(mode, mode)
+        st.success(_("Imported {count} from {file} ({mode}); rejected rows kept in the workspace: {rejected}. "
+                     "Every map shows them now.", count=counted(layer, len(result.accepted), _), file=name,
+                     mode=how, rejected=_.int(len(result.rejected))))
 
 
+with tab_store:
+    st.caption(_("Workspace file: `{path}` (a GeoPackage; it opens in QGIS).", path=ws.path))
+    rows = []
+    for name in LAYERS:
+        rej = ws.read_table(f"rejected_{name}")
+        rows.append({_("Layer"): layer_name(name, _), _("Rows"): len(ws.read(name)),
+                     _("Rejected rows kept"): len(rej)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    rejected_word = file_words(_.ctx("file name", "rejected"))
+    for name in LAYERS:
+        rej = ws.read_table(f"rejected_{name}")
+        if len(rej):
+            st.download_button(_("Download the rejected rows of {layer} ({n}, CSV)", layer=layer_name(name, _),
+                                 n=_.int(len(rej))), csv_bytes(rej),
+                               f"{rejected_word}_{file_words(layer_name(name, _))}.csv",
+                               "text/csv", key=f"dl_rej_{name}")
+    log = ws.read_table(LOG_TABLE)
+    if len(log):
+        st.subheader(_("Import log"))
+        st.dataframe(shown_log(log, _), hide_index=True, width="stretch")
+        log_word = file_words(_.ctx("file name", "import_log"))
+        st.download_button(_("Download the whole import log (CSV)"), csv_bytes(log), f"{log_word}.csv", "text/csv",
+                           key="dl_log")
+    cats = ws.read_table(CATEGORY_MAP_TABLE)
+    if len(cats):
+        with st.expander(_("Saved offence-label mapping ({n} labels)", n=_.int(len(cats)))):
+            shown = pd.DataFrame({_("Label in the registry"): cats["raw_label"],
+                                  _("Category"): cats["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c)))})
+            st.dataframe(shown, hide_index=True, width="stretch")
+    if DEMO_WORKSPACE.is_file() and ws.path != DEMO_WORKSPACE:
+        with st.expander(_("Start again from the demo data")):
+            st.warning(_("This replaces every layer of the workspace with the invented demo data."))
+            if st.button(_("Replace the workspace with the demo"), key="reset_demo"):
+                ws.copy_from(Workspace(DEMO_WORKSPACE))
+                st.cache_resource.clear()
+                st.success(_("The workspace is the demo again."))
+    meta = ws.meta()
+    if meta:
+        with st.expander(_("About this workspace")):
+            st.json(meta, expanded=False)  # the workspace's own record, as stored
+
+# Last: the import tab stops the script while it waits for a file (or on an error), so the workspace tab,
+# filled above, is always there.
 with tab_import:
-    layer = st.selectbox("Layer", list(LAYERS), format_func=lambda k: f"{k}: {LAYERS[k].description}",
-                         key="imp_layer")
+    layer = st.selectbox(_("Layer"), list(LAYERS), key="imp_layer",
+                         format_func=lambda k: _("{layer}: {what}", layer=layer_name(k, _), what=_(LAYER_HELP[k])))
     upload = st.file_uploader(
-        "File", type=TYPES, key="imp_file",
-        help=f"CSV/TSV (UTF-8 or CP1251), Excel, GeoJSON, GeoPackage, zipped Shapefile or KML; up to {MAX_MB} MB.",
+        _("File"), type=TYPES, key="imp_file",
+        help=_("CSV or TSV (UTF-8 or Windows-1251), XLSX, GeoJSON, GeoPackage, a zipped Shapefile or KML; "
+               "up to {mb} MB.", mb=_.int(MAX_MB)),
     )
-    st.caption(f"Files up to {MAX_MB} MB. Larger exports: split them, or use "
-               "`python -m geo import LAYER FILE` on the command line, which has no limit.")
+    st.caption(_("Files up to {mb} MB. Larger files: split them, or use `python -m geo import LAYER FILE` on "
+                 "the command line, which has no limit.", mb=_.int(MAX_MB)))
     if upload is None:
         st.stop()
     try:
         path = stored_upload(upload, max_bytes=MAX_MB * 2**20)
     except (ValueError, OSError) as exc:
-        st.error(str(exc))
+        st.error(_.message(str(exc)))
         st.stop()
     try:
         check_and_confirm(path, upload.name, layer)
     finally:
         discard_upload(path)  # the stored copy lives only while this run reads it: after a commit or a failure too
-
-with tab_store:
-    st.caption(f"Workspace file: `{ws.path}` (a GeoPackage; it opens in QGIS).")
-    rows = []
-    for name in LAYERS:
-        rej = ws.read_table(f"rejected_{name}")
-        rows.append({"layer": name, "rows": len(ws.read(name)), "rejected rows kept": len(rej)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    for name in LAYERS:
-        rej = ws.read_table(f"rejected_{name}")
-        if len(rej):
-            st.download_button(f"Download rejected {name} ({len(rej):,} rows, CSV)", csv_bytes(rej),
-                               f"rejected_{name}.csv", "text/csv", key=f"dl_rej_{name}")
-    log = ws.read_table(LOG_TABLE)
-    if len(log):
-        st.subheader("Import log")
-        st.dataframe(log.iloc[::-1], hide_index=True, width="stretch")
-    cats = ws.read_table(CATEGORY_MAP_TABLE)
-    if len(cats):
-        with st.expander(f"Saved offence-label mapping ({len(cats):,} labels)"):
-            st.dataframe(cats, hide_index=True, width="stretch")
-    if DEMO_WORKSPACE.is_file() and ws.path != DEMO_WORKSPACE:
-        with st.expander("Start again from the demo data"):
-            st.warning("This replaces every layer of the workspace with the synthetic demo.")
-            if st.button("Replace the workspace with the demo", key="reset_demo"):
-                ws.copy_from(Workspace(DEMO_WORKSPACE))
-                st.cache_resource.clear()
-                st.success("The workspace is the demo again.")
-    meta = ws.meta()
-    if meta:
-        st.caption(json.dumps(meta, ensure_ascii=False)[:500])

@@ -1,4 +1,8 @@
-"""Hotspots: density surface, Gi* hot spots, or area rates, with the time charts."""
+"""Hotspots: density surface, Gi* hot spots, or area rates, with the time charts.
+
+The analyses are cached on the study and their settings only (``views.common.study_key``): a change of
+language redraws the words, never the analysis.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,17 @@ import tempfile
 from pathlib import Path
 
 import altair as alt
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.crs import to_display
-from geo.stats.density import KERNELS, kernel_density
-from geo.stats.hotspots import hotspots
+from geo.i18n import N_, place_names
+from geo.palette import KERNEL_LABELS, LISA_LABELS
+from geo.schema import CATEGORY_LABELS
+from geo.stats.density import KERNELS, DensityGrid, kernel_density
+from geo.stats.hotspots import HotspotResult, hotspots
 from geo.report.tables import top_density_peaks, top_hot_cells
 from geo.stats.areas import area_statistics
 from geo.stats.temporal import hour_weekday, monthly
@@ -20,115 +28,215 @@ from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer
 from layers.hotspots import gi_layer
-from views.common import current_study, load_data, map_download
+from views.common import current_study, file_words, load_data, map_download, study_key, tr
 
+_ = tr()
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
-st.title("Hotspots")
+st.title(_("Hotspots"))
 
 study = current_study(data, f)
 units, inc = study.units, study.incidents
+key = study_key(data, f)
 if len(inc) < 3:
-    st.info("Fewer than three incidents pass the filters: widen the period, area or categories.")
+    st.info(_("Fewer than three incidents pass the filters: widen the period, area or categories."))
     st.stop()
 
-method = st.radio("Method", ["Density", "Gi* hot spots", "Rates"], horizontal=True, key="hs_method",
-                  help="Density: a smooth surface of incidents per km². Gi*: cells where incidents cluster "
-                       "more than chance allows. Rates: incidents per 100,000 residents by settlement.")
-extent = units if len(units) else inc
-m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles)
-table: pd.DataFrame | None = None
-download: tuple[str, bytes, str, str] | None = None
 
-if method == "Density":
-    c1, c2, c3 = st.columns(3)
-    kernel = c1.selectbox("Kernel", KERNELS, key="hs_kernel", help="Quartic is ArcGIS's and CrimeStat's default.")
-    bw = c2.number_input("Bandwidth, m (0 = Silverman rule)", min_value=0.0, value=0.0, step=50.0, key="hs_bw",
-                         help="Search radius. 0 uses ArcGIS's spatial variant of Silverman's rule.")
-    cell = c3.number_input("Cell, m (0 = automatic)", min_value=0.0, value=0.0, step=10.0, key="hs_cell",
-                           help="0: the shorter side of the extent divided by 250.")
-    grid = kernel_density(inc, kernel=kernel, bandwidth=bw or None, cell=cell or None)
-    st.caption(f"Used: {grid.kernel} kernel, bandwidth {grid.bandwidth:,.0f} m, cell {grid.cell:,.0f} m, "
-               f"{grid.values.shape[1]}×{grid.values.shape[0]} cells, {grid.crs.to_string()}.")
-    overlay, legend = density_layer(grid)
-    overlay.add_to(m)
-    legend.add_to(m)
-    table = top_density_peaks(grid, units)  # the pack's table: the same peaks on screen and on paper
+# ---------------------------------------------------------------- analyses (cached, with no language)
+@st.cache_data(show_spinner=False, max_entries=16)
+def density_surface(key: str, kernel: str, bandwidth: float, cell: float, _inc: gpd.GeoDataFrame
+                    ) -> tuple[DensityGrid, bytes]:
+    grid = kernel_density(_inc, kernel=kernel, bandwidth=bandwidth or None, cell=cell or None)
     with tempfile.TemporaryDirectory() as tmp:
-        tif = grid.to_geotiff(Path(tmp) / "density.tif")
-        download = ("Download the surface (GeoTIFF)", tif.read_bytes(), "density.tif", "image/tiff")
+        return grid, grid.to_geotiff(Path(tmp) / "density.tif").read_bytes()
 
-elif method == "Gi* hot spots":
-    c1, c2, c3, c4 = st.columns(4)
-    shape = c1.selectbox("Cells", ["square", "hex"], key="hs_shape", help="Square fishnet or hexagons.")
-    cell = c2.number_input("Cell, m (0 = automatic)", min_value=0.0, value=0.0, step=50.0, key="hs_gcell",
-                           help="0: chosen from the incidents as Optimized Hot Spot Analysis does.")
-    band = c3.number_input("Distance band, m (0 = automatic)", min_value=0.0, value=0.0, step=50.0, key="hs_band",
-                           help="Neighbours within this distance count in each cell's Gi*.")
-    perms = c4.selectbox("Inference", [0, 99, 999], key="hs_perm",
-                         format_func=lambda p: "analytic" if p == 0 else f"{p} permutations",
-                         help="Analytic z-scores (ArcGIS default) or permutation pseudo p-values.")
-    res = hotspots(inc, cell=cell or None, shape=shape, band=band or None, boundary=units if len(units) else None,
-                   permutations=perms)
-    st.caption(f"Used: {res.shape} cells of {res.cell:,.0f} m, distance band {res.band:,.0f} m, "
-               f"{len(res.cells):,} cells, False Discovery Rate correction, {res.crs.to_string()}.")
-    layer, legend = gi_layer(res.cells)
-    layer.add_to(m)
-    legend.add_to(m)
-    table = top_hot_cells(res.cells, units)  # the pack's table: the same hot spots on screen and on paper
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def hot_spots(key: str, shape: str, cell: float, band: float, permutations: int, _inc: gpd.GeoDataFrame,
+              _units: gpd.GeoDataFrame) -> tuple[HotspotResult, bytes]:
+    res = hotspots(_inc, cell=cell or None, shape=shape, band=band or None,
+                   boundary=_units if len(_units) else None, permutations=permutations)
     with tempfile.TemporaryDirectory() as tmp:
         gpkg = Path(tmp) / "hotspots.gpkg"
         res.cells[["count", "gi_z", "gi_p", "gi_bin", res.cells.geometry.name]].to_file(gpkg, layer="hotspots")
-        download = ("Download the grid (GeoPackage)", gpkg.read_bytes(), "hotspots.gpkg", "application/geopackage+sqlite3")
+        return res, gpkg.read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def settlement_rates(key: str, _inc: gpd.GeoDataFrame, _units: gpd.GeoDataFrame, days: int | None
+                     ) -> gpd.GeoDataFrame:
+    return area_statistics(_inc, _units, days=days)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def time_patterns(key: str, _inc: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return hour_weekday(_inc), monthly(_inc)
+
+
+# ---------------------------------------------------------------- the method and its settings
+METHODS = {
+    "density": N_("Density (kernel density)"),
+    "gistar": N_("Hot spots (Gi*)"),
+    "eb": N_("Smoothed rate (Empirical Bayes)"),
+    "rate": N_("Rate as counted (not smoothed)"),
+    "lisa": N_("Clusters of high and low rates (LISA)"),
+}
+KERNEL_WORDS = {"quartic": N_("Quartic (smooth; the usual choice)"), "gaussian": N_("Gaussian (smoothest)"),
+                "epanechnikov": N_("Epanechnikov (rounded)"), "triangular": N_("Triangular (sharper peaks)"),
+                "uniform": N_("Uniform (flat disc)")}
+method = st.radio(
+    _("What to show"), list(METHODS), horizontal=True, key="hs_method", format_func=lambda k: _(METHODS[k]),
+    help=_("Density: where incidents are most frequent, as a smooth surface. Hot spots: places where incidents "
+           "gather more than chance would explain. Smoothed rate: incidents per 100,000 residents of each "
+           "settlement, steadied for small villages. Clusters: settlements whose rate is like or unlike their "
+           "neighbours'."))
+extent = units if len(units) else inc
+m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
+table: pd.DataFrame | None = None
+download: tuple[str, bytes, str, str] | None = None
+days_words = _("a year") if f.days else _("in the whole period")
+reading: str
+
+if method == "density":
+    c1, c2, c3 = st.columns(3)
+    kernel = c1.selectbox(_("Shape of the spread (kernel)"), KERNELS, key="hs_kernel",
+                          format_func=lambda k: _(KERNEL_WORDS[k]) if k in KERNEL_WORDS else k,
+                          help=_("How each incident's weight fades with distance. Quartic is the usual choice of "
+                                 "crime-mapping programs; the others change the picture little."))
+    bw = c2.number_input(_("Search radius (bandwidth), m"), min_value=0.0, value=0.0, step=50.0, key="hs_bw",
+                         help=_("How far each incident spreads. 0 = chosen from the data (Silverman's rule). "
+                                "A larger radius gives broader, smoother areas."))
+    cell = c3.number_input(_("Cell size, m"), min_value=0.0, value=0.0, step=10.0, key="hs_cell",
+                           help=_("Side of the squares the surface is drawn with. 0 = chosen automatically "
+                                  "(the shorter side of the map divided by 250)."))
+    with st.spinner(_("Computing the density…")):
+        grid, tif = density_surface(key, kernel, bw, cell, inc)
+    st.caption(_("Used: {kernel} kernel, search radius {bandwidth} m, cells of {cell} m ({columns} × {rows}), "
+                 "coordinates {crs}.", kernel=_(KERNEL_LABELS.get(grid.kernel, grid.kernel)),
+                 bandwidth=_.int(grid.bandwidth), cell=_.int(grid.cell), columns=_.int(grid.values.shape[1]),
+                 rows=_.int(grid.values.shape[0]), crs=grid.crs.to_string()))
+    overlay, legend = density_layer(grid, lang=_.lang)
+    overlay.add_to(m)
+    legend.add_to(m)
+    table = top_density_peaks(grid, units, lang=_.lang)  # the pack's table: the same peaks on screen and on paper
+    download = (_("Download the surface (GeoTIFF)"), tif, file_words(_("density")) + ".tif", "image/tiff")
+    reading = _("The colours show how many incidents happened per km² around each place: the darker, the more. "
+                "Each incident spreads over a circle of {bandwidth} m, so the surface shows areas, not single "
+                "addresses. Pale or empty ground had few or no incidents. The table lists the highest peaks. "
+                "Period: {period}.", period=_.period(f.start, f.end), bandwidth=_.int(grid.bandwidth))
+
+elif method == "gistar":
+    c1, c2, c3, c4 = st.columns(4)
+    shape = c1.selectbox(_("Cells"), ["square", "hex"], key="hs_shape",
+                         format_func={"square": _("Squares"), "hex": _("Hexagons")}.get,
+                         help=_("The ground is divided into equal cells and the incidents in each are counted."))
+    cell = c2.number_input(_("Cell size, m"), min_value=0.0, value=0.0, step=50.0, key="hs_gcell",
+                           help=_("0 = chosen from the incidents, as the usual optimized hot spot analysis does."))
+    band = c3.number_input(_("Neighbourhood distance (distance band), m"), min_value=0.0, value=0.0, step=50.0,
+                           key="hs_band",
+                           help=_("Cells within this distance count as neighbours: a hot spot is a cell whose "
+                                  "neighbourhood has more incidents than expected. 0 = chosen from the data."))
+    perms = c4.selectbox(_("Confidence test"), [0, 99, 999], key="hs_perm",
+                         format_func=lambda p: (_("By formula (fast)") if p == 0
+                                                else _.plural("{n} random reshuffle", "{n} random reshuffles", p)),
+                         help=_("How the confidence is worked out: by formula (the usual way) or by reshuffling "
+                                "the counts at random many times (slower)."))
+    with st.spinner(_("Looking for hot spots…")):
+        res, gpkg = hot_spots(key, shape, cell, band, perms, inc, units)
+    st.caption(_("Used: {shape} of {cell} m, neighbourhood distance {band} m, {count} cells, correction for "
+                 "many tests (FDR), coordinates {crs}.",
+                 shape=_("squares") if res.shape == "square" else _("hexagons"), cell=_.int(res.cell),
+                 band=_.int(res.band), count=_.int(len(res.cells)), crs=res.crs.to_string()))
+    layer, legend = gi_layer(res.cells, lang=_.lang)
+    layer.add_to(m)
+    legend.add_to(m)
+    table = top_hot_cells(res.cells, units, lang=_.lang)  # the pack's table: the same hot spots on screen and paper
+    download = (_("Download the grid (GeoPackage)"), gpkg, file_words(_("hot spots")) + ".gpkg",
+                "application/geopackage+sqlite3")
+    reading = _("Each coloured cell is a square or hexagon of {cell} m. Red cells are hot spots: with their "
+                "neighbours they hold more incidents than chance would explain, with the confidence shown in the "
+                "legend (90, 95 or 99 in 100). Blue cells are cold spots, with fewer incidents than expected. "
+                "Cells without colour show nothing out of the ordinary. Period: {period}.",
+                cell=_.int(res.cell), period=_.period(f.start, f.end))
 
 else:
     if len(units) == 0:
-        st.info("Rates need settlement boundaries with population (import them on the Data page).")
+        st.info(_("Rates need settlement boundaries with population (import them on the Data page)."))
         st.stop()
-    kind = st.radio("Show", ["Empirical Bayes rate", "Raw rate", "LISA clusters"], horizontal=True, key="hs_rate",
-                    help="Empirical Bayes pulls small settlements' rates towards the overall rate, so a few "
-                         "incidents in a village do not look like a crime wave. LISA finds clusters of high "
-                         "or low EB rates (Local Moran's I, 999 permutations, FDR).")
-    stats = area_statistics(inc, units, days=f.days)
-    if kind == "LISA clusters":
-        layer, legend = lisa_layer(stats)
+    with st.spinner(_("Computing the rates…")):
+        stats = settlement_rates(key, inc, units, f.days)
+    local = place_names(stats, _.lang)
+    if method == "lisa":
+        layer, legend = lisa_layer(stats, lang=_.lang)
+        reading = _("Red settlements have a high rate and neighbours with high rates too: a cluster of high "
+                    "rates. Blue ones are a cluster of low rates. Orange and light blue ones differ from their "
+                    "neighbours (a high rate among low ones, or the reverse). Grey ones show no clear pattern. "
+                    "Rates are smoothed (Empirical Bayes), per 100,000 residents {per}.", per=days_words)
     else:
-        value = "eb_rate" if kind.startswith("Empirical") else "rate"
-        layer, legend = boundary_layer(stats, value=value, name=kind,
-                                       title=f"{kind} per 100,000{' a year' if f.days else ''}")
+        value = "eb_rate" if method == "eb" else "rate"
+        layer, legend = boundary_layer(stats, value=value, name=_(METHODS[method]),
+                                       title=_("{what}, per 100,000 residents {per}", what=_(METHODS[method]),
+                                               per=days_words), lang=_.lang)
+        reading = (_("Each settlement is coloured by its incidents per 100,000 residents {per}, smoothed "
+                     "(Empirical Bayes): where few people live, the rate is pulled towards the area's overall "
+                     "rate, so a few incidents in a village do not look like a crime wave. The darker, the "
+                     "higher.", per=days_words) if method == "eb" else
+                   _("Each settlement is coloured by its incidents per 100,000 residents {per}, as counted: in "
+                     "small villages a few incidents can give a very high rate. The darker, the higher.",
+                     per=days_words))
     layer.add_to(m)
     legend.add_to(m)
-    table = pd.DataFrame({
-        "settlement": stats["name"], "population": stats["population"], "incidents": stats["count"],
-        "rate": stats["rate"].round(1), "EB rate": stats["eb_rate"].round(1), "LISA": stats["lisa_cluster"],
-    }).sort_values("EB rate", ascending=False)
-    download = ("Download the table (CSV)", table.to_csv(index=False).encode("utf-8-sig"), "rates.csv", "text/csv")
+    raw = pd.DataFrame({"settlement": local, "population": stats["population"], "incidents": stats["count"],
+                        "rate": stats["rate"].round(1), "eb": stats["eb_rate"].round(1),
+                        "lisa": stats["lisa_cluster"]}).sort_values("eb", ascending=False)
+    # The CSV keeps plain numbers in every language; only its headers and words are translated.
+    table = raw.assign(lisa=raw["lisa"].map(lambda c: _(LISA_LABELS[c]) if c in LISA_LABELS else c)).rename(
+        columns={"settlement": _("Settlement"), "population": _("Population"), "incidents": _("Incidents"),
+                 "rate": _("Rate per 100,000 a year"), "eb": _("Smoothed rate (Empirical Bayes)"),
+                 "lisa": _("Cluster (LISA)")})
+    download = (_("Download the table (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
+                file_words(_("rates")) + ".csv", "text/csv")
 
-if method != "Rates":
-    outline_layer(units).add_to(m)
-finish(m)
+if method in ("density", "gistar"):
+    outline_layer(units, lang=_.lang).add_to(m)
+finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
 st_folium(m, key=f"hotspot_map_{method}", height=560, use_container_width=True, returned_objects=[])
-map_download(m, name="hotspot_map", title="Hot spots")
+map_download(m, name="hotspot_map", title=_(METHODS[method]), file_name=file_words(_(METHODS[method])))
+with st.expander(_("How to read this map")):
+    st.markdown(reading)
 if table is not None and len(table):
-    st.subheader("Top hotspots" if method != "Rates" else "Settlements")
+    st.subheader(_("Top hotspots") if method in ("density", "gistar") else _("Settlements"))
     st.dataframe(table, hide_index=True, width="stretch")
 if download:
-    st.download_button(*download)
+    label, payload, name, mime = download
+    st.download_button(label, payload, file_name=name, mime=mime, key="hs_download")
 
-st.subheader("When")
+# ---------------------------------------------------------------- when
+st.subheader(_("When"))
 c1, c2 = st.columns(2)
-hw = hour_weekday(inc)
-long = hw.reset_index(names="weekday").melt("weekday", var_name="hour", value_name="incidents")
+hw, mon = time_patterns(key, inc)
+hour_t, day_t, count_t = _("Hour of day"), _("Day of week"), _("Incidents")
+days = [_.weekday(i) for i in range(len(hw.index))]  # the index runs Monday .. Sunday
+long = (hw.set_axis(days, axis=0).reset_index(names=day_t)
+        .melt(day_t, var_name=hour_t, value_name=count_t))
 c1.altair_chart(
     alt.Chart(long).mark_rect().encode(
-        x=alt.X("hour:O", title="Hour of day"), y=alt.Y("weekday:O", sort=list(hw.index), title=None),
-        color=alt.Color("incidents:Q", scale=alt.Scale(scheme="orangered")),
-        tooltip=["weekday", "hour", "incidents"]).properties(title="Hour of day by weekday", height=260),
+        x=alt.X(field=hour_t, type="ordinal"), y=alt.Y(field=day_t, type="ordinal", sort=days, title=None),
+        color=alt.Color(field=count_t, type="quantitative", scale=alt.Scale(scheme="orangered")),
+        tooltip=[alt.Tooltip(field=c) for c in (day_t, hour_t, count_t)]).properties(title=_("Hour of day by day of week"), height=260),
     width="stretch")
-mon = monthly(inc)
+month_t, cat_t = _("Month"), _("Category")
+per_month = mon.reset_index(names="month").melt("month", var_name="category", value_name=count_t)
+per_month[month_t] = [_.month_year(d) for d in per_month["month"]]
+per_month[cat_t] = [_(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else str(c) for c in per_month["category"]]
+months = list(dict.fromkeys(per_month.sort_values("month")[month_t]))
 c2.altair_chart(
-    alt.Chart(mon.reset_index(names="month").melt("month", var_name="category", value_name="incidents"))
-    .mark_line().encode(x=alt.X("month:T", title=None), y="incidents:Q", color="category:N",
-                        tooltip=["month:T", "category", "incidents"]).properties(title="Incidents per month", height=260),
+    alt.Chart(per_month[[month_t, cat_t, count_t]]).mark_line(point=True).encode(
+        x=alt.X(field=month_t, type="ordinal", sort=months, title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(field=count_t, type="quantitative"), color=alt.Color(field=cat_t, type="nominal"),
+        tooltip=[alt.Tooltip(field=c) for c in (month_t, cat_t, count_t)]).properties(title=_("Incidents per month"), height=260),
     width="stretch")
+st.caption(_("Hours and days: when the incidents happened (darker = more). Months: incidents of each category "
+             "per month. Period: {period}.", period=_.period(f.start, f.end)))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.crs import to_display
+from geo.i18n import incidents_text
 from geo.select import categories_present
 from geo.schema import CATEGORIES
-from geo.stats.rates import summarize, unit_rates
+from geo.stats.rates import Summary, summarize, unit_rates
 from layers.assets import missing_assets
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer
@@ -17,54 +19,92 @@ from layers.cameras import camera_layer
 from layers.incidents import IncidentCluster, category_legend
 from layers.roads import road_layer
 from layers.stations import station_layer
-from views.common import current_study, load_data, map_download
+from views.common import current_study, file_words, load_data, map_download, study_key, tr
 
+_ = tr()
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
 
-st.title("Overview")
+st.title(_("Overview"))
 study = current_study(data, f)
 units, inc, stations, cameras, roads = study.units, study.incidents, study.stations, study.cameras, study.roads
-kpi = summarize(data.incidents, data.boundaries, f)
+
+
+# The figures are computed once per workspace and filter: never again for another language (no `lang` here).
+@st.cache_data(show_spinner=False, max_entries=32)
+def overview_figures(key: str, _data, _f, _inc, _units) -> tuple[Summary, gpd.GeoDataFrame]:
+    return summarize(_data.incidents, _data.boundaries, _f), unit_rates(_inc, _units, days=_f.days)
+
+
+kpi, shown_units = overview_figures(study_key(data, f), data, f, inc, units)
+
+
+def signed(value: str, negative: bool) -> str:
+    # an ASCII sign first: Streamlit colours and points the delta arrow by it
+    return ("-" if negative else "+") + value
+
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Incidents", f"{kpi.count:,}",
-          None if kpi.previous_count is None else f"{kpi.count - kpi.previous_count:+,} on previous period",
-          delta_color="inverse")
-change = (None if kpi.previous_rate is None or not kpi.previous_rate or not np.isfinite(kpi.rate)
-          else f"{(kpi.rate - kpi.previous_rate) / kpi.previous_rate:+.1%}")
-c2.metric("Rate per 100,000 a year", f"{kpi.rate:,.0f}" if np.isfinite(kpi.rate) else "–", change,
-          delta_color="inverse")
-c3.metric("Population", f"{kpi.population:,.0f}")
-c4.metric("Stations / cameras", f"{len(stations)} / {len(cameras)}")
+delta = None
+if kpi.previous_count is not None:
+    diff = kpi.count - kpi.previous_count
+    delta = _("{change} on previous period", change=signed(_.int(abs(diff)), diff < 0))
+c1.metric(_("Incidents"), _.int(kpi.count), delta, delta_color="inverse",
+          help=_("Registered incidents in the chosen area, period and categories. The change compares with a "
+                 "period of the same length just before; red means more incidents."))
+change = None
+if kpi.previous_rate and np.isfinite(kpi.rate):
+    share = (kpi.rate - kpi.previous_rate) / kpi.previous_rate
+    change = signed(_.pct(abs(share)), share < 0)
+c2.metric(_("Rate per 100,000 a year"), _.int(kpi.rate) if np.isfinite(kpi.rate) else "–", change,
+          delta_color="inverse",
+          help=_("Incidents for every 100,000 residents, counted over one year. It lets a small village be "
+                 "compared with a large town."))
+c3.metric(_("Population"), _.int(kpi.population),
+          help=_("Residents of the chosen settlements, as the workspace records them."))
+c4.metric(_("Stations / cameras"), f"{_.int(len(stations))} / {_.int(len(cameras))}",
+          help=_("Police stations, posts and prevention centres, and video cameras, in the chosen settlements."))
 if kpi.previous_count is None and f.start is not None:
-    st.caption("No change shown: the data does not cover the whole previous period.")
+    st.caption(_("No change shown: the data does not cover the whole previous period."))
 
 if missing := missing_assets():
-    st.error("Map assets are not installed (run `make assets`); missing: " + ", ".join(missing[:3]))
+    st.error(_("The map's files are not installed (run `make assets`); missing: {files}",
+               files=", ".join(missing[:3])))
     st.stop()
-
-shown_units = unit_rates(inc, units, days=f.days)
 
 extent = units if len(units) else inc
 if len(extent) == 0:
-    st.info("Nothing to show for these filters.")
+    st.info(_("Nothing to show for these filters."))
     st.stop()
-m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles)
-choropleth, rate_legend = boundary_layer(shown_units)
+m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
+choropleth, rate_legend = boundary_layer(shown_units, lang=_.lang)
 choropleth.add_to(m)
-road_layer(roads).add_to(m)
-camera_layer(cameras).add_to(m)
-station_layer(stations).add_to(m)
-IncidentCluster(inc).add_to(m)
+road_layer(roads, lang=_.lang).add_to(m)
+camera_layer(cameras, lang=_.lang).add_to(m)
+station_layer(stations, lang=_.lang).add_to(m)
+IncidentCluster(inc, lang=_.lang).add_to(m)
 rate_legend.add_to(m)
 if len(inc):
-    category_legend(categories_present(inc, CATEGORIES)).add_to(m)
-finish(m)
+    category_legend(categories_present(inc, CATEGORIES), lang=_.lang).add_to(m)
+finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
 
 # returned_objects=[]: panning and zooming never rerun the page
 st_folium(m, key="overview_map", height=620, use_container_width=True, returned_objects=[])
-map_download(m, name="overview_map", title="Overview")
-st.caption(f"{len(inc):,} incidents, {len(shown_units)} settlements, {len(stations)} police sites, "
-           f"{len(cameras)} cameras. Rates are per 100,000 residents per year of the chosen period.")
+map_download(m, name="overview_map", title=_("Overview"), file_name=file_words(_("Overview map")))
+st.caption(_("{incidents}, {settlements}, {stations}, {cameras}. Period: {period}.",
+             incidents=incidents_text(_, len(inc)),
+             settlements=_.plural("{n} settlement", "{n} settlements", len(shown_units)),
+             stations=_.plural("{n} police site", "{n} police sites", len(stations)),
+             cameras=_.plural("{n} camera", "{n} cameras", len(cameras)),
+             period=_.period(f.start, f.end)))
+with st.expander(_("How to read this map")):
+    st.markdown(_(
+        "- **Settlements** are coloured by their rate: incidents per 100,000 residents a year in the chosen "
+        "period. The darker the colour, the more incidents for the number of people who live there; the "
+        "legend gives the classes. Grey means the population is not known.\n"
+        "- **Incidents** are the dots, coloured by category (second legend). Where many lie close together they "
+        "are grouped in a circle with their number: zoom in to see each one, click one to read it.\n"
+        "- **Police stations** are the markers, **video cameras** the small blue dots with the area each one "
+        "sees, and the lines are the **roads**.\n"
+        "- The layer button in the top right corner turns layers on and off."))

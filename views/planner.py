@@ -14,10 +14,11 @@ from streamlit_folium import st_folium
 from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas,
                           nearest_facility, service_areas)
 from geo.crs import to_display
+from geo.i18n import N_, Tr, place_names
 from geo.io.importer import ImportError_, prepare
 from geo.io.readers import ReadError, read_areas
 from geo.network import RoadNetwork
-from geo.siting.compare import compare_plans, comparison_text, residents_added
+from geo.siting.compare import compare_plans, residents_added
 from geo.report.tables import gap_table, study_gaps
 from geo.select import within_boundaries
 from geo.schema import CATEGORIES, CATEGORY_LABELS, SchemaError
@@ -26,11 +27,24 @@ from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import current_study, discard_upload, load_data, map_download, stored_upload
+from views.common import (current_study, discard_upload, file_words, load_data, map_download, stored_upload,
+                          tr)
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
-GAP_METHOD_LABELS = {"gistar": "Gi* hot spots (95 % confidence or more)",
-                     "density": "Density surface (its densest tenth)"}
+# The options' values stay the same in every language (widget state, tests); only what is shown is translated.
+STATION, CAMERA = N_("Police station or post"), N_("Video camera")
+DISTANCE, DRIVE = N_("Distance"), N_("Drive time")
+GAP_METHOD_LABELS = {"gistar": N_("Hot spots (Gi*) with confidence of at least 95%"),
+                     "density": N_("Density (kernel density): its densest tenth")}
+MODEL_LABELS = {"mclp": N_("Most incidents covered (MCLP)"),
+                "lscp": N_("Fewest sites for a target (LSCP)"),
+                "pmedian": N_("Closest on average (p-median)")}
+SOURCE_LABELS = {"grid": N_("A regular grid over the settlements"), "roads": N_("Points along the roads"),
+                 "intersections": N_("Road intersections"), "file": N_("Points from a file")}
+# What the solver says, in plain words.
+STATUS_LABELS = {"optimal": N_("Proven optimal"), "time limit": N_("Best found in the time allowed"),
+                 "not proven": N_("Best found, not proven optimal"), "infeasible": N_("No solution"),
+                 "unbounded": N_("No solution"), "undefined": N_("No answer from the solver")}
 
 
 def _roads_key(frame: gpd.GeoDataFrame) -> str:
@@ -42,85 +56,138 @@ def _roads_key(frame: gpd.GeoDataFrame) -> str:
     return digest.hexdigest()
 
 
-@st.cache_resource(show_spinner="Building the road network…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _road_network(key: str, _roads: gpd.GeoDataFrame) -> RoadNetwork:  # key: _roads_key(_roads)
     """The road network of a roads layer, built once and shared by every drive-time call and rerun."""
     return RoadNetwork.from_roads(_roads)
 
 
+def road_network(key: str, roads: gpd.GeoDataFrame, _: Tr) -> RoadNetwork:
+    """:func:`_road_network` with a spinner in the reader's language (the cache itself knows no language)."""
+    with st.spinner(_("Building the road network…")):
+        return _road_network(key, roads)
+
+
+def comparison_table(table: pd.DataFrame, _: Tr) -> pd.DataFrame:
+    """Today against the proposal (:attr:`PlanComparison.table`) as text: numbers in the reader's form.
+
+    The measures are marked for the catalog in :data:`geo.report.views.MEASURES` (the pack shows them too).
+    """
+    def shown(measure: str, v: float, change: bool = False) -> str:
+        if pd.isna(v):
+            return "–"
+        sign = "+" if change and v > 0 else ""
+        if measure.startswith("Share"):
+            return _("{v} pp", v=sign + _.num(v * 100, 1)) if change else _.pct(v)
+        return sign + (_.num(v, 1) if "(min)" in measure else _.int(v))
+
+    rows = list(table.itertuples(index=False))
+    return pd.DataFrame({_("Measure"): [_(r.measure) for r in rows],
+                         _("Today"): [shown(r.measure, r.today) for r in rows],
+                         _("With proposal"): [shown(r.measure, r.proposal) for r in rows],
+                         _("Change"): [shown(r.measure, r.change, change=True) for r in rows]})
+
+
+def solve_text(result: object, _: Tr) -> str:
+    """What the solver found and how sure it is, in plain words."""
+    value = {"mclp": _("{v} incidents covered, weighted by category", v=_.int(result.objective)),
+             "lscp": _("{v} new sites needed", v=_.int(result.objective)),
+             "pmedian": _("{v} m in all from the incidents to their nearest sites, weighted by category",
+                          v=_.int(result.objective))
+             }.get(result.model, _.num(result.objective, 0))
+    if result.gap == 0:
+        sure = _("Proven optimal: no other choice among these candidates does better.")
+    else:
+        sure = _("The best choice found in the time allowed; the best possible is at most {gap} better "
+                 "(the solver's bound: {bound}).", gap=_.pct(result.gap, 2), bound=_.num(result.bound, 0))
+    return _("{model}: {value}. {sure} Solved in {seconds} s; candidate sites used: {used}, left out: {excluded}.",
+             model=_(MODEL_LABELS.get(result.model, result.model)), value=value, sure=sure,
+             seconds=_.num(result.seconds, 1), used=_.int(result.stats.get("candidates_used", 0)),
+             excluded=_.int(result.stats.get("candidates_excluded", 0)))
+
+
+_ = tr()
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
-st.title("Planner")
+st.title(_("Planner"))
+st.caption(_("Where new police posts or cameras would help most: what today's sites cover, the hot ground "
+             "they leave uncovered, and the best places for new sites."))
 
 study = current_study(data, f)
 units, inc, roads = study.units, study.incidents, study.roads
 if len(inc) < 3 or len(units) == 0:
-    st.info("Choose an area or settlements with incidents in the sidebar.")
+    st.info(_("Choose an area or settlements with incidents in the sidebar."))
     st.stop()
+# each stored settlement name in the reader's language
+names = dict(zip(data.boundaries["name"].astype(str), place_names(data.boundaries, _.lang), strict=True))
 
 c1, c2, c3 = st.columns(3)
-facility = c1.radio("Facility", ["Police station or post", "Video camera"], key="pl_facility",
-                    help="Stations serve the ground within reach; cameras see a short range.")
-is_camera = facility == "Video camera"
+facility = c1.radio(_("Facility"), [STATION, CAMERA], key="pl_facility", format_func=_,
+                    help=_("Stations serve the ground within reach; cameras see a short range."))
+is_camera = facility == CAMERA
 by_road = False
 if not is_camera:
-    by_road = c2.radio("Service standard", ["Distance", "Drive time"], key="pl_standard", horizontal=True,
-                       help="Straight-line distance, or minutes by road over the roads layer.") == "Drive time"
+    by_road = c2.radio(_("Service standard"), [DISTANCE, DRIVE], key="pl_standard", horizontal=True, format_func=_,
+                       help=_("How far a station's service reaches: a straight-line distance, or minutes by road "
+                              "over the roads layer (drive time).")) == DRIVE
     if by_road and len(roads) == 0:
-        c2.warning("There are no roads in this area: import a roads layer to use drive times.")
+        c2.warning(_("There are no roads in this area: import a roads layer to use drive times."))
         by_road = False
 minutes = off_road = radius = None
 # Every drive-time call below takes the one network of this roads layer (built on first use, then cached).
 roads_key = _roads_key(roads) if by_road else None
 if by_road:
-    minutes = c2.number_input("Service standard: within (minutes)", min_value=0.5, max_value=60.0, value=5.0,
+    minutes = c2.number_input(_("Service standard: within (minutes)"), min_value=0.5, max_value=60.0, value=5.0,
                               step=0.5, key="pl_minutes",
-                              help="An incident is covered when a site can reach it by road in this time.")
-    off_road = c2.number_input("Speed off the mapped roads (km/h)", min_value=1.0, max_value=60.0, value=20.0,
+                              help=_("An incident is covered when a site can reach it by road in this time."))
+    off_road = c2.number_input(_("Speed off the mapped roads (km/h)"), min_value=1.0, max_value=60.0, value=20.0,
                                step=1.0, key="pl_offroad",
-                               help="From a point to its nearest mapped road. 5 is walking; where the roads "
-                                    "layer holds only main roads, about 20 stands for the unmapped streets.")
+                               help=_("From a point to its nearest mapped road. 5 is walking; where the roads "
+                                      "layer holds only main roads, about 20 stands for the unmapped streets."))
 else:
-    radius = c2.number_input("Service standard: within (m)", min_value=50.0, max_value=20_000.0,
+    radius = c2.number_input(_("Service standard: within (m)"), min_value=50.0, max_value=20_000.0,
                              value=200.0 if is_camera else 1500.0, step=50.0, key=f"pl_radius_{is_camera}",
-                             help="An incident is covered when a site is at most this far (straight line).")
+                             help=_("An incident is covered when a site is at most this far (straight line)."))
 models = ["mclp", "lscp"] if by_road else ["mclp", "lscp", "pmedian"]
-model = c3.selectbox("Question", models, key=f"pl_model_{by_road}", format_func={
-    "mclp": "Where would k new sites cover the most incidents?",
-    "lscp": "How few new sites reach a target coverage?",
-    "pmedian": "Where would k new sites bring incidents closest?"}.get)
+model = c3.selectbox(_("Goal"), models, key=f"pl_model_{by_road}", format_func=lambda m: _(MODEL_LABELS[m]),
+                     help=_("Most incidents covered (MCLP): where k new sites would cover the most incidents. "
+                            "Fewest sites for a target (LSCP): how few new sites reach the share of incidents "
+                            "you set. Closest on average (p-median): where k new sites bring incidents closest."))
 
 c1, c2, c3 = st.columns(3)
 k = target = None
 if model == "lscp":
-    target = c1.slider("Target share of incidents covered", 0.5, 1.0, 0.9, 0.05, key="pl_target")
+    target = c1.slider(_("Target share of incidents covered"), 0.5, 1.0, 0.9, 0.05, key="pl_target",
+                       help=_("0.9 means 9 incidents in 10 within the service standard."))
 else:
-    k = int(c1.number_input("New sites (k)", min_value=1, max_value=30, value=3, key="pl_k"))
-source = c2.selectbox("Candidate sites", ["grid", "roads", "intersections", "file"], key=f"pl_source_{is_camera}",
-                      index=1 if is_camera else 0, format_func={
-                          "grid": "A regular grid over the settlements", "roads": "Points along the roads",
-                          "intersections": "Road intersections", "file": "Points from a file"}.get)
+    k = int(c1.number_input(_("New sites (k)"), min_value=1, max_value=30, value=3, key="pl_k",
+                            help=_("How many new sites to place.")))
+source = c2.selectbox(_("Candidate sites"), list(SOURCE_LABELS), key=f"pl_source_{is_camera}",
+                      index=1 if is_camera else 0, format_func=lambda s: _(SOURCE_LABELS[s]),
+                      help=_("Where a new site could go; the best ones are chosen among them."))
 candidate_file = None
 if source == "file":
-    candidate_file = c3.file_uploader("Candidate points", type=["csv", "xlsx", *SPATIAL], key="pl_cand_file",
-                                      help="Sites you could use (vacant plots, public buildings): a point file "
-                                           "or a table with latitude and longitude.")
+    candidate_file = c3.file_uploader(_("Candidate points"), type=["csv", "xlsx", *SPATIAL], key="pl_cand_file",
+                                      help=_("Sites you could use (vacant plots, public buildings): a point file "
+                                             "or a table with latitude and longitude."))
 else:
-    spacing = c3.number_input("Candidate spacing (m)", min_value=25.0, max_value=5000.0,
+    spacing = c3.number_input(_("Distance between candidate sites (m)"), min_value=25.0, max_value=5000.0,
                               value=100.0 if is_camera else 400.0, step=25.0, key=f"pl_spacing_{is_camera}",
-                              help="Distance between grid points or between points along a road.")
-with st.expander("Weights by category"):
-    st.caption("How much an incident of each category counts; 0 leaves the category out.")
+                              help=_("Distance between grid points or between points along a road."))
+with st.expander(_("Weights by category")):
+    st.caption(_("How much an incident of each category counts; 0 leaves the category out."))
     cols = st.columns(4)
-    weights = {c: cols[i % 4].number_input(CATEGORY_LABELS[c], 0.0, 10.0, 1.0, 0.5, key=f"pl_w_{c}")
+    weights = {c: cols[i % 4].number_input(_(CATEGORY_LABELS[c]), 0.0, 10.0, 1.0, 0.5, key=f"pl_w_{c}")
                for i, c in enumerate(CATEGORIES)}
-with st.expander("Where new sites may not go"):
-    banned = st.multiselect("Settlements to leave out", sorted(units["name"].astype(str)), key="pl_banned",
-                            help="No new site inside these settlements; their incidents still count.")
-    zone_file = st.file_uploader("Exclusion zones (polygons)", type=SPATIAL, key="pl_zones",
-                                 help="Parks, water, military or private land: GeoJSON, GeoPackage, zipped "
-                                      "Shapefile or KML.")
+with st.expander(_("Where new sites may not go")):
+    banned = st.multiselect(_("Settlements to leave out"),
+                            sorted(units["name"].astype(str)), key="pl_banned",  # the same options in every language
+                            format_func=lambda s: names.get(s, s), placeholder=_("Choose settlements"),
+                            help=_("No new site inside these settlements; their incidents still count."))
+    zone_file = st.file_uploader(_("Exclusion zones (polygons)"), type=SPATIAL, key="pl_zones",
+                                 help=_("Parks, water, military or private land: GeoJSON, GeoPackage, zipped "
+                                        "Shapefile or KML."))
     zones = []
     if banned:
         zones.append(units[units["name"].astype(str).isin(banned)][[units.geometry.name]])
@@ -129,11 +196,12 @@ with st.expander("Where new sites may not go"):
         try:
             areas_in, rejected_zones = read_areas(zone_path, name=zone_file.name)
         except ReadError as exc:
-            st.error(str(exc))
+            st.error(_.message(str(exc)))
         else:
-            st.caption(f"{len(areas_in):,} exclusion zones read from {zone_file.name}.")
+            st.caption(_("Exclusion zones read from {file}: {n}.", file=zone_file.name, n=_.int(len(areas_in))))
             if len(rejected_zones):
-                st.warning(f"{len(rejected_zones):,} rows of {zone_file.name} are not polygons and were left out.")
+                st.warning(_("Rows of {file} that are not polygons were left out: {n}.", file=zone_file.name,
+                             n=_.int(len(rejected_zones))))
                 st.dataframe(rejected_zones, hide_index=True)
             zones.append(areas_in[[areas_in.geometry.name]].rename_geometry("geometry").to_crs(units.crs))
         finally:
@@ -142,10 +210,10 @@ with st.expander("Where new sites may not go"):
                                              for z in zones], ignore_index=True), crs=units.crs)
                  if zones else None)
 
-gap_method = st.selectbox("Gaps from", list(GAP_METHOD_LABELS), key="pl_gap_method",
-                          format_func=GAP_METHOD_LABELS.get,
-                          help="How hot ground is found before today's coverage is cut out of it; the pack's "
-                               "coverage gaps use the same method as its hot spot maps.")
+gap_method = st.selectbox(_("Gaps from"), list(GAP_METHOD_LABELS), key="pl_gap_method",
+                          format_func=lambda g: _(GAP_METHOD_LABELS[g]),
+                          help=_("How the hot ground is found before today's coverage is cut out of it; the "
+                                 "pack's coverage gaps use the same method as its hot spot maps."))
 existing = study.cameras if is_camera else study.stations
 
 # today's coverage
@@ -154,7 +222,7 @@ if len(existing) == 0:
     areas = existing
     covered_today = None
 elif by_road:
-    network = _road_network(roads_key, roads)
+    network = road_network(roads_key, roads, _)
     today = coverage_summary(inc, existing, minutes=minutes, roads=network, off_road_kmh=off_road, boundaries=units)
     covered_today, population_today = today.covered, today.population
     areas = drive_time_areas(existing, network, minutes=minutes, off_road_kmh=off_road)
@@ -165,45 +233,46 @@ else:
     covered_today, population_today = today.covered, today.population
 m1, m2, m3 = st.columns(3)
 if covered_today is not None:
-    m1.metric("Incidents covered today", f"{int(covered_today.sum()):,} of {len(inc):,}",
-              f"{covered_today.mean():.1%}", delta_color="off")
+    m1.metric(_("Incidents covered today"), _("{covered} of {total}", covered=_.int(int(covered_today.sum())),
+                                              total=_.int(len(inc))),
+              _.pct(covered_today.mean()), delta_color="off")
     if population_today is not None:
-        m2.metric("Residents covered today", f"{population_today['covered']:,.0f}",
-                  f"{population_today['share']:.1%}", delta_color="off")
+        m2.metric(_("Residents covered today"), _.int(population_today["covered"]),
+                  _.pct(population_today["share"]), delta_color="off")
     if not is_camera:
         near = nearest_facility(inc, existing)
-        m3.metric("Mean distance to the nearest station", f"{near['distance_m'].mean():,.0f} m")
+        m3.metric(_("Mean distance to the nearest station"), _("{d} m", d=_.int(near["distance_m"].mean())))
 else:
-    m1.metric("Incidents covered today", "0", "no existing sites here", delta_color="off")
+    m1.metric(_("Incidents covered today"), "0", _("no existing sites here"), delta_color="off")
 
 gaps = None
 try:
     gaps = study_gaps(inc, existing if len(existing) else None, units=units, method=gap_method,
                       **({"radius": radius} if radius is not None and not is_camera else {"areas": areas}))
 except ValueError as exc:
-    st.caption(f"No gaps computed: {exc}")
+    st.caption(_("No gaps computed: {reason}", reason=_.message(str(exc))))
 
 standard = ("camera", radius) if is_camera else ("drive", minutes, off_road) if by_road else ("radius", radius)
-if st.button("Propose sites", type="primary", key="pl_run"):
-    with st.status("Choosing sites…", expanded=False) as status:
-        status.update(label="Building candidate sites…")
+if st.button(_("Propose sites"), type="primary", key="pl_run"):
+    with st.status(_("Choosing sites…"), expanded=False) as status:
+        status.update(label=_("Building candidate sites…"))
         if source == "file":
             if candidate_file is None:
-                status.update(label="No candidate file", state="error")
-                st.error("Upload a file of candidate points first.")
+                status.update(label=_("No candidate file"), state="error")
+                st.error(_("Upload a file of candidate points first."))
                 st.stop()
             candidate_path = stored_upload(candidate_file)
             try:
                 prepared = prepare(candidate_path, "cameras")
             except (ReadError, ImportError_, SchemaError) as exc:
-                status.update(label="Cannot read the candidates", state="error")
-                st.error(str(exc))
+                status.update(label=_("Cannot read the candidates"), state="error")
+                st.error(_.message(str(exc)))
                 st.stop()
             finally:
                 discard_upload(candidate_path)
             if len(prepared.rejected):
-                st.warning(f"{len(prepared.rejected):,} of {prepared.read:,} rows of {candidate_file.name} "
-                           "were left out (no usable location).")
+                st.warning(_("{left} of {read} rows of {file} were left out (no usable location).",
+                             left=_.int(len(prepared.rejected)), read=_.int(prepared.read), file=candidate_file.name))
             candidates = prepared.accepted
         elif source == "grid":
             candidates = grid_candidates(units, spacing=spacing)
@@ -213,24 +282,26 @@ if st.button("Propose sites", type="primary", key="pl_run"):
             candidates = road_intersections(roads)
         reach = within_boundaries(candidates, units) if len(candidates) else candidates
         if len(reach) == 0:
-            status.update(label="No candidate sites", state="error")
-            st.error("No candidate sites in this area: choose another source or spacing.")
+            status.update(label=_("No candidate sites"), state="error")
+            st.error(_("No candidate sites in this area: choose another source or spacing."))
             st.stop()
-        status.update(label=f"Solving for {len(reach):,} candidates and {len(inc):,} incidents…")
+        status.update(label=_("Choosing among {candidates} candidate sites for {incidents}…",
+                              candidates=_.int(len(reach)), incidents=_.plural("{n} incident", "{n} incidents",
+                                                                              len(inc))))
         try:
             result, chosen = site(inc, reach, radius=radius, minutes=minutes,
-                                  roads=_road_network(roads_key, roads) if by_road else None,
+                                  roads=road_network(roads_key, roads, _) if by_road else None,
                                   off_road_kmh=off_road or 5.0, model=model, k=k, target=target,
                                   stations=existing if len(existing) else None, category_weights=weights,
                                   exclusion=exclusion, time_limit=60,
                                   gains_up_to=max(k, 8) if model == "mclp" else None,
                                   aggregate=200.0 if model == "pmedian" else None)
         except ValueError as exc:
-            status.update(label="No proposal", state="error")
-            st.error(str(exc))
+            status.update(label=_("No proposal"), state="error")
+            st.error(_.message(str(exc)))
             st.stop()
-        status.update(label="Comparing with today…")
-        network = _road_network(roads_key, roads) if by_road else None
+        status.update(label=_("Comparing with today…"))
+        network = road_network(roads_key, roads, _) if by_road else None
         new_areas = (drive_time_areas(chosen, network, minutes=minutes, off_road_kmh=off_road) if by_road
                      else service_areas(chosen, radius=radius)) if len(chosen) else None
         compare = compare_plans(inc, existing, chosen, radius=radius, minutes=minutes,
@@ -238,76 +309,92 @@ if st.button("Propose sites", type="primary", key="pl_run"):
                                 cameras=is_camera, boundaries=units)
         residents = (residents_added(areas if len(existing) else None, new_areas, units)
                      if new_areas is not None else [])
-        status.update(label=f"{result.status}: {len(chosen)} sites in {result.seconds:.1f} s", state="complete")
+        status.update(label=_.plural("{status}: {n} site in {seconds} s", "{status}: {n} sites in {seconds} s",
+                                     len(chosen), status=_(STATUS_LABELS.get(result.status, result.status)),
+                                     seconds=_.num(result.seconds, 1)), state="complete")
+    # Stored as computed, in no language: switching language shows the same proposal in other words.
     st.session_state["pl_result"] = {"result": result, "chosen": chosen, "areas": new_areas, "compare": compare,
                                      "residents": residents, "standard": standard}
 
 stored = st.session_state.get("pl_result")
 if stored is not None and stored["standard"] != standard:
     stored = None
-m = new_map(tuple(to_display(units).total_bounds), tiles=tiles)
-outline_layer(units).add_to(m)
+m = new_map(tuple(to_display(units).total_bounds), tiles=tiles, lang=_.lang)
+outline_layer(units, lang=_.lang).add_to(m)
 if len(areas):
-    service_layer(areas).add_to(m)
+    service_layer(areas, lang=_.lang).add_to(m)
 if gaps is not None and len(gaps):
-    gap_layer(gaps).add_to(m)
+    gap_layer(gaps, lang=_.lang).add_to(m)
 if not is_camera and len(existing):
-    station_layer(existing, name="Existing stations").add_to(m)
+    station_layer(existing, name=_("Existing stations"), lang=_.lang).add_to(m)
 if stored is not None:
-    proposed_layer(stored["chosen"], radius=radius, areas=stored["areas"] if by_road else None).add_to(m)
-planner_legend(gaps=gaps is not None and len(gaps) > 0).add_to(m)
-finish(m)
+    proposed_layer(stored["chosen"], radius=radius, areas=stored["areas"] if by_road else None,
+                   lang=_.lang).add_to(m)
+planner_legend(gaps=gaps is not None and len(gaps) > 0, lang=_.lang).add_to(m)
+finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
 st_folium(m, key="planner_map", height=560, use_container_width=True, returned_objects=[])
-map_download(m, name="planner_map", title="Planner")
+st.markdown("**" + _("How to read this map") + "**")
+st.caption(_("The shaded ground is what today's sites reach within the service standard. Dashed red shapes "
+             "are coverage gaps: places where incidents cluster but no site reaches them. Numbered circles are "
+             "the proposed new sites, 1 the most useful, each with the ground it would reach."))
+map_download(m, name="planner_map", title=_("Planner"), file_name=file_words(_("Planner map")))
 
 if gaps is not None and len(gaps):
-    st.subheader("Coverage gaps")
-    st.dataframe(gap_table(gaps, residents=study.has_population), hide_index=True, width="stretch")
+    st.subheader(_("Coverage gaps"))
+    st.caption(_("Hot ground that no site reaches today, the largest first."))
+    st.dataframe(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries),
+                 hide_index=True, width="stretch")
 
 if stored is not None:
     result, chosen, compare = stored["result"], stored["chosen"], stored["compare"]
-    st.subheader("Proposed sites")
+    st.subheader(_("Proposed sites"))
     if len(chosen) == 0:
-        st.info("No new site would cover more incidents: the existing sites already cover every incident "
-                "a candidate could reach. Try a smaller service standard or other candidates.")
-    gap_text = "proven optimal" if result.gap == 0 else f"gap {result.gap:.2%} to the best bound"
-    st.caption(f"{result.model.upper()}: objective {result.objective:,.0f}, {gap_text}, solved in "
-               f"{result.seconds:.1f} s ({result.status}); {result.stats.get('candidates_used', 0):,} candidates "
-               f"used, {result.stats.get('candidates_excluded', 0):,} excluded.")
+        st.info(_("No new site would cover more incidents: the existing sites already cover every incident "
+                  "a candidate could reach. Try a smaller service standard or other candidates."))
+    st.caption(solve_text(result, _))
     pts = to_display(chosen)
     where = gpd.sjoin(pts[[pts.geometry.name]], to_display(units)[["name", "geometry"]], how="left",
                       predicate="within")
     where = where[~where.index.duplicated()]
-    table = pd.DataFrame({"rank": chosen["rank"].to_numpy(), "latitude": pts.geometry.y.round(5).to_numpy(),
-                          "longitude": pts.geometry.x.round(5).to_numpy(),
-                          "settlement": where["name"].fillna("–").to_numpy(),
-                          "incidents newly covered": chosen["new_covered_count"].to_numpy(),
-                          "residents newly covered": pd.Series(stored["residents"], dtype=float).round().to_numpy()})
+    table = pd.DataFrame({_("Rank"): chosen["rank"].to_numpy(), _("Latitude"): pts.geometry.y.round(5).to_numpy(),
+                          _("Longitude"): pts.geometry.x.round(5).to_numpy(),
+                          _("Settlement"): where["name"].map(lambda s: names.get(s, s) if isinstance(s, str)
+                                                             else "–").to_numpy(),
+                          _("Incidents newly covered"): chosen["new_covered_count"].to_numpy(),
+                          _("Residents newly covered"): pd.Series(stored["residents"], dtype=float).round()
+                          .to_numpy()})
     if "name" in chosen and chosen["name"].notna().any():  # candidates from a file keep their names
-        table.insert(1, "candidate", chosen["name"].astype(str).to_numpy())
+        table.insert(1, _("Candidate"), chosen["name"].astype(str).to_numpy())
     for c in CATEGORIES:
         col = f"new_{c}"
         if col in chosen and chosen[col].sum() > 0:
-            table[CATEGORY_LABELS[c]] = chosen[col].to_numpy()
+            table[_(CATEGORY_LABELS[c])] = chosen[col].to_numpy()
     st.dataframe(table, hide_index=True, width="stretch")
 
-    st.subheader("Today and with the proposed sites")
-    st.dataframe(comparison_text(compare.table), hide_index=True, width="stretch")
-    by_cat = compare.by_category[compare.by_category["incidents"] > 0].drop(columns="category").rename(columns={
-        "label": "Category", "incidents": "Incidents", "covered_today": "Covered today",
-        "covered_proposal": "Covered with proposal", "newly_covered": "Newly covered"})
+    st.subheader(_("Today and with the proposed sites"))
+    shown_compare = comparison_table(compare.table, _)
+    st.dataframe(shown_compare, hide_index=True, width="stretch")
+    by_cat = compare.by_category[compare.by_category["incidents"] > 0]
+    by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c))),
+                           _("Incidents"): by_cat["incidents"], _("Covered today"): by_cat["covered_today"],
+                           _("Covered with the proposal"): by_cat["covered_proposal"],
+                           _("Newly covered"): by_cat["newly_covered"]})
     st.dataframe(by_cat, hide_index=True, width="stretch")
 
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Proposed sites (GeoJSON)", pts.to_json().encode(), "proposed_sites.geojson",
-                       "application/geo+json")
-    d2.download_button("Proposed sites (CSV)", table.to_csv(index=False).encode("utf-8-sig"), "proposed_sites.csv",
-                       "text/csv")
-    d3.download_button("Comparison (CSV)", pd.concat([compare.table, compare.by_category], ignore_index=True)
-                       .to_csv(index=False).encode("utf-8-sig"), "plan_comparison.csv", "text/csv")
+    d1.download_button(_("Proposed sites (GeoJSON)"), pts.to_json().encode(),
+                       file_name=_.ctx("file name", "proposed_sites") + ".geojson", mime="application/geo+json")
+    d2.download_button(_("Proposed sites (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=_.ctx("file name", "proposed_sites") + ".csv", mime="text/csv")
+    d3.download_button(_("Comparison (CSV)"), pd.concat([shown_compare, by_cat], ignore_index=True)
+                       .to_csv(index=False).encode("utf-8-sig"),
+                       file_name=_.ctx("file name", "plan_comparison") + ".csv", mime="text/csv")
     gains = result.stats.get("gains")
     if gains is not None and len(gains):
+        # the columns keep their names (the chart reads them); titles and tooltips carry the words
         st.altair_chart(alt.Chart(gains).mark_line(point=True).encode(
-            x=alt.X("k:O", title="New sites"), y=alt.Y("covered:Q", title="Weighted incidents covered"),
-            tooltip=["k", "covered", "gain", "gap"]).properties(title="Coverage by number of new sites"),
-            width="stretch")
+            x=alt.X("k:O", title=_("New sites")), y=alt.Y("covered:Q", title=_("Weighted incidents covered")),
+            tooltip=[alt.Tooltip("k:O", title=_("New sites")),
+                     alt.Tooltip("covered:Q", title=_("Weighted incidents covered"), format=",.0f"),
+                     alt.Tooltip("gain:Q", title=_("Gain from the last site"), format=",.0f")])
+            .properties(title=_("Coverage by number of new sites")), width="stretch")
