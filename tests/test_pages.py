@@ -170,4 +170,4 @@ def test_export_page_builds_a_pack_by_drive_time(monkeypatch, demo_workspace, tm
     pdf.write_bytes(at.session_state["pk_result"][3])
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Coverage within 8 min by road of a station" in text
-    assert "within 8 minutes by road" in text  # the methods page states the standard
+    assert "covers the incidents within 8 min by road" in text  # the methods page states the standard
