@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
+import subprocess
 from functools import cache
 
 import geopandas as gpd
@@ -180,6 +182,31 @@ def test_fonts_are_embedded_in_the_pdf(lang: str, contents: dict[str, MapContent
     assert b"/FontFile2" in pdf, "the TrueType font program is in the file"
     assert b"/Subtype /Type3" not in pdf
     assert re.search(rb"/BaseFont /[A-Z]{6}\+DejaVuSans", pdf) or b"/BaseFont /DejaVuSans" in pdf
+
+
+@pytest.mark.parametrize("paper", ["a4-landscape", "a4-portrait"])
+def test_every_word_of_the_pdf_stays_on_the_paper(paper: str, contents: dict[str, MapContent], tmp_path) -> None:
+    # Measured by poppler in the written PDF, not by matplotlib: a layout measured with hinted screen widths
+    # let a long Kyrgyz footer run off the paper.
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; make test installs it")
+    _ = Tr("ky")
+    fig = map_figure(contents["overview"], title=TITLES["ky"][0], date=DATE, lang="ky", paper=paper,
+                     source=_("Koopsuz demo: Bishkek and Jeti-Oguz (synthetic)") + " " + "маалымат " * 12,
+                     note=_("How to read this map: {text}", text="сөз " * 200))
+    pdf = tmp_path / "map.pdf"
+    save_figure(fig, pdf, format="pdf")
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', html)
+    width, height = float(page.group(1)), float(page.group(2))
+    margin = 5 / 25.4 * 72  # 5 mm of the 10 mm margin: nothing nearer the edge
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                       html)
+    assert len(words) > 50
+    off = [w[4] for w in words if float(w[0]) < margin or float(w[2]) > width - margin
+           or float(w[1]) < margin or float(w[3]) > height - margin]
+    assert not off, off
 
 
 # --------------------------------------------------------------------------- long tables

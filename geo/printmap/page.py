@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import matplotlib.axes
 import matplotlib.figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.textpath import text_to_path
 
 from geo.printmap.style import PAPERS, PT, SIZES, font
 
@@ -56,18 +57,22 @@ def paper_page(paper: str) -> Page:
 
 
 class Measure:
-    """Text widths in mm, from the figure's Agg renderer (cached for the figure's life)."""
+    """Text widths in mm from the font's outlines (cached for the figure's life).
+
+    The outlines' advance widths are what a PDF and a high-resolution PNG print; the Agg renderer's
+    hinted widths at the layout resolution are up to 5 % narrower, enough for a long footer to run off
+    the paper.
+    """
 
     def __init__(self, fig: matplotlib.figure.Figure) -> None:
-        self.renderer = fig.canvas.get_renderer()
         self.dpi = fig.dpi
         self.cache: dict[tuple[str, float, bool], float] = {}
 
     def width(self, s: str, size: float, *, bold: bool = False) -> float:
         key = (s, size, bold)
         if key not in self.cache:
-            w, _, _ = self.renderer.get_text_width_height_descent(s, font(size, bold=bold), ismath=False)
-            self.cache[key] = w / self.dpi * 25.4
+            w, _, _ = text_to_path.get_text_width_height_descent(s, font(size, bold=bold), ismath=False)
+            self.cache[key] = w / 72 * 25.4  # points to mm
         return self.cache[key]
 
     def wrap(self, s: str, width: float, size: float, *, bold: bool = False) -> list[str]:
