@@ -37,7 +37,7 @@ CELLS_CUT = N_("some long cells were cut")
 
 _SIZES = (SIZES["table"], 8.5, 8.0, 7.5, MIN_PT)  # the table's type on A4, largest first
 _MOST_LINES = 6  # a cell wraps onto at most this many lines, the last cut with "…"
-_HEAD_LINES = 4
+_HEAD_LINES = 6  # a header says its unit and period in full rather than cut ("(эмпирикалык Байес)")
 _MEASURED = 12  # cells measured per column to find its widest
 _MIN_TEXT_MM = 22.0  # a wrapped text column is never narrower (times the paper's scale)
 _GAP_MM = 3.0  # between columns (times the paper's scale); up to _MAX_GAP_MM when the table has room
