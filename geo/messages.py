@@ -56,7 +56,7 @@ VERBATIM = frozenset({"value", "file", "columns", "column", "name", "sheet", "sh
 # Fields that may hold a whole message, "; " and all (another message joins its parts with "; ").
 NESTED = frozenset({"why", "reason", "reasons", "message", "error", "detail"})
 # Fields that hold a count or a row number, nothing else ("N" is a number in a reason's kind: "row N").
-COUNTS = frozenset({"n", "total", "row", "line", "last", "header", "days", "need", "seconds", "distance"})
+COUNTS = frozenset({"x", "y", "n", "total", "row", "line", "last", "header", "days", "need", "seconds", "distance"})
 # Fields filled with one of the FRAGMENTS below; elsewhere a fragment (as general as "{start} to {end}")
 # is never tried, or it would read any text with " to " in it.
 FRAGMENT_FIELDS = frozenset({"span", "box", "chosen", "reasons", "listed", "rows", "size", "limit"})
@@ -251,7 +251,7 @@ ORDER_WORDS = {"dmy": N_("day/month/year"), "mdy": N_("month/day/year"), "ymd": 
 PT_EMPTY = N_("coordinates are empty")
 PT_PART_EMPTY = N_("{field} is empty")
 PT_PART_NOT_FINITE = N_("{field} is not a finite number")
-PT_WITHHELD = N_("coordinates withheld (0, 0)")
+PT_WITHHELD = N_("coordinates withheld ({x}, {y})")  # (0, 0); a reason's kind reads "(N, N)"
 PT_PLACEHOLDER = N_("placeholder coordinates ({number}, {number})")
 PT_COPIED = N_("both coordinates are {number}; one was probably copied into the other")
 PT_FILE_SWAPPED = N_("latitude and longitude were swapped in the whole file; fixed")

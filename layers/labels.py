@@ -37,6 +37,9 @@ _CHAR_PX = 7.0  # average width of a 12 px label character (Cyrillic is wider th
 _PAD_PX = 8.0
 _FIT = 2.5  # a label may be this many times the radius of the largest circle inside its settlement
 MAX_ZOOM = 18
+# A name may show this many zoom levels before it fits inside its settlement (overhanging it), as long as it
+# collides with no name already placed: narrow rural territories are named at the opening zoom too.
+SLACK = 2
 
 CSS = """<style>
 .kz-place-label { background: none; border: none; }
@@ -65,11 +68,24 @@ var {{ this.get_name() }} = (function () {
             interactive: false, keyboard: false, pane: 'kzLabels'
         });
     }
+    /* Names that fit earliest (the largest settlements) are placed first; a name that would touch one
+       already placed waits for a closer zoom. */
+    var order = d.zoom.map(function (z, i) { return i; }).sort(function (a, b) { return d.zoom[a] - d.zoom[b] || a - b; });
     function update() {
         if (!map.hasLayer(group)) { return; }
-        var z = map.getZoom();
-        for (var i = 0; i < marks.length; i++) {
-            var want = z >= d.zoom[i];
+        var z = map.getZoom(), placed = [];
+        for (var k = 0; k < order.length; k++) {
+            var i = order[k];
+            var want = z >= d.zoom[i] - {{ this.slack }};
+            if (want) {
+                var p = map.latLngToLayerPoint([d.lat[i], d.lon[i]]), w = d.width[i] / 2, h = 9;
+                for (var j = 0; j < placed.length && want; j++) {
+                    if (Math.abs(p.x - placed[j].x) < w + placed[j].w && Math.abs(p.y - placed[j].y) < h + placed[j].h) {
+                        want = false;
+                    }
+                }
+                if (want) { placed.push({x: p.x, y: p.y, w: w, h: h}); }
+            }
             if (want && !group.hasLayer(marks[i])) { group.addLayer(marks[i]); }
             else if (!want && group.hasLayer(marks[i])) { group.removeLayer(marks[i]); }
         }
@@ -95,9 +111,10 @@ def label_payload(units: gpd.GeoDataFrame, *, lang: str = "en") -> dict[str, lis
     Returns
     -------
     dict
-        ``lat``, ``lon``, ``name``, ``zoom`` lists, one entry per named unit with an area.
+        ``lat``, ``lon``, ``name``, ``zoom`` and ``width`` (the label's estimated width in pixels) lists, one
+        entry per named unit with an area.
     """
-    out: dict[str, list] = {"lat": [], "lon": [], "name": [], "zoom": []}
+    out: dict[str, list] = {"lat": [], "lon": [], "name": [], "zoom": [], "width": []}
     if len(units) == 0:
         return out
     u = units[~(units.geometry.isna() | units.geometry.is_empty)]
@@ -131,6 +148,7 @@ def label_payload(units: gpd.GeoDataFrame, *, lang: str = "en") -> dict[str, lis
         out["lon"].append(round(float(pt.x), 6))
         out["name"].append(name)
         out["zoom"].append(int(np.clip(zoom, 0, MAX_ZOOM)))
+        out["width"].append(round(label_px))
     return out
 
 
@@ -157,6 +175,7 @@ class SettlementLabels(Layer):
         self._name = "SettlementLabels"
         self.payload = label_payload(units, lang=lang)
         self.payload_json = script_json(self.payload)
+        self.slack = SLACK
 
     def render(self, **kwargs: object) -> None:
         # The script carries user text (names): added verbatim, never compiled as a template.

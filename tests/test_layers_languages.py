@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -261,3 +262,48 @@ def test_demo_areas_have_names_in_each_language(demo):
     assert area_names(demo["boundaries"], "ru") == {"Bishkek": "Бишкек", "Jeti-Oguz": "Джети-Огуз"}
     assert area_names(demo["boundaries"], "ky") == {"Bishkek": "Бишкек", "Jeti-Oguz": "Жети-Өгүз"}
     assert area_names(demo["boundaries"], "en") == {"Bishkek": "Bishkek", "Jeti-Oguz": "Jeti-Oguz"}
+
+
+@pytest.mark.parametrize("area", ["Jeti-Oguz", "Bishkek"])
+def test_names_show_at_the_opening_zoom_and_never_overlap(demo: dict[str, gpd.GeoDataFrame], area: str,
+                                                          tmp_path) -> None:
+    # In a real browser: the map as a council member first sees it (the area's extent), then zoomed in twice.
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    from layers.standalone import standalone_html
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    b = demo["boundaries"]
+    units = b[b["area"] == area]
+    m = new_map(tuple(units.to_crs(4326).total_bounds), tiles=Tiles("none"), lang="ky")
+    finish(m, lang="ky", places=units)
+    page_file = tmp_path / "map.html"
+    page_file.write_text(standalone_html(m, lang="ky"), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 560})
+            page.goto(page_file.as_uri())
+            page.wait_for_selector(".kz-place-label span", timeout=15_000)
+            page.wait_for_timeout(500)  # the opening fit to the area's bounds settles
+            shown = []
+            for step in range(3):
+                boxes = page.eval_on_selector_all(
+                    ".kz-place-label span",
+                    "els => els.map(e => { const r = e.getBoundingClientRect(); "
+                    "return [e.textContent, r.left, r.top, r.right, r.bottom]; })")
+                shown.append({name for name, *_r in boxes})
+                for i, (n1, *a) in enumerate(boxes):
+                    for n2, *c in boxes[i + 1:]:
+                        assert a[2] <= c[0] or c[2] <= a[0] or a[3] <= c[1] or c[3] <= a[1], (step, n1, n2)
+                if step < 2:
+                    page.evaluate("() => { const m = Object.values(window).find(v => v && v._leaflet_id && "
+                                  "v.getZoom); m.setZoom(m.getZoom() + 1, {animate: false}); }")
+                    page.wait_for_timeout(300)
+        finally:
+            browser.close()
+    names = set(label_payload(units, lang="ky")["name"])
+    assert len(shown[0]) >= len(names) // 2, (shown[0], names)  # at least half the settlements named at once
+    assert shown[0] <= names and shown[2] >= shown[0]  # zooming in never loses a name

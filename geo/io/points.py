@@ -249,7 +249,7 @@ def parse_points(a: pd.Series, b: pd.Series, *, crs: CRS | str | int | None = No
         msgs.error(e == M.NOT_FINITE, M.PT_PART_NOT_FINITE.format(field=name))
         other_bad = e != ""
         msgs.error(other_bad, *M.parts(M.PART_ERROR, {"field": name, "error": e[other_bad]}))
-    msgs.error(zero, M.PT_WITHHELD)
+    msgs.error(zero, M.PT_WITHHELD.format(x=0, y=0))
     whole = same & (np.floor(va) == va)
     msgs.error(whole, *M.parts(M.PT_PLACEHOLDER, {"number": va[whole]}))
     msgs.error(same, *M.parts(M.PT_COPIED, {"number": va[same]}))
