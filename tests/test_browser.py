@@ -7,26 +7,20 @@ Base tiles come from a tile server on localhost, set through KOOPSUZ_TILES.
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import threading
 import time
-import urllib.request
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from browser_support import (ARTIFACTS, Session, browser, free_port, running_app,  # noqa: F401 - fixtures
+                             tile_server, wait_healthy)
 from conftest import HOSTILE, ROOT
 from geo.demo import make_demo
 from geo.select import within_boundaries
@@ -34,69 +28,7 @@ from geo.io.store import Workspace
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE_AT = Point(74.6600, 42.8950)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout: float) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return time.monotonic() - t0
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"no answer on /_stcore/health within {timeout} s")
-
-
-def png_tile() -> bytes:
-    """A 256x256 light grey PNG, written by hand (no imaging library needed)."""
-    raw = b"".join(b"\x00" + b"\xe8\xe4\xd8" * 256 for _ in range(256))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (len(data).to_bytes(4, "big") + kind + data
-                + zlib.crc32(kind + data).to_bytes(4, "big"))
-
-    ihdr = (256).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-@pytest.fixture(scope="module")
-def tile_server() -> Iterator[str]:
-    tile = png_tile()
-    served: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            served.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(tile)))
-            self.end_headers()
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the browser cancelled the tile
-                self.wfile.write(tile)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    srv.served = served  # type: ignore[attr-defined]
-    yield f"http://127.0.0.1:{srv.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-    srv.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -115,123 +47,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return path, layers
 
 
-@contextlib.contextmanager
-def running_app(workspace: Path, tiles: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, on this workspace."""
-    port = free_port()
-    env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace), "KOOPSUZ_TILES": tiles}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / f"streamlit-{port}.log", "wb")  # a pipe nobody reads would fill and block the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_healthy(port, proc, 90)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def app(workspace, tile_server) -> Iterator[str]:
     with running_app(workspace[0], tile_server) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-class Session:
-    """A page with its console errors and every request it tried."""
-
-    def __init__(self, browser) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        self.errors: list[str] = []
-        self.remote: list[str] = []
-        self.failed: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", self._response)
-
-    def _failed(self, request) -> None:
-        # a load cancelled because its map was redrawn (tiles, fonts of the old frame) is not a failure;
-        # a missing asset answers 404, which _response records
-        if request.failure == "net::ERR_ABORTED":
-            return
-        self.failed.append(f"{request.url} {request.failure}")
-
-    def _response(self, response) -> None:
-        if response.status >= 400:
-            self.failed.append(f"{response.url} HTTP {response.status}")
-
-    def _route(self, route) -> None:
-        host = urlparse(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:  # as without internet
-            self.remote.append(route.request.url)
-            route.abort()
-
-    @property
-    def map(self):
-        # the newest map: while a page redraws, the old map's frame can linger for a moment
-        return self.page.frame_locator("iframe[title='streamlit_folium.st_folium'] >> nth=-1")
-
-    def wait_map(self, stations: int) -> None:
-        self.map.locator(".leaflet-container").wait_for(timeout=60_000)
-        self.map.locator("i.kz-station").nth(stations - 1).wait_for(state="attached", timeout=60_000)
-        self.page.wait_for_timeout(1000)
-
-    def choose(self, option: str) -> None:
-        """Click a radio option; Streamlit may swallow a click that lands during a rerun."""
-        radio = self.page.get_by_role("radio", name=option)
-        for _ in range(10):
-            self.page.locator("label").filter(has_text=option).click()
-            self.page.wait_for_timeout(1000)
-            if radio.is_checked():
-                return
-        pytest.fail(f"radio option {option!r} could not be chosen")
-
-    def settle(self) -> None:
-        """Wait until the app is not rerunning (a rerun redraws open dropdowns and detaches their options)."""
-        self.page.wait_for_timeout(300)
-        self.page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)
-
-    def pick(self, combobox: str, option: str) -> None:
-        """Choose one option of a multiselect, again if a rerun closed the list under the click."""
-        for _ in range(5):
-            self.settle()
-            self.page.get_by_role("combobox", name=combobox).click()
-            try:
-                self.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
-            except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list was redrawn
-                self.page.keyboard.press("Escape")
-                continue
-            self.page.keyboard.press("Escape")
-            return
-        pytest.fail(f"option {option!r} of {combobox!r} could not be chosen")
-
-    def counts(self) -> tuple[int, int]:
-        return (self.map.locator("i.kz-station").count(), self.map.locator("path.kz-boundary").count())
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -254,12 +73,13 @@ def test_overview_draws_every_station_and_boundary_offline(app, session, workspa
     assert session.counts() == bishkek
     assert session.map.locator("img.leaflet-tile-loaded").count() > 0  # local tiles drawn
     assert session.map.locator(".kz-legend").count() == 2
-    assert session.map.locator(".leaflet-control-layers-overlays label").count() == 5
+    # settlement boundaries, roads, cameras, police sites, incidents, settlement names
+    assert session.map.locator(".leaflet-control-layers-overlays label").count() == 6
     ARTIFACTS.mkdir(exist_ok=True)
     session.page.screenshot(path=str(ARTIFACTS / "overview_bishkek.png"), full_page=True)
 
     # a filter change redraws the map with the other area's layers
-    session.choose("Jeti-Oguz")
+    session.choose_nth("f_area", 1)  # Jeti-Oguz: areas in the order of their stored names
     jeti = expected(layers, "Jeti-Oguz")
     assert jeti != bishkek
     deadline = time.monotonic() + 60
@@ -352,7 +172,7 @@ def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
         s = Session(browser)
         try:
             s.page.goto(url)
-            s.page.get_by_role("link", name="Data").click()
+            s.go("data")
             s.page.locator("input[type=file]").set_input_files(str(upload))
             confirm = s.page.get_by_role("button", name="Import 3 incidents")
             confirm.wait_for(timeout=60_000)
@@ -372,7 +192,7 @@ def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
             confirm.click()
             s.page.get_by_text("Imported 3 incidents from registry.csv (replace)").wait_for(timeout=60_000)
             s.page.screenshot(path=str(ARTIFACTS / "data_import.png"))
-            s.page.get_by_role("link", name="Overview").click()
+            s.go("")
             s.map.locator(".leaflet-container").wait_for(timeout=60_000)
             incidents = s.page.locator("[data-testid=stMetric]").filter(has_text="Incidents")
             deadline = time.monotonic() + 30
@@ -392,7 +212,7 @@ def test_hotspots_page_shows_each_method(app, session, workspace):
     s = session
     s.page.goto(app)
     s.wait_map(expected(workspace[1], "Bishkek")[0])
-    s.page.get_by_role("link", name="Hotspots").click()
+    s.go("hotspots")
     s.map.locator(".leaflet-container").wait_for(timeout=60_000)
     # density: an image overlay on the map, and both time charts
     s.map.locator("img.leaflet-image-layer").wait_for(state="attached", timeout=60_000)
@@ -401,19 +221,19 @@ def test_hotspots_page_shows_each_method(app, session, workspace):
     assert s.page.get_by_role("button", name="Download the surface (GeoTIFF)").count() == 1
     s.page.screenshot(path=str(ARTIFACTS / "hotspots_density.png"))
     # Gi*: significant cells drawn, and the table of top hotspots
-    s.choose("Gi* hot spots")
+    s.choose_nth("hs_method", 1)  # hot spots (Gi*)
     s.map.locator("path.kz-gi-cell").first.wait_for(state="attached", timeout=60_000)
     assert s.map.locator("path.kz-gi-cell").count() > 0
     assert s.page.get_by_text("Top hotspots").count() == 1
     s.page.screenshot(path=str(ARTIFACTS / "hotspots_gi.png"))
     # rates: one polygon per Bishkek settlement
-    s.choose("Rates")
+    s.choose_nth("hs_method", 2)  # smoothed rate (Empirical Bayes)
     n_units = expected(workspace[1], "Bishkek")[1]
     deadline = time.monotonic() + 60
     while s.map.locator("path.kz-boundary").count() != n_units and time.monotonic() < deadline:
         s.page.wait_for_timeout(500)
     assert s.map.locator("path.kz-boundary").count() == n_units
-    s.choose("LISA clusters")
+    s.choose_nth("hs_method", 4)  # clusters of high and low rates (LISA)
     s.map.locator("path.kz-lisa").first.wait_for(state="attached", timeout=60_000)
     assert s.map.locator("path.kz-lisa").count() == n_units
     s.page.screenshot(path=str(ARTIFACTS / "hotspots_lisa.png"))
@@ -424,34 +244,35 @@ def test_planner_proposes_sites_for_kelechek_and_the_jeti_oguz_road(app, session
     s = session
     s.page.goto(app)
     s.wait_map(expected(workspace[1], "Bishkek")[0])
-    s.page.get_by_role("link", name="Planner").click()
-    s.page.get_by_role("button", name="Propose sites").wait_for(timeout=60_000)
+    s.go("planner")
+    propose = s.key("pl_run").get_by_role("button")
+    propose.wait_for(timeout=60_000)
     # Kelechek: its new station covers it at 1.5 km, so ask for two posts within 300 m
-    s.page.get_by_role("spinbutton", name="Service standard: within (m)").fill("300")
-    s.page.get_by_role("spinbutton", name="Service standard: within (m)").press("Enter")
+    s.key("pl_radius_False").get_by_role("spinbutton").fill("300")
+    s.key("pl_radius_False").get_by_role("spinbutton").press("Enter")
     s.page.wait_for_timeout(1000)
-    s.page.get_by_role("combobox", name="Settlements").click()
+    s.key("f_units_Bishkek").get_by_role("combobox").click()
     s.page.get_by_role("option", name="Kelechek").click()
     s.page.keyboard.press("Escape")
     s.page.wait_for_timeout(1500)
-    s.page.get_by_role("spinbutton", name="New sites (k)").fill("2")
-    s.page.get_by_role("spinbutton", name="New sites (k)").press("Enter")
+    s.key("pl_k").get_by_role("spinbutton").fill("2")
+    s.key("pl_k").get_by_role("spinbutton").press("Enter")
     s.page.wait_for_timeout(1000)
-    s.page.get_by_role("button", name="Propose sites").click()
+    propose.click()
     s.page.get_by_text("Proposed sites", exact=True).wait_for(timeout=120_000)
     s.page.screenshot(path=str(ARTIFACTS / "planner_kelechek.png"), full_page=True)
     s.map.locator(".kz-proposed").nth(1).wait_for(state="attached", timeout=60_000)
     assert s.map.locator(".kz-proposed").count() == 2
-    assert s.page.get_by_text("proven optimal").count() == 1
+    assert s.page.get_by_text("Proven optimal: no other choice among these candidates does better").count() == 1
     s.page.screenshot(path=str(ARTIFACTS / "planner_kelechek.png"))
     # Jeti-Oguz: cameras along the main road
-    s.choose("Jeti-Oguz")
-    s.page.get_by_role("button", name="Propose sites").wait_for(timeout=60_000)
-    s.choose("Video camera")
-    s.page.get_by_role("spinbutton", name="New sites (k)").fill("4")
-    s.page.get_by_role("spinbutton", name="New sites (k)").press("Enter")
+    s.choose_nth("f_area", 1)  # Jeti-Oguz
+    propose.wait_for(timeout=60_000)
+    s.choose_nth("pl_facility", 1)  # video camera
+    s.key("pl_k").get_by_role("spinbutton").fill("4")
+    s.key("pl_k").get_by_role("spinbutton").press("Enter")
     s.page.wait_for_timeout(1000)
-    s.page.get_by_role("button", name="Propose sites").click()
+    propose.click()
     s.map.locator(".kz-proposed").nth(3).wait_for(state="attached", timeout=120_000)
     assert s.map.locator(".kz-proposed").count() == 4
     s.page.screenshot(path=str(ARTIFACTS / "planner_jeti_oguz.png"))
@@ -477,26 +298,26 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
     s = session
     s.page.goto(app)
     s.wait_map(expected(layers, "Bishkek")[0])
-    s.page.get_by_role("link", name="Planner").click()
-    s.page.get_by_role("button", name="Propose sites").wait_for(timeout=60_000)
-    s.choose("Jeti-Oguz")
-    s.choose("Drive time")
-    s.page.get_by_role("spinbutton", name="Service standard: within (minutes)").wait_for(timeout=60_000)
-    s.page.get_by_role("combobox", name="Candidate sites").click()
+    s.go("planner")
+    propose = s.key("pl_run").get_by_role("button")
+    propose.wait_for(timeout=60_000)
+    s.choose_nth("f_area", 1)  # Jeti-Oguz
+    s.choose_nth("pl_standard", 1)  # drive time
+    s.key("pl_minutes").get_by_role("spinbutton").wait_for(timeout=60_000)
+    s.key("pl_source_False").get_by_role("combobox").click()
     s.page.get_by_role("option", name="Points from a file").click()
-    uploader = s.page.get_by_test_id("stFileUploader").filter(has_text="Candidate points")
-    uploader.locator("input[type=file]").set_input_files(str(upload))
+    s.key("pl_cand_file").locator("input[type=file]").set_input_files(str(upload))
     s.page.get_by_text(upload.name).first.wait_for(timeout=60_000)
     s.settle()
-    s.page.get_by_text("Where new sites may not go").click()
-    s.pick("Settlements to leave out", banned)
+    s.page.locator("[data-testid=stExpander]:has(.st-key-pl_banned) summary").click()
+    s.pick("pl_banned", banned)
     s.page.wait_for_timeout(1500)
-    s.page.get_by_role("spinbutton", name="New sites (k)").fill("2")
-    s.page.get_by_role("spinbutton", name="New sites (k)").press("Enter")
+    s.key("pl_k").get_by_role("spinbutton").fill("2")
+    s.key("pl_k").get_by_role("spinbutton").press("Enter")
     s.page.wait_for_timeout(1000)
-    s.page.get_by_role("button", name="Propose sites").click()
+    propose.click()
     s.page.get_by_text("Today and with the proposed sites").wait_for(timeout=120_000)
-    caption = f"{len(cands) - n_banned:,} candidates used, {n_banned:,} excluded"
+    caption = f"candidate sites used: {len(cands) - n_banned:,}, left out: {n_banned:,}"
     s.page.get_by_text(caption).wait_for(timeout=30_000)
     s.map.locator(".kz-proposed").nth(1).wait_for(state="attached", timeout=60_000)
     assert s.map.locator(".kz-proposed").count() == 2
@@ -559,18 +380,19 @@ def test_export_page_downloads_a_print_map_and_the_pack(app, session, workspace,
     s = session
     s.page.goto(app)
     s.wait_map(expected(workspace[1], "Bishkek")[0])
-    s.page.get_by_role("link", name="Export").click()
-    s.page.get_by_role("button", name="Make maps").click()
-    button = s.page.get_by_role("button", name="Download overview.png")
+    s.go("export")
+    s.key("ex_make").get_by_role("button").click()
+    button = s.key("ex_dl_0").get_by_role("button")  # the first map made: the overview
     button.wait_for(timeout=120_000)
     with s.page.expect_download() as info:
         button.click()
+    assert info.value.suggested_filename.endswith(".png")
     png = tmp_path / "overview.png"
     info.value.save_as(png)
     assert Image.open(png).size == (1754, 1240)  # A4 landscape at 150 dpi
-    s.page.get_by_role("tab", name="Action-plan pack").click()
-    s.page.get_by_role("button", name="Build the pack").click()
-    button = s.page.get_by_role("button", name="Download the pack (PDF)")
+    s.page.locator("[data-testid=stMain] [role=tab]").nth(1).click()  # the action-plan pack
+    s.key("pk_build").get_by_role("button").click()
+    button = s.key("pk_dl_pdf").get_by_role("button")
     button.wait_for(timeout=180_000)
     with s.page.expect_download() as info:
         button.click()
@@ -586,7 +408,7 @@ def test_the_map_on_screen_downloads_as_one_offline_file(app, session, workspace
     s = session
     s.page.goto(app)
     s.wait_map(expected(workspace[1], "Bishkek")[0])
-    button = s.page.get_by_role("button", name="Download this map (HTML, opens offline)")
+    button = s.key("dl_map_overview_map").get_by_role("button")
     with s.page.expect_download(timeout=60_000) as info:
         button.click()
     path = tmp_path / "overview.html"
