@@ -180,17 +180,17 @@ class Tr:
     def __call__(self, message: str, /, **values: object) -> str:
         """``message`` in this language, with ``{name}`` fields filled from ``values``."""
         text = self._catalog.gettext(message)
-        return text.format(**values) if values else text
+        return _fill(text, values)
 
     def ctx(self, context: str, message: str, /, **values: object) -> str:
         """``message`` in ``context`` (the same English word with two meanings, e.g. a verb and a noun)."""
         text = self._catalog.pgettext(context, message)
-        return text.format(**values) if values else text
+        return _fill(text, values)
 
     def plural(self, singular: str, plural: str, count: int, /, **values: object) -> str:
         """The plural form for ``count``; ``{n}`` is ``count`` formatted for the language."""
         text = self._catalog.ngettext(singular, plural, count)
-        return text.format(n=self.int(count), **values)
+        return _fill(text, {"n": self.int(count), **values})
 
     def message(self, text: str) -> str:
         """A message the library wrote in English (an error, a rejected row's reason), in this language.
@@ -357,6 +357,19 @@ _DATE_FORM = re.compile(r"(?:dd|mm|yy|yyyy)(?:[./\- ](?:dd|mm|yy|yyyy)){2}")  # 
 _FORM_LETTERS = {"ru": {"D": "Д", "M": "М", "Y": "Г"}, "ky": {"D": "К", "M": "А", "Y": "Ж"}}
 _WORDY = re.compile(r"[^\W\d_]{2,}")  # a field value with a word in it (not a number, not a symbol)
 _AS_WRITTEN = re.compile(r"[\d\s.,:+\-\u2212%°]*|N")  # numbers (and nothing, and "N") stay as written
+
+
+def _fill(text: str, values: dict[str, object]) -> str:
+    """``text`` with its ``{fields}`` filled; a field that ends a sentence with its own full stop gets no second.
+
+    A Russian date ends in "г." ("31 декабря 2017 г."): "Период: {period}." must not print "г..".
+    """
+    if not values:
+        return text
+    for key, value in values.items():
+        if isinstance(value, str) and value.endswith("."):
+            text = text.replace("{" + key + "}.", "{" + key + "}")
+    return text.format(**values)
 
 
 def _load(lang: str) -> gettext.NullTranslations:

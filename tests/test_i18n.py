@@ -123,3 +123,12 @@ def test_place_names_fall_back_to_the_stored_name():
     assert place_names(f, "ky").tolist() == ["Кызыл-Суу", "Tamga"]
     assert place_names(f, "en").tolist() == ["Kyzyl-Suu", "Tamga"]
     assert place_names(f[["name"]], "ru").tolist() == ["Kyzyl-Suu", "Tamga"]
+
+
+def test_a_field_ending_in_a_full_stop_gets_no_second():
+    _ = Tr("ru")
+    period = _.period(dt.date(2017, 1, 1), dt.date(2017, 12, 31))
+    assert period.endswith("г.")
+    text = _("Period: {period}.", period=period)
+    assert text.endswith("2017\u202fг.") and ".." not in text
+    assert Tr("en")("Period: {period}.", period="2017") == "Period: 2017."

@@ -133,8 +133,7 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
                                      index=options.index(guessed[role]) if role in guessed else 0,
                                      format_func=lambda c: _("(none)") if c == NONE else c,
                                      key=f"map_{layer}_{name}_{role}",
-                                     help=_("The column of your file that holds this, or (none). Its field in the "
-                                            "workspace: `{field}`", field=role))
+                                     help=_("The column of your file that holds this, or (none) if the file has none."))
         mapping[role] = None if pick == NONE else pick
 
     c1, c2 = st.columns(2)
