@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from english import english_words
+from geo.i18n import Tr
 from geo.io.store import Workspace
 
 CYRILLIC = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюяңөү")
@@ -133,3 +134,19 @@ def test_changing_the_language_never_reruns_an_analysis(monkeypatch, demo_worksp
     at.radio(key="hs_method").set_value("density").run()
     assert at.title[0].value == ky_title
     assert calls == {"density": 1, "gistar": 1, "summary": 1}  # any language argument would have run them again
+
+
+def test_table_numbers_read_as_the_language_writes_them(monkeypatch, demo_workspace):
+    # What the browser shows is the table's display values (the cells keep their numbers, for sorting).
+    import pyarrow as pa
+
+    at = open_app(monkeypatch, demo_workspace, "ru")
+    at.switch_page("views/hotspots.py").run()
+    at.radio(key="hs_method").set_value("gistar").run()
+    assert not at.exception, at.exception
+    proto = at.dataframe[0].proto.arrow_data
+    shown = pa.ipc.open_stream(proto.styler.display_values).read_all().to_pandas()
+    values = at.dataframe[0].value
+    z = Tr("ru")("Gi* z")
+    assert values[z].dtype.kind == "f"  # sorted as numbers
+    assert shown[z].str.fullmatch(r"-?\d+,\d+").all(), shown[z].tolist()  # "20,43", not "20.43"

@@ -390,3 +390,33 @@ def translate_chrome(_: Tr) -> None:
              f"{sel}::after {{content: {_css_text(text)}; font-size: 0.875rem; visibility: visible;}}"
              for sel, text in replaced.items()]
     st.html("<style>\n" + "\n".join(rules) + "\n</style>")
+
+
+def localized(frame: pd.DataFrame, _: Tr) -> pd.DataFrame | pd.io.formats.style.Styler:
+    """A table for ``st.dataframe`` whose numbers read as the language writes them (``1 341,2``).
+
+    The cells keep their values, so a click on a header still sorts by number; only what is shown is
+    formatted. A float column shows as many decimals as its values carry (at most four).
+    """
+    formats = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            continue
+        if pd.api.types.is_integer_dtype(values):
+            formats[column] = _.int
+        else:
+            digits = _decimals(values)
+            formats[column] = lambda v, d=digits: _.num(v, d)
+    if not formats or not frame.columns.is_unique:
+        return frame
+    return frame.style.format(formats, na_rep="–")
+
+
+def _decimals(values: pd.Series) -> int:
+    finite = pd.to_numeric(values, errors="coerce").dropna()
+    finite = finite[finite.abs() < 1e15]
+    for digits in range(5):
+        if ((finite - finite.round(digits)).abs() < 1e-9).all():
+            return digits
+    return 4

@@ -14,7 +14,7 @@ from geo.io.readers import ReadError, read_table
 from geo.io.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
-from views.common import (DEMO_WORKSPACE, FIELD_WORDS, LAYER_WORDS, discard_upload, file_words, load_data,
+from views.common import (DEMO_WORKSPACE, FIELD_WORDS, LAYER_WORDS, discard_upload, file_words, load_data, localized,
                           stored_upload, tr, workspace_path)
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
@@ -166,7 +166,7 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
         st.info(_.message(note))
     if result.reasons:
         st.dataframe(pd.DataFrame({_("Reason"): [_.message(r) for r in result.reasons],
-                                   _("Rows"): list(result.reasons.values())}),
+                                   _("Rows"): list(result.reasons.values())}).pipe(localized, _),
                      width="stretch", hide_index=True)
     if len(result.rejected):
         with st.expander(_("Rejected rows ({n})", n=_.int(len(result.rejected)))):
@@ -237,7 +237,7 @@ with tab_store:
         rej = ws.read_table(f"rejected_{name}")
         rows.append({_("Layer"): layer_name(name, _), _("Rows"): len(ws.read(name)),
                      _("Rejected rows kept"): len(rej)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(localized(pd.DataFrame(rows), _), hide_index=True, width="stretch")
     rejected_word = file_words(_.ctx("file name", "rejected"))
     for name in LAYERS:
         rej = ws.read_table(f"rejected_{name}")

@@ -28,7 +28,7 @@ from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer
 from layers.hotspots import gi_layer
-from views.common import current_study, file_words, load_data, map_download, study_key, tr
+from views.common import current_study, file_words, load_data, localized, map_download, study_key, tr
 
 _ = tr()
 data = load_data()
@@ -208,7 +208,7 @@ with st.expander(_("How to read this map")):
     st.markdown(reading)
 if table is not None and len(table):
     st.subheader(_("Top hotspots") if method in ("density", "gistar") else _("Settlements"))
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(localized(table, _), hide_index=True, width="stretch")
 if download:
     label, payload, name, mime = download
     st.download_button(label, payload, file_name=name, mime=mime, key="hs_download")

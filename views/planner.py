@@ -27,8 +27,8 @@ from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import (current_study, discard_upload, file_words, load_data, map_download, stored_upload,
-                          tr)
+from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download,
+                          stored_upload, tr)
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
 # The options' values stay the same in every language (widget state, tests); only what is shown is translated.
@@ -342,7 +342,7 @@ map_download(m, name="planner_map", title=_("Planner"), file_name=file_words(_("
 if gaps is not None and len(gaps):
     st.subheader(_("Coverage gaps"))
     st.caption(_("Hot ground that no site reaches today, the largest first."))
-    st.dataframe(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries),
+    st.dataframe(localized(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries), _),
                  hide_index=True, width="stretch")
 
 if stored is not None:
@@ -369,17 +369,17 @@ if stored is not None:
         col = f"new_{c}"
         if col in chosen and chosen[col].sum() > 0:
             table[_(CATEGORY_LABELS[c])] = chosen[col].to_numpy()
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(localized(table, _), hide_index=True, width="stretch")
 
     st.subheader(_("Today and with the proposed sites"))
     shown_compare = comparison_table(compare.table, _)
-    st.dataframe(shown_compare, hide_index=True, width="stretch")
+    st.dataframe(localized(shown_compare, _), hide_index=True, width="stretch")
     by_cat = compare.by_category[compare.by_category["incidents"] > 0]
     by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c))),
                            _("Incidents"): by_cat["incidents"], _("Covered today"): by_cat["covered_today"],
                            _("Covered with the proposal"): by_cat["covered_proposal"],
                            _("Newly covered"): by_cat["newly_covered"]})
-    st.dataframe(by_cat, hide_index=True, width="stretch")
+    st.dataframe(localized(by_cat, _), hide_index=True, width="stretch")
 
     d1, d2, d3 = st.columns(3)
     d1.download_button(_("Proposed sites (GeoJSON)"), pts.to_json().encode(),
