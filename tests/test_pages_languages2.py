@@ -164,3 +164,22 @@ def test_the_data_page_speaks_the_language(monkeypatch, demo_workspace, tmp_path
     labels = {m.label: m.value for m in at.main.metric}
     assert labels[{"ru": "Принято", "ky": "Кабыл алынды"}[lang]] == "2"
     assert_no_english(at, lang)
+
+
+def test_a_proposal_is_shown_as_current_only_while_its_settings_hold(monkeypatch, demo_workspace):
+    at = open_page(monkeypatch, demo_workspace, "views/planner.py", "ru")
+    at.button(key="pl_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.main.warning or all("устарело" not in w.value for w in at.main.warning)
+    before = len(at.session_state["pl_result"]["chosen"])
+    at.number_input(key="pl_k").set_value(before + 2).run()  # another k: the old proposal no longer answers it
+    assert not at.exception, at.exception
+    stale = [w.value for w in at.main.warning if "устарело" in w.value]
+    assert len(stale) == 1, [w.value for w in at.main.warning]
+    at.number_input(key="pl_k").set_value(before).run()  # back to the settings it was made with: current again
+    assert not [w.value for w in at.main.warning if "устарело" in w.value]
+    at.multiselect(key="f_cats").set_value(["burglary"]).run()  # the sidebar's study changed
+    assert [w.value for w in at.main.warning if "устарело" in w.value]
+    at.button(key="pl_run").click().run()
+    assert not [w.value for w in at.main.warning if "устарело" in w.value]
+    assert len(at.session_state["pl_result"]["chosen"]) == before

@@ -27,7 +27,7 @@ from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download,
+from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download, study_key,
                           stored_upload, tr)
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
@@ -166,7 +166,7 @@ else:
 source = c2.selectbox(_("Candidate sites"), list(SOURCE_LABELS), key=f"pl_source_{is_camera}",
                       index=1 if is_camera else 0, format_func=lambda s: _(SOURCE_LABELS[s]),
                       help=_("Where a new site could go; the best ones are chosen among them."))
-candidate_file = None
+candidate_file = spacing = None
 if source == "file":
     candidate_file = c3.file_uploader(_("Candidate points"), type=["csv", "xlsx", *SPATIAL], key="pl_cand_file",
                                       help=_("Sites you could use (vacant plots, public buildings): a point file "
@@ -253,6 +253,12 @@ except ValueError as exc:
     st.caption(_("No gaps computed: {reason}", reason=_.message(str(exc))))
 
 standard = ("camera", radius) if is_camera else ("drive", minutes, off_road) if by_road else ("radius", radius)
+# Everything a proposal depends on, in no language: the proposal is shown as current only while the page's
+# settings are still these; otherwise it is greyed out and the page asks to propose again.
+settings = repr((study_key(data, f), facility, standard, model, k, target, source, spacing,
+                 None if candidate_file is None else (candidate_file.name, candidate_file.size),
+                 tuple(banned), None if zone_file is None else (zone_file.name, zone_file.size),
+                 tuple(sorted(weights.items())), len(existing)))
 if st.button(_("Propose sites"), type="primary", key="pl_run"):
     with st.status(_("Choosing sites…"), expanded=False) as status:
         status.update(label=_("Building candidate sites…"))
@@ -314,11 +320,10 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
                                      seconds=_.num(result.seconds, 1)), state="complete")
     # Stored as computed, in no language: switching language shows the same proposal in other words.
     st.session_state["pl_result"] = {"result": result, "chosen": chosen, "areas": new_areas, "compare": compare,
-                                     "residents": residents, "standard": standard}
+                                     "residents": residents, "settings": settings}
 
 stored = st.session_state.get("pl_result")
-if stored is not None and stored["standard"] != standard:
-    stored = None
+stale = stored is not None and stored.get("settings") != settings
 m = new_map(tuple(to_display(units).total_bounds), tiles=tiles, lang=_.lang)
 outline_layer(units, lang=_.lang).add_to(m)
 if len(areas):
@@ -327,7 +332,7 @@ if gaps is not None and len(gaps):
     gap_layer(gaps, lang=_.lang).add_to(m)
 if not is_camera and len(existing):
     station_layer(existing, name=_("Existing stations"), lang=_.lang).add_to(m)
-if stored is not None:
+if stored is not None and not stale:
     proposed_layer(stored["chosen"], radius=radius, areas=stored["areas"] if by_road else None,
                    lang=_.lang).add_to(m)
 planner_legend(gaps=gaps is not None and len(gaps) > 0, lang=_.lang).add_to(m)
@@ -345,56 +350,61 @@ if gaps is not None and len(gaps):
     st.dataframe(localized(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries), _),
                  hide_index=True, width="stretch")
 
+if stale:
+    st.warning(_("The settings have changed since these sites were proposed, so the proposal below is out of "
+                 "date and no longer on the map: press “Propose sites” again."))
+    st.html("<style>.st-key-pl_stale { opacity: 0.4; filter: grayscale(1); }</style>")
 if stored is not None:
-    result, chosen, compare = stored["result"], stored["chosen"], stored["compare"]
-    st.subheader(_("Proposed sites"))
-    if len(chosen) == 0:
-        st.info(_("No new site would cover more incidents: the existing sites already cover every incident "
-                  "a candidate could reach. Try a smaller service standard or other candidates."))
-    st.caption(solve_text(result, _))
-    pts = to_display(chosen)
-    where = gpd.sjoin(pts[[pts.geometry.name]], to_display(units)[["name", "geometry"]], how="left",
-                      predicate="within")
-    where = where[~where.index.duplicated()]
-    table = pd.DataFrame({_("Rank"): chosen["rank"].to_numpy(), _("Latitude"): pts.geometry.y.round(5).to_numpy(),
-                          _("Longitude"): pts.geometry.x.round(5).to_numpy(),
-                          _("Settlement"): where["name"].map(lambda s: names.get(s, s) if isinstance(s, str)
-                                                             else "–").to_numpy(),
-                          _("Incidents newly covered"): chosen["new_covered_count"].to_numpy(),
-                          _("Residents newly covered"): pd.Series(stored["residents"], dtype=float).round()
-                          .to_numpy()})
-    if "name" in chosen and chosen["name"].notna().any():  # candidates from a file keep their names
-        table.insert(1, _("Candidate"), chosen["name"].astype(str).to_numpy())
-    for c in CATEGORIES:
-        col = f"new_{c}"
-        if col in chosen and chosen[col].sum() > 0:
-            table[_(CATEGORY_LABELS[c])] = chosen[col].to_numpy()
-    st.dataframe(localized(table, _), hide_index=True, width="stretch")
+    with st.container(key="pl_stale" if stale else "pl_current"):  # one block, greyed out when stale
+        result, chosen, compare = stored["result"], stored["chosen"], stored["compare"]
+        st.subheader(_("Proposed sites"))
+        if len(chosen) == 0:
+            st.info(_("No new site would cover more incidents: the existing sites already cover every incident "
+                      "a candidate could reach. Try a smaller service standard or other candidates."))
+        st.caption(solve_text(result, _))
+        pts = to_display(chosen)
+        where = gpd.sjoin(pts[[pts.geometry.name]], to_display(units)[["name", "geometry"]], how="left",
+                          predicate="within")
+        where = where[~where.index.duplicated()]
+        table = pd.DataFrame({_("Rank"): chosen["rank"].to_numpy(), _("Latitude"): pts.geometry.y.round(5).to_numpy(),
+                              _("Longitude"): pts.geometry.x.round(5).to_numpy(),
+                              _("Settlement"): where["name"].map(lambda s: names.get(s, s) if isinstance(s, str)
+                                                                 else "–").to_numpy(),
+                              _("Incidents newly covered"): chosen["new_covered_count"].to_numpy(),
+                              _("Residents newly covered"): pd.Series(stored["residents"], dtype=float).round()
+                              .to_numpy()})
+        if "name" in chosen and chosen["name"].notna().any():  # candidates from a file keep their names
+            table.insert(1, _("Candidate"), chosen["name"].astype(str).to_numpy())
+        for c in CATEGORIES:
+            col = f"new_{c}"
+            if col in chosen and chosen[col].sum() > 0:
+                table[_(CATEGORY_LABELS[c])] = chosen[col].to_numpy()
+        st.dataframe(localized(table, _), hide_index=True, width="stretch")
 
-    st.subheader(_("Today and with the proposed sites"))
-    shown_compare = comparison_table(compare.table, _)
-    st.dataframe(localized(shown_compare, _), hide_index=True, width="stretch")
-    by_cat = compare.by_category[compare.by_category["incidents"] > 0]
-    by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c))),
-                           _("Incidents"): by_cat["incidents"], _("Covered today"): by_cat["covered_today"],
-                           _("Covered with the proposal"): by_cat["covered_proposal"],
-                           _("Newly covered"): by_cat["newly_covered"]})
-    st.dataframe(localized(by_cat, _), hide_index=True, width="stretch")
+        st.subheader(_("Today and with the proposed sites"))
+        shown_compare = comparison_table(compare.table, _)
+        st.dataframe(localized(shown_compare, _), hide_index=True, width="stretch")
+        by_cat = compare.by_category[compare.by_category["incidents"] > 0]
+        by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c))),
+                               _("Incidents"): by_cat["incidents"], _("Covered today"): by_cat["covered_today"],
+                               _("Covered with the proposal"): by_cat["covered_proposal"],
+                               _("Newly covered"): by_cat["newly_covered"]})
+        st.dataframe(localized(by_cat, _), hide_index=True, width="stretch")
 
-    d1, d2, d3 = st.columns(3)
-    d1.download_button(_("Proposed sites (GeoJSON)"), pts.to_json().encode(),
-                       file_name=_.ctx("file name", "proposed_sites") + ".geojson", mime="application/geo+json")
-    d2.download_button(_("Proposed sites (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=_.ctx("file name", "proposed_sites") + ".csv", mime="text/csv")
-    d3.download_button(_("Comparison (CSV)"), pd.concat([shown_compare, by_cat], ignore_index=True)
-                       .to_csv(index=False).encode("utf-8-sig"),
-                       file_name=_.ctx("file name", "plan_comparison") + ".csv", mime="text/csv")
-    gains = result.stats.get("gains")
-    if gains is not None and len(gains):
-        # the columns keep their names (the chart reads them); titles and tooltips carry the words
-        st.altair_chart(alt.Chart(gains).mark_line(point=True).encode(
-            x=alt.X("k:O", title=_("New sites")), y=alt.Y("covered:Q", title=_("Weighted incidents covered")),
-            tooltip=[alt.Tooltip("k:O", title=_("New sites")),
-                     alt.Tooltip("covered:Q", title=_("Weighted incidents covered"), format=",.0f"),
-                     alt.Tooltip("gain:Q", title=_("Gain from the last site"), format=",.0f")])
-            .properties(title=_("Coverage by number of new sites")), width="stretch")
+        d1, d2, d3 = st.columns(3)
+        d1.download_button(_("Proposed sites (GeoJSON)"), pts.to_json().encode(),
+                           file_name=_.ctx("file name", "proposed_sites") + ".geojson", mime="application/geo+json")
+        d2.download_button(_("Proposed sites (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=_.ctx("file name", "proposed_sites") + ".csv", mime="text/csv")
+        d3.download_button(_("Comparison (CSV)"), pd.concat([shown_compare, by_cat], ignore_index=True)
+                           .to_csv(index=False).encode("utf-8-sig"),
+                           file_name=_.ctx("file name", "plan_comparison") + ".csv", mime="text/csv")
+        gains = result.stats.get("gains")
+        if gains is not None and len(gains):
+            # the columns keep their names (the chart reads them); titles and tooltips carry the words
+            st.altair_chart(alt.Chart(gains).mark_line(point=True).encode(
+                x=alt.X("k:O", title=_("New sites")), y=alt.Y("covered:Q", title=_("Weighted incidents covered")),
+                tooltip=[alt.Tooltip("k:O", title=_("New sites")),
+                         alt.Tooltip("covered:Q", title=_("Weighted incidents covered"), format=",.0f"),
+                         alt.Tooltip("gain:Q", title=_("Gain from the last site"), format=",.0f")])
+                .properties(title=_("Coverage by number of new sites")), width="stretch")
