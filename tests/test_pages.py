@@ -119,7 +119,7 @@ def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
     at.radio(key="ex_format").set_value("pdf").run()
     at.button(key="ex_make").click().run()
     assert not at.exception, at.exception
-    fmt, made = at.session_state["ex_made"]
+    fmt, made, _settings = at.session_state["ex_made"]
     assert fmt == "pdf" and [m["name"] for m in made] == ["overview.pdf", "hotspots_burglary.pdf",
                                                          "hotspots_public_order.pdf"]
     assert all(m["data"].startswith(b"%PDF-") for m in made)
@@ -129,26 +129,26 @@ def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
     at.radio(key="ex_format").set_value("png").run()
     at.radio(key="ex_dpi").set_value(300).run()
     at.button(key="ex_make").click().run()
-    _, made = at.session_state["ex_made"]
+    _, made, _settings = at.session_state["ex_made"]
     assert Image.open(io.BytesIO(made[0]["data"])).size == (3508, 2480)
     # interactive HTML: nothing loaded from elsewhere
     at.multiselect(key="ex_kinds").set_value(["sites"]).run()
     at.radio(key="ex_format").set_value("html").run()
     at.button(key="ex_make").click().run()
-    _, made = at.session_state["ex_made"]
+    _, made, _settings = at.session_state["ex_made"]
     html = made[0]["data"].decode("utf-8")
     assert "<script src=" not in html and "/app/static/" not in html and "L.map(" in html
     # the pack
     at.button(key="pk_build").click().run()
     assert not at.exception, at.exception
-    pages, _s, _n, pdf, zipped = at.session_state["pk_result"]
+    pages, _s, _n, pdf, zipped, _settings = at.session_state["pk_result"]
     assert pdf.startswith(b"%PDF-") and pages >= 8
     names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
     assert "README.txt" in names and any(n.endswith(".png") for n in names) and any(n.endswith(".xlsx") for n in names)
     # data
     at.button(key="dt_make").click().run()
     assert not at.exception, at.exception
-    files = dict(at.session_state["dt_files"])
+    files = dict(at.session_state["dt_files"][0])
     assert set(files) == {"koopsuz_results.gpkg", "koopsuz_results_density.tif", "koopsuz_tables.zip"}
     gpkg = demo_workspace.parent / "check.gpkg"
     gpkg.write_bytes(files["koopsuz_results.gpkg"])
@@ -171,3 +171,19 @@ def test_export_page_builds_a_pack_by_drive_time(monkeypatch, demo_workspace, tm
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Coverage within 8 min by road of a station" in text
     assert "covers the incidents within 8 min by road" in text  # the methods page states the standard
+
+
+def test_export_results_are_current_only_while_their_settings_hold(monkeypatch, demo_workspace):
+    at = run_app(monkeypatch, demo_workspace)
+    at.switch_page("views/export.py").run()
+    at.radio(key="ex_format").set_value("svg").run()
+    at.button(key="ex_make").click().run()
+    assert not at.exception, at.exception
+    out_of_date = [w.value for w in at.main.warning if "out of date" in w.value]
+    assert not out_of_date
+    at.radio(key="ex_format").set_value("png").run()  # the made SVG does not answer "PNG"
+    assert [w.value for w in at.main.warning if "out of date" in w.value]
+    at.radio(key="ex_format").set_value("svg").run()
+    assert not [w.value for w in at.main.warning if "out of date" in w.value]
+    at.multiselect(key="f_cats").set_value(["burglary"]).run()  # another study: every made file is out of date
+    assert [w.value for w in at.main.warning if "out of date" in w.value]

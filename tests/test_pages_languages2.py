@@ -136,7 +136,7 @@ def test_the_export_page_speaks_the_language(monkeypatch, demo_workspace, lang):
     at.button(key="ex_make").click().run()
     assert not at.exception, at.exception
     assert_no_english(at, lang)
-    _fmt, made = at.session_state["ex_made"]
+    _fmt, made, _settings = at.session_state["ex_made"]
     assert [m["name"] for m in made] == ["overview.png", "coverage.png"]  # the keys stay; the files are named in words
     assert all(m["file"].endswith(".png") and not english_words(m["file"].replace("_", " ")) for m in made)
 

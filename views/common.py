@@ -420,3 +420,18 @@ def _decimals(values: pd.Series) -> int:
         if ((finite - finite.round(digits)).abs() < 1e-9).all():
             return digits
     return 4
+
+
+def result_block(key: str, *, stale: bool, message: str | None = None):  # noqa: ANN201 - a Streamlit container
+    """The container of a result made earlier on this page (a proposal, maps, a pack).
+
+    A result is shown as current only while the page's settings are the ones it was made with; otherwise
+    it is greyed out under a warning that says so (``message``, or a general one), never passed off as
+    an answer to the settings now on the page.
+    """
+    _ = tr()
+    if stale:
+        st.warning(message or _("The settings have changed since this was made, so it is out of date: make it "
+                                "again with the button above."))
+        st.html(f"<style>.st-key-{key}_stale {{ opacity: 0.4; filter: grayscale(1); }}</style>")
+    return st.container(key=f"{key}_stale" if stale else f"{key}_current")

@@ -16,7 +16,7 @@ from geo.report import (MAP_KINDS, ReportOptions, build_pack, export_data, expor
 from geo.schema import CATEGORY_LABELS
 from layers.compose import content_map
 from layers.standalone import standalone_html
-from views.common import file_words, load_data, tr
+from views.common import file_words, load_data, result_block, study_key, tr
 
 KIND_LABELS = {"overview": N_("Overview: incidents, police and rates"),
                "hotspots": N_("Hot spots (Gi*), one map per category"),
@@ -113,6 +113,9 @@ with tab_maps:
                                    "uses the sidebar's tiles setting."))
     plan = [(k, c) for k in MAP_KINDS if k in kinds
             for c in ((cats or [None]) if k == "hotspots" else [None])]
+    # What the maps depend on (their language too: a file is written in one); shown as current only while it holds
+    map_settings = repr((study_key(data, f), _.lang, plan, method, fmt, paper, dpi, labels, title, use_tiles,
+                         tiles.setting))
     if st.button(_("Make maps"), type="primary", key="ex_make", disabled=not plan):
         made = []
         bar = st.progress(0.0, text=_("Drawing the maps…"))
@@ -140,21 +143,22 @@ with tab_maps:
                          "reading": getattr(view, "reading", "")})
             bar.progress((i + 1) / len(plan), text=_("Drawn: {title}", title=name_title))
         bar.empty()
-        st.session_state["ex_made"] = (fmt, made)
+        st.session_state["ex_made"] = (fmt, made, map_settings)
     stored = st.session_state.get("ex_made")
     if stored:
-        fmt_made, made = stored
-        for i, item in enumerate(made):
-            st.subheader(item["title"])
-            for note in item["notes"]:
-                st.caption(_.message(note))
-            if item["preview"] is not None:
-                st.image(item["preview"], caption=_("Preview of {file}", file=item["file"]), width=720)
-            if item.get("reading"):
-                st.markdown("**" + _("How to read this map") + "**")
-                st.caption(_.message(item["reading"]))
-            st.download_button(_("Download {file}", file=item["file"]), item["data"], item["file"], MIME[fmt_made],
-                               key=f"ex_dl_{i}")
+        fmt_made, made, made_with = stored
+        with result_block("ex", stale=made_with != map_settings):
+            for i, item in enumerate(made):
+                st.subheader(item["title"])
+                for note in item["notes"]:
+                    st.caption(_.message(note))
+                if item["preview"] is not None:
+                    st.image(item["preview"], caption=_("Preview of {file}", file=item["file"]), width=720)
+                if item.get("reading"):
+                    st.markdown("**" + _("How to read this map") + "**")
+                    st.caption(_.message(item["reading"]))
+                st.download_button(_("Download {file}", file=item["file"]), item["data"], item["file"],
+                                   MIME[fmt_made], key=f"ex_dl_{i}")
 
 with tab_pack:
     st.write(_("One PDF for the plan: a cover, the overview map, a hot spot map per priority category, coverage "
@@ -178,6 +182,7 @@ with tab_pack:
     k = int(c2.number_input(_("New sites to propose"), 1, 20, 3, key="pk_k"))
     pack_paper = c3.selectbox(_("Paper"), list(PAPERS), key="pk_paper",
                               format_func=lambda p: _(PAPER_LABELS.get(p, p)))
+    pack_settings = repr((study_key(data, f), _.lang, pack_title, priorities, by_road, minutes, radius, k, pack_paper))
     if st.button(_("Build the pack"), type="primary", key="pk_build"):
         bar = st.progress(0.0, text=_("Starting…"))
         folder = Path(tempfile.mkdtemp(prefix="koopsuz-pack-"))
@@ -192,23 +197,27 @@ with tab_pack:
             st.error(_.message(str(exc)))
         else:
             st.session_state["pk_result"] = (result.pages, result.seconds, result.notes,
-                                             result.paths["pdf"].read_bytes(), result.paths["zip"].read_bytes())
+                                             result.paths["pdf"].read_bytes(), result.paths["zip"].read_bytes(),
+                                             pack_settings)
     if stored_pack := st.session_state.get("pk_result"):
-        pages, seconds, notes, pdf_bytes, zip_bytes = stored_pack
-        st.success(_.plural("The pack is ready: {n} page, built in {seconds} s.",
-                            "The pack is ready: {n} pages, built in {seconds} s.", pages, seconds=_.num(seconds, 1)))
-        for note in notes:
-            st.caption(_.message(note))
-        d1, d2 = st.columns(2)
-        pack_name = file_words(_.ctx("file name", "action_plan"))
-        d1.download_button(_("Download the pack (PDF)"), pdf_bytes, f"{pack_name}.pdf", "application/pdf",
-                           key="pk_dl_pdf")
-        d2.download_button(_("Download the pictures and tables (zip)"), zip_bytes, f"{pack_name}.zip",
-                           "application/zip", key="pk_dl_zip")
+        pages, seconds, notes, pdf_bytes, zip_bytes, built_with = stored_pack
+        with result_block("pk", stale=built_with != pack_settings):
+            st.success(_.plural("The pack is ready: {n} page, built in {seconds} s.",
+                                "The pack is ready: {n} pages, built in {seconds} s.", pages,
+                                seconds=_.num(seconds, 1)))
+            for note in notes:
+                st.caption(_.message(note))
+            d1, d2 = st.columns(2)
+            pack_name = file_words(_.ctx("file name", "action_plan"))
+            d1.download_button(_("Download the pack (PDF)"), pdf_bytes, f"{pack_name}.pdf", "application/pdf",
+                               key="pk_dl_pdf")
+            d2.download_button(_("Download the pictures and tables (zip)"), zip_bytes, f"{pack_name}.zip",
+                               "application/zip", key="pk_dl_zip")
 
 with tab_data:
     st.write(_("Every layer and result of the current selection as one GeoPackage (it opens in QGIS and ArcGIS), "
                "the density surface as a GeoTIFF, and the tables as CSV and XLSX."))
+    data_settings = repr((study_key(data, f), _.lang))
     if st.button(_("Prepare the data"), key="dt_make"):
         with st.spinner(_("Running the analyses…")):
             views = [map_content(kind, layers, options=options()) for kind in MAP_KINDS]
@@ -217,9 +226,12 @@ with tab_data:
             written = export_data(study_layers(layers, options=options()), views, folder / "koopsuz_results.gpkg",
                                   density=density)
             tables = export_tables(views, folder / "koopsuz_tables.zip", date=resolved.date)
-        st.session_state["dt_files"] = [(p.name, p.read_bytes()) for p in [*written, *tables]]
-    for i, (name, payload) in enumerate(st.session_state.get("dt_files", [])):
-        mime = {".gpkg": "application/geopackage+sqlite3", ".tif": "image/tiff", ".zip": "application/zip"}.get(
-            Path(name).suffix, "application/octet-stream")
-        label, file_name = data_file(name, _)
-        st.download_button(label, payload, file_name, mime, key=f"dt_dl_{i}")
+        st.session_state["dt_files"] = ([(p.name, p.read_bytes()) for p in [*written, *tables]], data_settings)
+    if stored_files := st.session_state.get("dt_files"):
+        files, made_with = stored_files
+        with result_block("dt", stale=made_with != data_settings):
+            for i, (name, payload) in enumerate(files):
+                mime = {".gpkg": "application/geopackage+sqlite3", ".tif": "image/tiff",
+                        ".zip": "application/zip"}.get(Path(name).suffix, "application/octet-stream")
+                label, file_name = data_file(name, _)
+                st.download_button(label, payload, file_name, mime, key=f"dt_dl_{i}")

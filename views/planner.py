@@ -27,8 +27,8 @@ from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
-from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download, study_key,
-                          stored_upload, tr)
+from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download,
+                          result_block, stored_upload, study_key, tr)
 
 SPATIAL = ["geojson", "json", "gpkg", "zip", "kml"]
 # The options' values stay the same in every language (widget state, tests); only what is shown is translated.
@@ -350,12 +350,10 @@ if gaps is not None and len(gaps):
     st.dataframe(localized(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries), _),
                  hide_index=True, width="stretch")
 
-if stale:
-    st.warning(_("The settings have changed since these sites were proposed, so the proposal below is out of "
-                 "date and no longer on the map: press “Propose sites” again."))
-    st.html("<style>.st-key-pl_stale { opacity: 0.4; filter: grayscale(1); }</style>")
 if stored is not None:
-    with st.container(key="pl_stale" if stale else "pl_current"):  # one block, greyed out when stale
+    with result_block("pl", stale=stale, message=_(
+            "The settings have changed since these sites were proposed, so the proposal below is out of date and "
+            "no longer on the map: press “Propose sites” again.")):
         result, chosen, compare = stored["result"], stored["chosen"], stored["compare"]
         st.subheader(_("Proposed sites"))
         if len(chosen) == 0:
