@@ -320,7 +320,7 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
                                      seconds=_.num(result.seconds, 1)), state="complete")
     # Stored as computed, in no language: switching language shows the same proposal in other words.
     st.session_state["pl_result"] = {"result": result, "chosen": chosen, "areas": new_areas, "compare": compare,
-                                     "residents": residents, "settings": settings}
+                                     "residents": residents, "standard": standard, "settings": settings}
 
 stored = st.session_state.get("pl_result")
 stale = stored is not None and stored.get("settings") != settings
