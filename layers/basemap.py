@@ -104,6 +104,9 @@ def new_map(bounds: tuple[float, float, float, float], *, tiles: Tiles, lang: st
         prefer_canvas=False,
     )
     m.options["max_zoom"] = 19  # markercluster needs it on the map when there is no tile layer
+    # Fit the selection closely: with whole zoom steps, fitting the bounds rounds down and a city opens filling
+    # a quarter of the map. The + and - buttons still step a whole zoom level.
+    m.options["zoom_snap"] = 0.25
     MapControls(lang=lang).add_to(m)
     if tiles.url is not None:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution_in(lang), name=_("Base map"), max_zoom=19,

@@ -307,3 +307,34 @@ def test_names_show_at_the_opening_zoom_and_never_overlap(demo: dict[str, gpd.Ge
     names = set(label_payload(units, lang="ky")["name"])
     assert len(shown[0]) >= len(names) // 2, (shown[0], names)  # at least half the settlements named at once
     assert shown[0] <= names and shown[2] >= shown[0]  # zooming in never loses a name
+
+
+@pytest.mark.parametrize("area", ["Jeti-Oguz", "Bishkek"])
+def test_a_map_opens_fitted_to_its_area(demo: dict[str, gpd.GeoDataFrame], area: str, tmp_path) -> None:
+    # Whole zoom steps round the fit down: Bishkek opened filling half the map's height (a zoom level too far out).
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    from layers.standalone import standalone_html
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    units = demo["boundaries"][demo["boundaries"]["area"] == area]
+    minx, miny, maxx, maxy = units.to_crs(4326).total_bounds
+    m = new_map((minx, miny, maxx, maxy), tiles=Tiles("none"), lang="ru")
+    page_file = tmp_path / "map.html"
+    page_file.write_text(standalone_html(finish(m, lang="ru"), lang="ru"), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 560})
+            page.goto(page_file.as_uri())
+            page.wait_for_function("() => Object.values(window).some(v => v && v._leaflet_id && v.getZoom)")
+            page.wait_for_timeout(300)
+            w, s, e, n = page.evaluate("() => { const m = Object.values(window).find(v => v && v._leaflet_id && "
+                                       "v.getZoom); const b = m.getBounds(); "
+                                       "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
+        finally:
+            browser.close()
+    assert w <= minx and s <= miny and e >= maxx and n >= maxy  # the whole area is in view
+    assert max((maxx - minx) / (e - w), (maxy - miny) / (n - s)) >= 0.8  # and fills the map along one side
