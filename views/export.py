@@ -140,7 +140,7 @@ with tab_maps:
             made.append({"name": f"{view.name}.{fmt}", "file": map_file_name(kind, cat, fmt, _),
                          "title": name_title, "data": payload,
                          "preview": None if fmt == "html" else preview.getvalue(), "notes": list(view.notes),
-                         "reading": getattr(view, "reading", "")})
+                         "reading": view.reading})
             bar.progress((i + 1) / len(plan), text=_("Drawn: {title}", title=name_title))
         bar.empty()
         st.session_state["ex_made"] = (fmt, made, map_settings)

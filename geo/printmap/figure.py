@@ -170,7 +170,7 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
               note: str | None = None) -> matplotlib.figure.Figure:
     _ = tr
     fig = new_figure(page, title=title)
-    measure = Measure(fig)
+    measure = Measure()
     k = page.k
     drawn = {n: f for n, f in layers.items() if len(f)}
     density = content.density

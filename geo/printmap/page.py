@@ -57,15 +57,14 @@ def paper_page(paper: str) -> Page:
 
 
 class Measure:
-    """Text widths in mm from the font's outlines (cached for the figure's life).
+    """Text widths in mm from the font's outlines, cached (one per page being laid out).
 
     The outlines' advance widths are what a PDF and a high-resolution PNG print; the Agg renderer's
     hinted widths at the layout resolution are up to 5 % narrower, enough for a long footer to run off
     the paper.
     """
 
-    def __init__(self, fig: matplotlib.figure.Figure) -> None:
-        self.dpi = fig.dpi
+    def __init__(self) -> None:
         self.cache: dict[tuple[str, float, bool], float] = {}
 
     def width(self, s: str, size: float, *, bold: bool = False) -> float:

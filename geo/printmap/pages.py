@@ -290,13 +290,13 @@ def _draw_table(frame: pd.DataFrame, *, title: str, page: Page | None, note: str
         numeric.append(num)
         fixed.append(keep)
 
-    # A scratch page to measure on (the measures are the same on every page of one size). Without a paper:
-    # portrait, unless the columns fit landscape but not portrait without wrapping (or leaving some out).
-    # When both wrap: the one that takes fewer pages (long tables of narrow columns stay portrait).
+    # Without a paper: portrait, unless the columns fit landscape but not portrait without wrapping (or
+    # leaving some out). When both wrap: the one that takes fewer pages (long tables of narrow columns stay
+    # portrait). Text widths do not depend on the page, so one measure serves both.
     candidates = [page] if page is not None else [paper_page("a4-portrait"), paper_page("a4-landscape")]
     options = []
+    measure = Measure()
     for page in candidates:
-        measure = Measure(new_figure(page, title=title))
         cols = _fit_columns(page, heads, texts, fixed, measure)
         options.append((page, measure, cols))
         if len(cols.widths) == total_cols and not cols.wrapped:
@@ -426,7 +426,7 @@ def _draw_rows(ax: matplotlib.axes.Axes, page: Page, *, y0: float, fs: float, wi
 
 def _draw_text(title: str, paragraphs: list[str], *, page: Page) -> matplotlib.figure.Figure:
     fig = new_figure(page, title=title)
-    measure = Measure(fig)
+    measure = Measure()
     ax = page_axes(fig, page)
     k, margin = page.k, _margin(page)
     y = top = _header(fig, ax, page, title, measure)
