@@ -18,31 +18,67 @@ Where they come from:
 
 from __future__ import annotations
 
+import colorsys
+import math
 import warnings
+import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
-from geo.i18n import N_
-from geo.schema import CATEGORIES
+from geo.i18n import N_, Tr
+from geo.categories import CategoryList
 
 __all__ = [
     "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERAGE_LABELS", "COVERED", "GAP",
+    "category_color", "category_colors",
     "KERNEL_LABELS", "LISA_COLORS", "LISA_LABELS",
     "NO_DATA", "PROPOSED", "ROAD_COLOR", "ROAD_WEIGHTS", "STATION_COLORS", "STATION_ICONS", "STATION_LABELS",
-    "YLORRD5", "class_colors", "density_rgba", "rate_classes",
+    "YLORRD5", "break_texts", "class_colors", "class_texts", "density_rgba", "rate_classes",
 ]
 
-# Categorical palette (ColorBrewer Set1/Dark2 family), readable on light tiles.
-CATEGORY_COLORS: dict[str, str] = dict(zip(CATEGORIES, (
-    "#e41a1c",  # public_order
-    "#377eb8",  # burglary
-    "#ff7f00",  # road_traffic
-    "#984ea3",  # juvenile
-    "#a65628",  # livestock_theft
-    "#f781bf",  # domestic_violence
-    "#1b1b1b",  # extremism
-    "#7f7f7f",  # other
-), strict=True))
+# Categorical palette (ColorBrewer Set1/Dark2 family), readable on light tiles: the default list's keys.
+CATEGORY_COLORS: dict[str, str] = {
+    "public_order": "#e41a1c",
+    "burglary": "#377eb8",
+    "road_traffic": "#ff7f00",
+    "juvenile": "#984ea3",
+    "livestock_theft": "#a65628",
+    "domestic_violence": "#f781bf",
+    "extremism": "#1b1b1b",
+    "theft": "#4daf4a",
+    "robbery": "#b2182b",
+    "violence": "#c51b7d",
+    "sexual_offences": "#6a3d9a",
+    "fraud": "#17becf",
+    "drugs": "#1b7837",
+    "vehicle_crime": "#08306b",
+    "vandalism": "#bcbd22",
+    "weapons": "#8c6d31",
+    "other": "#7f7f7f",
+}
+
+
+def _generated_color(key: str) -> str:
+    """A stable colour for a category of the workspace's own: a hue from the key, mid saturation and lightness."""
+    h = (zlib.crc32(key.encode("utf-8")) % 360) / 360.0
+    r, g, b = colorsys.hls_to_rgb(h, 0.42, 0.65)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+
+
+def category_color(key: str, *, categories: CategoryList | None = None) -> str:
+    """The colour of a category: the list's own, the default key's, else one generated from the key."""
+    c = categories.get(key) if categories is not None else None
+    if c is not None and c.colour:
+        return c.colour
+    return CATEGORY_COLORS.get(key) or _generated_color(str(key))
+
+
+def category_colors(categories: CategoryList | None = None) -> dict[str, str]:
+    """Every category's colour, in list order (the default list when not given)."""
+    lst = CategoryList.of(categories)
+    return {k: category_color(k, categories=lst) for k in lst.keys}
+
 
 # Sequential ramp for rates (ColorBrewer YlOrRd, 5 classes).
 YLORRD5 = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -149,6 +185,55 @@ def rate_classes(values: np.ndarray, *, k: int = 5) -> tuple[np.ndarray, list[fl
         fj = mapclassify.FisherJenks(vals, k=k)
     cls[ok] = fj.yb
     return cls, [float(b) for b in fj.bins]
+
+
+def break_texts(values: Sequence[float], *, lang: str = "en", integer: bool = False, figures: int = 2) -> list[str]:
+    """Class breaks as numbers a reader can tell apart, in ``lang``'s form: every legend's numbers, web and print.
+
+    Each number keeps its whole part and at least ``figures`` significant figures (0.012, 0.5, 12, 1,341);
+    where two different values would still read the same ("up to 0.1, up to 0.1"), every number gets one
+    more figure until they differ (at most six). ``integer`` (counts of people or incidents) writes whole
+    numbers. Trailing zeros are dropped (0.05, not 0.050); NaN or infinite gives "–".
+
+    Examples
+    --------
+    >>> break_texts([0.0125, 0.05, 0.0875, 0.1, 0.1125])
+    ['0.013', '0.05', '0.087', '0.1', '0.11']
+    >>> break_texts([1341.2, 25000], lang="ru")
+    ['1 341', '25 000']
+    """
+    from babel import numbers as bnumbers  # here: the web maps import this module, babel is loaded anyway
+
+    locale = Tr(lang).locale
+    vals = [float(v) for v in values]
+
+    def text(v: float, sig: int) -> str:
+        if not math.isfinite(v):
+            return "–"
+        digits = 0 if integer or v == 0 else max(0, sig - 1 - math.floor(math.log10(abs(v))))
+        fmt = "#,##0" + ("." + "#" * digits if digits else "")
+        return bnumbers.format_decimal(round(v, digits), format=fmt, locale=locale, decimal_quantization=True)
+
+    for sig in range(max(1, figures), 7):
+        out = [text(v, sig) for v in vals]
+        distinct = all(a != b or x == y for (a, x), (b, y) in zip(zip(out, vals), zip(out[1:], vals[1:])))
+        if distinct or integer:
+            return out
+    return out
+
+
+def class_texts(low: float, bins: Sequence[float], *, lang: str = "en", integer: bool = False) -> list[str]:
+    """The legend text of each class from ``low`` to its upper bound in ``bins``: "12 – 40", "> 40 – 95"...
+
+    The numbers are :func:`break_texts` (distinct wherever the values are); a class of one value is that
+    value alone.
+    """
+    texts = break_texts([low, *bins], lang=lang, integer=integer)
+    out = []
+    for i in range(len(bins)):
+        lo, hi = texts[i], texts[i + 1]
+        out.append(hi if lo == hi else f"{lo} – {hi}" if i == 0 else f"> {lo} – {hi}")
+    return out
 
 
 def density_rgba(values: np.ndarray, *, vmax: float | None = None, alpha_floor: float = 0.02,

@@ -7,6 +7,7 @@ the rows it rejects with a reason each. Nothing is dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -15,30 +16,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.i18n import N_
+from geo.categories import DEFAULT_CATEGORIES, DEFAULT_LABELS, CategoryList
 
-CATEGORIES: tuple[str, ...] = (
-    "public_order",
-    "burglary",
-    "road_traffic",
-    "juvenile",
-    "livestock_theft",
-    "domestic_violence",
-    "extremism",
-    "other",
-)
+# The default list of categories (geo.categories): a workspace keeps its own (geo.io.categories.read_categories).
+CATEGORIES: tuple[str, ...] = DEFAULT_CATEGORIES.keys
 
-# English labels, marked for the catalog: show them as ``t(CATEGORY_LABELS[c])`` (geo.i18n.Tr).
-CATEGORY_LABELS: dict[str, str] = {
-    "public_order": N_("Public order"),
-    "burglary": N_("Burglary"),
-    "road_traffic": N_("Road traffic"),
-    "juvenile": N_("Juvenile delinquency"),
-    "livestock_theft": N_("Livestock theft"),
-    "domestic_violence": N_("Domestic violence"),
-    "extremism": N_("Violent extremism"),
-    "other": N_("Other"),
-}
+# English labels of the default keys, marked for the catalog: show a workspace's categories with
+# ``CategoryList.label(key, lang)``, which falls back on ``t(CATEGORY_LABELS[c])`` (geo.i18n.Tr).
+CATEGORY_LABELS: dict[str, str] = DEFAULT_LABELS
 
 STATION_KINDS: tuple[str, ...] = ("headquarters", "station", "post", "prevention_centre")
 
@@ -124,6 +109,9 @@ LAYERS: dict[str, LayerSpec] = {
         AREA,
         (
             Field("name", "str", True, "settlement or district name"),
+            # names repeat (villages of one name in two rayons, block groups 1-7 in every tract): counts, joins
+            # and filters go by this id; optional, a layer without it gets one (geo.select.unit_ids)
+            Field("unit_id", "str", False, "the unit's own id or code, unique in the layer"),
             # optional: a layer of rayons without census figures still maps; its rates show "no population"
             # at most 1e8: above that it is a typing error (and 1e20 is no 64-bit integer at all)
             Field("population", "int", False, "resident population", 0, 1e8),
@@ -261,7 +249,8 @@ def spec(layer: str) -> LayerSpec:
         raise SchemaError(msg) from None
 
 
-def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Validation:
+def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>",
+             categories: CategoryList | Iterable[str] | None = None) -> Validation:
     """Check a layer against its spec, coercing field types.
 
     Parameters
@@ -272,6 +261,9 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Va
         One of :data:`LAYERS`.
     source
         File name used in messages.
+    categories
+        The workspace's categories (:class:`geo.categories.CategoryList` or keys) that ``category``
+        may hold; the default list when not given.
 
     Returns
     -------
@@ -334,8 +326,9 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Va
             out[f.name] = col.astype("string").str.strip()
             present = out[f.name].notna().to_numpy() & (out[f.name] != "").fillna(False).to_numpy()
             if f.kind == "category":
-                ok = out[f.name].isin(CATEGORIES).fillna(False).to_numpy()
-                reject(present & ~ok, f.name, f"{f.name} is not one of {', '.join(CATEGORIES)}")
+                keys = CategoryList.of(categories).keys
+                ok = out[f.name].isin(keys).fillna(False).to_numpy()
+                reject(present & ~ok, f.name, f"{f.name} is not one of {', '.join(keys)}")
             if f.kind == "station_kind":
                 ok = out[f.name].isin(STATION_KINDS).fillna(False).to_numpy()
                 reject(present & ~ok, f.name, f"{f.name} is not one of {', '.join(STATION_KINDS)}")
@@ -382,9 +375,10 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> Va
     return Validation(layer, accepted, rejected.reset_index(drop=True))
 
 
-def require_valid(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>") -> gpd.GeoDataFrame:
+def require_valid(gdf: gpd.GeoDataFrame, layer: str, *, source: str = "<data>",
+                  categories: CategoryList | Iterable[str] | None = None) -> gpd.GeoDataFrame:
     """Validate and raise on the first rejected row; for data that must be clean."""
-    v = validate(gdf, layer, source=source)
+    v = validate(gdf, layer, source=source, categories=categories)
     if len(v.rejected):
         r = v.rejected.iloc[0]
         msg = (f"{source}: {layer} row {r['row']}, field {r['field']}: {r['reason']} "

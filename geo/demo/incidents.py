@@ -31,7 +31,7 @@ from geo.demo.places import (
     _Area,
     _Unit,
 )
-from geo.schema import CATEGORIES
+from geo.categories import PLAN_CATEGORIES as CATEGORIES  # the demo's eight, not the whole default list
 
 __all__ = ["YEARS"]
 
