@@ -19,6 +19,7 @@ everywhere:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -28,11 +29,13 @@ import pandas as pd
 
 from geo import messages as M
 from geo.crs import WGS84, local_crs
+from geo.i18n import area_names, place_names
 from geo.schema import LAYERS
 
 __all__ = [
     "LAYER_NAMES",
     "UNASSIGNED",
+    "UNIT_ID",
     "IncidentFilter",
     "Study",
     "assign_units",
@@ -44,8 +47,12 @@ __all__ = [
     "inside_units",
     "period_of",
     "resolve_period",
+    "resolve_units",
     "select_study",
+    "unit_ids",
+    "unit_labels",
     "unit_of",
+    "with_unit_ids",
     "within_boundaries",
 ]
 
@@ -124,8 +131,159 @@ def unit_of(points: gpd.GeoSeries | gpd.GeoDataFrame, units: gpd.GeoDataFrame) -
     return out
 
 
+UNIT_ID = "unit_id"
+
+
+def unit_ids(boundaries: pd.DataFrame) -> pd.Series:
+    """Each unit's identifier, as text: the stored ``unit_id``, derived where it is missing.
+
+    Names repeat in real boundaries (villages of one name in two rayons,
+    census block groups "1" to "7" in every tract), so every count, join and
+    filter goes by this id, never by the name. Workspaces written before
+    units had ids (and rows whose id is empty) get one derived from the row
+    alone, so that any subset of the layer derives the same ids: the name
+    where it is unique in ``boundaries``, else the name and a short hash of
+    the row's names, population and extent. Call it on the whole layer (or
+    use :func:`with_unit_ids` once) before selecting from it. A repeated
+    stored id keeps its first row; later ones get ``"-2"``, ``"-3"``...
+
+    Parameters
+    ----------
+    boundaries : pandas.DataFrame
+        The boundaries layer (``name``; ``unit_id`` optional).
+
+    Returns
+    -------
+    pandas.Series
+        Strings, same index as ``boundaries``.
+    """
+    n = len(boundaries)
+    stored = (boundaries[UNIT_ID].astype("string").str.strip() if UNIT_ID in boundaries
+              else pd.Series(pd.NA, index=boundaries.index, dtype="string"))
+    have = (stored.notna() & (stored != "")).fillna(False).to_numpy(dtype=bool)
+    if have.all():
+        ids = stored.astype(str)
+    else:
+        names = boundaries["name"].astype("string").fillna("").astype(str) if "name" in boundaries \
+            else pd.Series("", index=boundaries.index)
+        repeated = names.duplicated(keep=False).to_numpy() | (names == "").to_numpy()
+        derived = names.to_numpy(dtype=object).copy()
+        if repeated.any():
+            derived[repeated] = [f"{nm or 'u'}#{h}" for nm, h in
+                                 zip(names[repeated], _row_hashes(boundaries[repeated]), strict=True)]
+        ids = pd.Series(np.where(have, stored.fillna("").astype(str).to_numpy(dtype=object), derived),
+                        index=boundaries.index, dtype=object).astype(str)
+    if n and ids.duplicated().any():
+        seen: dict[str, int] = {}
+        fixed = []
+        for v in ids:
+            k = seen.get(v, 0) + 1
+            seen[v] = k
+            fixed.append(v if k == 1 else f"{v}-{k}")
+        ids = pd.Series(fixed, index=boundaries.index, dtype=object)
+    return ids.rename(UNIT_ID)
+
+
+def _row_hashes(rows: pd.DataFrame) -> list[str]:
+    """A short hash of each row's names, population and extent (WGS84, rounded): the same row, the same hash."""
+    cols = [c for c in ("name", "area", "district", "name_ru", "name_ky", "population") if c in rows]
+    if isinstance(rows, gpd.GeoDataFrame) and rows.crs is not None and len(rows):
+        bounds = np.round(rows.geometry.to_crs(WGS84).bounds.to_numpy(dtype=float), 5)
+    else:
+        bounds = np.zeros((len(rows), 4))
+    out = []
+    for i in range(len(rows)):
+        key = "|".join(str(rows[c].iloc[i]) for c in cols) + "|" + ",".join(f"{b:.5f}" for b in bounds[i])
+        out.append(hashlib.sha1(key.encode("utf-8")).hexdigest()[:6])
+    return out
+
+
+def with_unit_ids(boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``boundaries`` with every ``unit_id`` filled (:func:`unit_ids`); unchanged when all are there."""
+    if UNIT_ID in boundaries and len(boundaries) == 0:
+        return boundaries
+    ids = unit_ids(boundaries)
+    if UNIT_ID in boundaries and (boundaries[UNIT_ID].astype("string") == ids.astype("string")).fillna(False).all():
+        return boundaries
+    return boundaries.assign(**{UNIT_ID: ids})
+
+
+def unit_labels(boundaries: pd.DataFrame, lang: str = "en") -> pd.Series:
+    """Each unit's name in ``lang`` as a person reads it, told apart where names repeat.
+
+    The name in the language (:func:`geo.i18n.place_names`); where that name
+    repeats within ``boundaries``, followed by its parent in brackets: the
+    district where there is one, else the area ("Ak-Suu (Issyk-Kul rayon)");
+    where name and parent still repeat, by the unit's id too
+    ("1 (Tract 8391, 170318391001)"). Pass the whole layer, so a unit is
+    named the same on every page.
+
+    Returns
+    -------
+    pandas.Series
+        Strings, same index as ``boundaries``.
+    """
+    if len(boundaries) == 0:
+        return pd.Series([], index=boundaries.index, dtype=object)
+    names = place_names(boundaries, lang)
+    out = names.copy()
+    repeated = names.duplicated(keep=False)
+    if not repeated.any():
+        return out
+    areas = area_names(boundaries, lang)
+    district = (boundaries["district"].astype("string").str.strip().fillna("") if "district" in boundaries
+                else pd.Series("", index=boundaries.index))
+    area = (boundaries["area"].astype("string").fillna("").map(lambda a: areas.get(a, a)) if "area" in boundaries
+            else pd.Series("", index=boundaries.index))
+    parent = district.where(district != "", area).astype(str)
+    ids = unit_ids(boundaries)
+    with_parent = names + " (" + parent + ")"
+    still = with_parent.duplicated(keep=False) | (parent == "")
+    labelled = with_parent.where(~still, names + " (" + parent.where(parent == "", parent + ", ") + ids + ")")
+    return out.where(~repeated, labelled).astype(str)
+
+
+def resolve_units(boundaries: pd.DataFrame, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The ids of the settlements ``wanted`` names, each given by its id or by a name that is not repeated.
+
+    An id wins over a name. A name may be the stored one, the Russian or
+    Kyrgyz one, or a label of :func:`unit_labels`. A value that matches
+    nothing is kept as given (the selection then reports it unknown).
+
+    Raises
+    ------
+    ValueError
+        A name shared by several settlements: the message lists their ids
+        with their parents, to choose one.
+    """
+    ids = unit_ids(boundaries)
+    known = set(ids)
+    by_name: dict[str, list[int]] = {}
+    columns = [place_names(boundaries, lang) for lang in ("en", "ru", "ky")]
+    columns += [unit_labels(boundaries, lang) for lang in ("en", "ru", "ky")]
+    for col in columns:
+        for i, v in enumerate(col.astype(str)):
+            rows = by_name.setdefault(v, [])
+            if i not in rows:
+                rows.append(i)
+    out: list[str] = []
+    for w in wanted:
+        w = str(w)
+        if w in known:
+            out.append(w)
+            continue
+        rows = by_name.get(w, [])
+        if len(rows) > 1:
+            labels = unit_labels(boundaries, "en")
+            listed = ", ".join(f"{ids.iloc[i]} ({labels.iloc[i]})" for i in rows)
+            msg = M.SEL_UNIT_REPEATED.format(name=w, n=len(rows), ids=listed)
+            raise ValueError(msg)
+        out.append(str(ids.iloc[rows[0]]) if rows else w)
+    return tuple(dict.fromkeys(out))
+
+
 def assign_units(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add ``unit`` (boundary name) and ``area`` columns by point in polygon (:func:`unit_of`).
+    """Add ``unit`` (the unit's id, :func:`unit_ids`) and ``area`` columns by point in polygon (:func:`unit_of`).
 
     Points outside every boundary get ``""`` in both.
 
@@ -141,7 +299,7 @@ def assign_units(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> g
         return out
     pos = unit_of(out, boundaries)
     inside = pos >= 0
-    names = boundaries["name"].astype(str).to_numpy()
+    names = unit_ids(boundaries).to_numpy(dtype=object)
     areas = (boundaries["area"] if "area" in boundaries else pd.Series("", index=boundaries.index))
     areas = areas.fillna("").astype(str).to_numpy()
     unit = np.full(len(out), UNASSIGNED, dtype=object)
@@ -177,12 +335,13 @@ def filter_incidents(incidents: gpd.GeoDataFrame, f: IncidentFilter) -> gpd.GeoD
 
 
 def filter_boundaries(boundaries: gpd.GeoDataFrame, f: IncidentFilter) -> gpd.GeoDataFrame:
-    """Boundary units inside the filter's area and unit selection."""
+    """Boundary units inside the filter's area and unit selection (``f.units`` holds ids), with ``unit_id``."""
+    boundaries = with_unit_ids(boundaries)
     keep = np.ones(len(boundaries), dtype=bool)
     if f.area is not None and "area" in boundaries:
         keep &= (boundaries["area"] == f.area).fillna(False).to_numpy()
     if f.units is not None:
-        keep &= boundaries["name"].isin(f.units).to_numpy()
+        keep &= boundaries[UNIT_ID].astype(str).isin(f.units).to_numpy()
     return boundaries[keep]
 
 
@@ -328,7 +487,11 @@ def select_study(layers: Mapping[str, gpd.GeoDataFrame | None], f: IncidentFilte
         matches them, or a chosen settlement does not exist.
     """
     get = {name: _layer(layers, name) for name in LAYER_NAMES}
-    boundaries, incidents = get["boundaries"], get["incidents"]
+    if f.area == OUTSIDE:  # the incidents outside every unit, studied on their own (see outside_study)
+        return outside_study(get, f)
+    boundaries, incidents = with_unit_ids(get["boundaries"]), get["incidents"]
+    if f.units is not None and len(boundaries):
+        f = replace(f, units=resolve_units(boundaries, f.units))
     if len(incidents) and len(boundaries) and "unit" not in incidents:
         incidents = assign_units(incidents, boundaries)
     if len(boundaries) == 0 and (f.area is not None or f.units is not None):
@@ -344,7 +507,7 @@ def select_study(layers: Mapping[str, gpd.GeoDataFrame | None], f: IncidentFilte
             msg = (M.SEL_NO_MATCH_AREAS.format(chosen=chosen, names=", ".join(areas)) if areas
                    else M.SEL_NO_MATCH.format(chosen=chosen))
             raise ValueError(msg)
-        if f.units is not None and (missing := sorted(set(f.units) - set(units["name"].astype(str)))):
+        if f.units is not None and (missing := sorted(set(f.units) - set(units[UNIT_ID].astype(str)))):
             msg = M.SEL_UNKNOWN.format(names=", ".join(missing))
             raise ValueError(msg)
     else:
@@ -374,3 +537,40 @@ def _layer(layers: Mapping[str, gpd.GeoDataFrame | None], name: str) -> gpd.GeoD
         msg = M.SEL_LAYER_NO_CRS.format(layer=name)
         raise ValueError(msg)
     return frame
+
+
+# ---------------------------------------------------------------- incidents outside every unit (issue 13, item 2)
+# The pseudo-area of the incidents that lie in no unit: the area they carry (UNASSIGNED). Chosen as the filter's
+# area, the study is those incidents on their own, over their own extent, without units (so without rates): what
+# a workspace of imported incidents and boundaries of another place (the demo's) can still show truthfully.
+OUTSIDE = UNASSIGNED
+__all__ += ["OUTSIDE", "OUTSIDE_NEAR_M", "outside_study"]
+OUTSIDE_NEAR_M = 50_000.0  # stations, cameras and roads this near the incidents' extent belong to their study
+
+
+def outside_study(layers: Mapping[str, gpd.GeoDataFrame | None], f: IncidentFilter, *,
+                  near_m: float = OUTSIDE_NEAR_M) -> Study:
+    """The study of the incidents outside every unit (``f.area`` is :data:`OUTSIDE`).
+
+    Incidents pass ``f``'s period and categories and lie in no unit; there
+    are no units (no population: rates are not defined); stations, cameras
+    and roads are those within ``near_m`` metres of the incidents' extent,
+    never a continent away.
+    """
+    get = {name: _layer(layers, name) for name in LAYER_NAMES}
+    boundaries, incidents = get["boundaries"], get["incidents"]
+    if len(incidents) and len(boundaries) and "unit" not in incidents:
+        incidents = assign_units(incidents, with_unit_ids(boundaries))
+    selected = filter_incidents(incidents, replace(f, area=None, units=None)) if len(incidents) else incidents
+    if len(selected) and len(boundaries):
+        selected = selected[~inside_units(selected)]
+    units = boundaries.iloc[:0]
+    if len(selected) == 0:
+        return Study(filter=f, units=units, incidents=selected, stations=get["stations"].iloc[:0],
+                     cameras=get["cameras"].iloc[:0], roads=get["roads"].iloc[:0])
+    from shapely import box  # here: this block is appended to the module, its imports stay untouched
+
+    crs = local_crs(selected)
+    extent = gpd.GeoDataFrame(geometry=[box(*selected.geometry.to_crs(crs).total_bounds).buffer(near_m)], crs=crs)
+    return Study(filter=f, units=units, incidents=selected, stations=within_boundaries(get["stations"], extent),
+                 cameras=within_boundaries(get["cameras"], extent), roads=within_boundaries(get["roads"], extent))

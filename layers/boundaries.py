@@ -3,7 +3,10 @@
 Classes are Fisher-Jenks natural breaks (mapclassify), the default of
 ArcGIS and GeoDa rate maps, with at most five classes. Every text is in the
 reader's language (``lang``); settlements are named with their ``name_ru`` /
-``name_ky`` where the workspace has them.
+``name_ky`` where the workspace has them, a repeated name with its district or
+area (:func:`geo.select.unit_labels`). A settlement without a rate says why
+in its tooltip (no population, or fewer residents than
+:data:`geo.stats.rates.MIN_POPULATION`).
 """
 
 from __future__ import annotations
@@ -15,10 +18,20 @@ import pandas as pd
 
 from geo.crs import to_display
 from geo.i18n import Tr
-from geo.palette import LISA_COLORS, LISA_LABELS, class_colors, rate_classes  # shared with the print maps
+from geo.messages import RATE_FEW_RESIDENTS
+from geo.palette import LISA_COLORS, LISA_LABELS, class_colors, class_texts, rate_classes  # shared with the print maps
+from geo.select import unit_labels
+from geo.stats.rates import MIN_POPULATION, rate_notes
 from layers.legend import Legend
 from layers.style import NO_DATA
-from layers.text import html_text, unit_names
+from layers.text import html_text
+
+
+def unit_names(units: pd.DataFrame, lang: str) -> pd.Series:
+    """Each unit's name in ``lang``, told apart where names repeat; '' where it has none."""
+    if "name" not in units:
+        return pd.Series("", index=units.index)
+    return unit_labels(units.assign(name=units["name"].fillna("")), lang)
 
 __all__ = ["boundary_layer", "lisa_layer", "outline_layer"]
 
@@ -55,8 +68,12 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str | None = None, rate_lab
     colors = [ramp[c] if c >= 0 else NO_DATA for c in cls]
     u = to_display(units).reset_index(drop=True)
 
-    def rate_text(v: float) -> str:
-        shown = _.int(v) if np.isfinite(v) else _("No population")
+    # why a unit has no rate: as unit_rates gave it, else from its population
+    notes = (u["rate_note"].fillna("").astype(str).to_numpy() if "rate_note" in u
+             else rate_notes(u["population"] if "population" in u else np.full(len(u), np.nan)))
+
+    def rate_text(v: float, note: str) -> str:
+        shown = _.int(v) if np.isfinite(v) else (_.message(note) if note else _("No population"))
         return html_text(_("{label}: {value}", label=rate_label, value=shown) if rate_label else shown)
 
     def pop_text(p: float) -> str:
@@ -66,8 +83,8 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str | None = None, rate_lab
         return _("Incidents: {n}", n=_.int(int(c)))
 
     labels = [
-        f"<b>{html_text(n)}</b><br>{html_text(pop_text(p))}<br>{html_text(count_text(c))}<br>{rate_text(r)}"
-        for n, p, c, r in zip(unit_names(u, lang), u["population"], u["count"], u[value], strict=True)
+        f"<b>{html_text(n)}</b><br>{html_text(pop_text(p))}<br>{html_text(count_text(c))}<br>{rate_text(r, t)}"
+        for n, p, c, r, t in zip(unit_names(u, lang), u["population"], u["count"], u[value], notes, strict=True)
     ]
     data = gpd.GeoDataFrame({"label": labels, "fill": colors}, geometry=u.geometry, crs=u.crs)
     folium.GeoJson(
@@ -80,15 +97,13 @@ def boundary_layer(units: gpd.GeoDataFrame, *, name: str | None = None, rate_lab
         control=False,
     ).add_to(fg)
 
-    def span(lo: float, hi: float, *, first: bool) -> str:
-        if _.int(lo) == _.int(hi):  # a class of one value
-            return _.int(hi)
-        return f"{_.int(lo)} – {_.int(hi)}" if first else f"> {_.int(lo)} – {_.int(hi)}"
-
-    rows = [(ramp[0], span(np.nanmin(units[value]), bins[0], first=True))] if bins else []
-    rows += [(ramp[i], span(lo, hi, first=False)) for i, (lo, hi) in enumerate(zip(bins, bins[1:]), start=1)]
+    # the classes' bounds with as many figures as make them differ (a smoothed rate may be 0.4), as on paper
+    texts = class_texts(float(np.nanmin(units[value])), bins, lang=_.lang) if bins else []
+    rows = list(zip(ramp, texts, strict=True))
     if (cls < 0).any():
-        rows.append((NO_DATA, _("No population")))
+        few = RATE_FEW_RESIDENTS.format(n=f"{MIN_POPULATION:,.0f}")
+        rows.append((NO_DATA, _("No rate: no population or fewer than {n} residents", n=_.int(MIN_POPULATION))
+                     if (notes[cls < 0] == few).any() else _("No population")))
     return fg, Legend(title, rows, kind="fill")
 
 

@@ -28,6 +28,8 @@ from jinja2 import Template
 
 from geo.crs import to_display, to_metric
 from geo.i18n import Tr
+# The name alone: a label sits inside its unit, so the map tells repeated names apart; the parent in brackets
+# (geo.select.unit_labels) is for tooltips, tables and lists, and would keep a small unit's label from fitting.
 from layers.text import Verbatim, script_json, unit_names
 
 __all__ = ["SettlementLabels", "label_payload"]

@@ -403,9 +403,12 @@ def _add_roads(area: _Area, roads: Sequence[tuple[str, str, str, float, list[tup
 
 def _boundaries(areas: Sequence[_Area]) -> gpd.GeoDataFrame:
     units = [u for a in areas for u in a.units]
+    # each settlement's own code, as a registry's boundaries carry one (the area's code and its number)
+    codes = [f"{a.code}-{i:02d}" for a in areas for i in range(1, len(a.units) + 1)]
     return gpd.GeoDataFrame(
         {
             "name": [u.name for u in units],
+            "unit_id": codes,
             "population": [u.population for u in units],
             "area": [u.area for u in units],
             "district": [u.district for u in units],

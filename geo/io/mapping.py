@@ -52,6 +52,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
                    "численностьнаселения", "калк", "калкы", "калктын саны", "population2021"),
     "area": ("area", "municipality", "city", "город", "муниципалитет", "шаар"),
     "district_name": ("parentdistrict", "rayon", "район", "району"),
+    "unit_id": ("unitid", "geoid", "geoid20", "geoid10", "geoidfq", "soato", "соато", "ate", "коате", "коато",
+                "code", "код", "pcode", "adm3pcode", "adm2pcode", "adm1pcode", "adm3code", "adm2code",
+                "adm1code", "shapeid", "areanumbe", "areanum",
+                "id", "fid", "objectid"),
     "name_ru": ("nameru", "adm2ru", "названиеru", "названиерус"),
     "name_ky": ("nameky", "namekg", "adm2kr", "adm2ky", "названиекырг", "аталышыкырг"),
     "road_class": ("roadclass", "class", "highway", "fclass", "тип", "класс"),
@@ -64,7 +68,7 @@ LAYER_ROLES: dict[str, tuple[str, ...]] = {
                   "weight", "lat", "lon", "x", "y"),
     "stations": ("name", "kind", "opened", "address", "lat", "lon", "x", "y"),
     "cameras": ("name", "direction_deg", "fov_deg", "range_m", "installed", "lat", "lon", "x", "y"),
-    "boundaries": ("name", "population", "area", "district_name", "name_ru", "name_ky"),
+    "boundaries": ("name", "population", "area", "district_name", "name_ru", "name_ky", "unit_id"),
     "roads": ("name", "road_class", "speed_kmh"),
 }
 
@@ -78,7 +82,7 @@ ROLE_HELP: dict[str, str] = {
     "address": N_("address"), "installed": N_("installation date"), "direction_deg": N_("viewing direction, degrees"),
     "fov_deg": N_("field of view, degrees"), "range_m": N_("range, metres"), "population": N_("population"),
     "area": N_("municipality"), "district_name": N_("parent district"), "name_ru": N_("name in Russian"),
-    "name_ky": N_("name in Kyrgyz"), "road_class": N_("road class"), "speed_kmh": N_("speed, km/h"),
+    "name_ky": N_("name in Kyrgyz"), "unit_id": N_("settlement code (unique)"), "road_class": N_("road class"), "speed_kmh": N_("speed, km/h"),
 }
 
 _PUNCT = re.compile(r"[\s_\-.,:;()\[\]/\\'\"`«»№#]+")

@@ -23,7 +23,7 @@ from esda.moran import Moran_Local
 from geo.checks import check_choice, check_count
 from geo.crs import to_metric
 from geo.messages import LISA_NO_UNITS, LISA_TOO_FEW
-from geo.stats.rates import rate_per_100k, unit_rates
+from geo.stats.rates import MIN_POPULATION, rate_per_100k, unit_rates
 
 CLUSTERS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}  # esda's quadrant codes (not GeoDa's)
 NOT_SIGNIFICANT = "not significant"
@@ -270,7 +270,7 @@ def local_moran(values: np.ndarray, w: libpysal.weights.W, *, permutations: int 
 
 def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: int | None = None,
                     permutations: int = 999, seed: int = 12345, fdr: bool = True, alpha: float = 0.05,
-                    kind: str = "queen") -> gpd.GeoDataFrame:
+                    kind: str = "queen", min_population: float = MIN_POPULATION) -> gpd.GeoDataFrame:
     """Counts, raw and smoothed rates, and LISA clusters of smoothed rates per unit.
 
     Parameters
@@ -287,12 +287,17 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
         As in :func:`local_moran`.
     kind
         Contiguity, as in :func:`unit_weights`.
+    min_population
+        Fewest residents for a rate (:data:`geo.stats.rates.MIN_POPULATION`):
+        a unit under it is treated as one without population: no raw or
+        smoothed rate, left out of the Empirical Bayes prior and of the LISA.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``units`` (same index and order) with ``count``, ``rate`` (raw, per
-        100,000, from :func:`geo.stats.rates.unit_rates`), ``eb_rate``
+        ``units`` (same index and order) with ``unit_id``, ``count``, ``rate``
+        (raw, per 100,000, from :func:`geo.stats.rates.unit_rates`),
+        ``rate_note`` (why a unit has no rate, "" where it has one), ``eb_rate``
         (:func:`empirical_bayes`, same scale), ``lisa_I``, ``lisa_p`` and
         ``lisa_cluster`` (``"HH"``, ``"LL"``, ``"HL"``, ``"LH"``,
         ``"not significant"`` or ``"no population"``).
@@ -311,8 +316,9 @@ def area_statistics(incidents: pd.DataFrame, units: gpd.GeoDataFrame, *, days: i
         raise ValueError(msg)
     has_pop = "population" in units.columns
     base = units if has_pop else units.assign(population=np.nan)
-    out = unit_rates(incidents, base, days=days)
-    pop = pd.to_numeric(out["population"], errors="coerce").to_numpy(dtype=float)
+    out = unit_rates(incidents, base, days=days, min_population=min_population)
+    pop = pd.to_numeric(out["population"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    pop = np.where(pop >= min_population, pop, np.nan)  # too few residents: no value, as no population
     eb = empirical_bayes(out["count"].to_numpy(dtype=float), pop)
     # eb is already per resident, so "count" eb over a population of 1 puts it on the rate's scale
     out["eb_rate"] = rate_per_100k(eb, 1.0, days=days)
