@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,10 +13,13 @@ from geo.i18n import N_, Tr
 from geo.io.importer import CATEGORY_MAP_TABLE, LOG_TABLE, ImportError_, ImportOptions, commit, prepare
 from geo.io.readers import ReadError, read_table
 from geo.io.mapping import LAYER_ROLES, ROLE_HELP, auto_map
-from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError
+from geo.io.categories import read_categories
+from geo.schema import LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
 from views.common import (DEMO_WORKSPACE, FIELD_WORDS, LAYER_WORDS, discard_upload, file_words, load_data, localized,
                           stored_upload, tr, workspace_path)
+from views.categories import categories_section, keep_own_labels
+from views.health import health_banner
 
 MAX_MB = int(st.get_option("server.maxUploadSize"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "gpkg", "zip", "kml"]
@@ -25,7 +29,8 @@ LAYER_HELP = {"incidents": N_("registered crimes and incidents, one point each")
               "cameras": N_("video surveillance cameras"),
               "boundaries": N_("settlement or district boundaries, with population"),
               "roads": N_("road centre lines")}
-HOW_WORDS = {"saved": N_("saved earlier"), "rule": N_("recognised"), "default": N_("not recognised: Other")}
+HOW_WORDS = {"saved": N_("saved earlier"), "rule": N_("recognised"), "default": N_("not recognised: Other"),
+             "own": N_("the file's own label")}
 DATE_ORDERS = {"auto": N_("Decide from the dates"), "dmy": N_("day, month, year"), "mdy": N_("month, day, year"),
                "ymd": N_("year, month, day"), "ydm": N_("year, day, month")}
 # The library's columns of the rejected and repaired rows (other columns are the file's own).
@@ -63,7 +68,21 @@ def shown_rows(frame: pd.DataFrame, _: Tr) -> pd.DataFrame:
             out[col] = out[col].astype(str).map(_.message)
     if "field" in out:
         out["field"] = out["field"].map(lambda v: _(FIELD_WORDS[v]) if v in FIELD_WORDS else v)
+    if "raw" in out:
+        out["raw"] = out["raw"].map(values_as_read)
     return out.rename(columns={c: _(ROW_COLUMNS[c]) for c in out.columns if c in ROW_COLUMNS})
+
+
+def values_as_read(text: object) -> str:
+    """A rejected row's values as the file held them (stored as JSON): "column: value" pairs, empty cells left
+    out, so the reader sees the file's words and no JSON syntax ("null")."""
+    try:
+        values = json.loads(str(text))
+    except ValueError:
+        return str(text)
+    if not isinstance(values, dict):
+        return str(text)
+    return "; ".join(f"{k}: {v}" for k, v in values.items() if v is not None and str(v) != "")
 
 
 def shown_log(log: pd.DataFrame, _: Tr) -> pd.DataFrame:
@@ -98,8 +117,24 @@ st.title(_("Data"))
 tab_import, tab_store = st.tabs([_("Import a file"), _("Workspace")])
 
 
-def check_and_confirm(path: Path, name: str, layer: str) -> None:
-    """Read the stored upload, show the check, and commit it when the user confirms."""
+def settings_fingerprint(file_key: str, opts: ImportOptions) -> str:
+    """What a check depends on: the file, the layer, the columns, the coordinate system, the dates, the categories."""
+    settings = (file_key, sorted(opts.mapping.items()), opts.crs, opts.date_order, sorted(opts.category_map.items()),
+                opts.own_labels)
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+
+
+def file_key_of(layer: str, name: str, file_id: str | None) -> str:
+    return repr((layer, name, file_id))
+
+
+def check_and_confirm(path: Path, name: str, layer: str, file_id: str | None = None) -> None:
+    """Read the stored upload, show the check, and commit it when the user confirms.
+
+    A new file is checked at once; after any change of its columns or options the old check no longer
+    describes the import, so Import waits until the user presses Check again (the pattern of
+    ``views.common.result_block``: a result is shown only while its settings hold).
+    """
     try:
         raw = read_table(path, name=name)
     except ReadError as exc:
@@ -147,8 +182,27 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
                              help=_("Decide from the dates: a date that could be read two ways is rejected, "
                                     "never guessed."))
         order = None if order == "auto" else order
+    own = keep_own_labels() if layer == "incidents" else False  # views.categories: the file's labels as categories
     saved_cats = st.session_state.get("imp_categories", {})
-    opts = ImportOptions(crs=crs.strip() or None, mapping=mapping, date_order=order, category_map=saved_cats)
+    opts = ImportOptions(crs=crs.strip() or None, mapping=mapping, date_order=order, category_map=saved_cats,
+                         own_labels=own)
+    file_key = file_key_of(layer, name, file_id)
+    fingerprint = settings_fingerprint(file_key, opts)
+    if st.session_state.get("imp_checked_file") != file_key:  # a file not seen yet: its first check runs at once
+        st.session_state["imp_checked_file"] = file_key
+        st.session_state["imp_checked"] = fingerprint
+    if st.session_state.get("imp_checked") != fingerprint:
+        # Not checked with these settings: no check shown, no Import (a field typed just before pressing Import
+        # arrives in the same run as the press, so the press finds no Import button and writes nothing).
+        st.subheader(_("Check"))
+        st.warning(_("The columns or options have changed since the last check. Press Check to see what the "
+                     "import would do now; Import waits until you have."))
+        c1, c2 = st.columns(2)
+        if c1.button(_.ctx("verb", "Check"), key="imp_check", type="primary"):
+            st.session_state["imp_checked"] = fingerprint
+            st.rerun()
+        c2.button(_("Import"), key="imp_waiting", disabled=True, help=_("Press Check first."))
+        return
 
     try:
         result = prepare(path, layer, options=opts, name=name, workspace=ws)
@@ -185,7 +239,9 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
                          "The mapping is saved in the workspace for later imports."))
             # The cells hold the categories' names in the reader's language (what the table shows is what it
             # holds, in the browser and in a test alike); a name maps back to its category on Apply.
-            label_of = {c: _(CATEGORY_LABELS.get(c, c)) for c in CATEGORIES}
+            # the workspace's own list (with the file's labels added when they are kept as categories)
+            lst = result.category_list if result.category_list is not None else read_categories(ws)
+            label_of = lst.labels(_)
             code_of = {v: k for k, v in label_of.items()}
             cats = result.categories
             shown = pd.DataFrame({_("Label in the registry"): cats["raw_label"],
@@ -225,10 +281,29 @@ def check_and_confirm(path: Path, name: str, layer: str) -> None:
         st.cache_resource.clear()
         st.session_state.pop("imp_categories", None)
         how = {"replace": _.ctx("import mode", "replace"), "append": _.ctx("import mode", "append")}.get(mode, mode)
-        st.success(_("Imported {count} from {file} ({mode}); rejected rows kept in the workspace: {rejected}. "
-                     "Every map shows them now.", count=counted(layer, len(result.accepted), _), file=name,
-                     mode=how, rejected=_.int(len(result.rejected))))
+        # Said on the next run: this run drew the workspace's counts before the commit, so it starts again to
+        # draw them (and the health check) as the import left the workspace.
+        st.session_state[DONE_KEY] = (file_key, _(
+            "Imported {count} from {file} ({mode}); rejected rows kept in the workspace: {rejected}. "
+            "Every map shows them now.", count=counted(layer, len(result.accepted), _), file=name,
+            mode=how, rejected=_.int(len(result.rejected))))
+        st.rerun()
 
+
+DONE_KEY = "imp_done"  # (the imported file's key, what to say) until another file is chosen
+
+
+def after_import(done: str) -> None:
+    """What the import did, and what the data-health check now finds in the workspace."""
+    st.success(done)
+    st.subheader(_("Data health"))
+    report = health_banner(load_data(), None, _, everything=True)
+    if report.ok:
+        st.success(_("The data-health check finds nothing that would make the numbers wrong."))
+    st.caption(_("Choose another file above to import more."))
+
+
+RESET_KEY = "ws_reset_done"
 
 with tab_store:
     st.caption(_("Workspace file: `{path}` (a GeoPackage; it opens in QGIS).", path=ws.path))
@@ -255,17 +330,22 @@ with tab_store:
                            key="dl_log")
     cats = ws.read_table(CATEGORY_MAP_TABLE)
     if len(cats):
+        words = read_categories(ws).labels(_)  # the workspace's own names of its categories
         with st.expander(_("Saved offence-label mapping ({n} labels)", n=_.int(len(cats)))):
             shown = pd.DataFrame({_("Label in the registry"): cats["raw_label"],
-                                  _("Category"): cats["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c)))})
+                                  _("Category"): cats["category"].map(lambda c: words.get(c, c))})
             st.dataframe(shown, hide_index=True, width="stretch")
+    categories_section(ws)  # views.categories: the workspace's own list of categories
     if DEMO_WORKSPACE.is_file() and ws.path != DEMO_WORKSPACE:
+        if st.session_state.pop(RESET_KEY, False):
+            st.success(_("The workspace is the demo again."))
         with st.expander(_("Start again from the demo data")):
             st.warning(_("This replaces every layer of the workspace with the invented demo data."))
             if st.button(_("Replace the workspace with the demo"), key="reset_demo"):
                 ws.copy_from(Workspace(DEMO_WORKSPACE))
                 st.cache_resource.clear()
-                st.success(_("The workspace is the demo again."))
+                st.session_state[RESET_KEY] = True
+                st.rerun()  # the counts above were read before the reset: draw them again
     meta = ws.meta()
     if meta:
         with st.expander(_("About this workspace")):
@@ -285,12 +365,16 @@ with tab_import:
                  "the command line, which has no limit.", mb=_.int(MAX_MB)))
     if upload is None:
         st.stop()
+    done = st.session_state.get(DONE_KEY)
+    if done is not None and done[0] == file_key_of(layer, upload.name, getattr(upload, "file_id", None)):
+        after_import(done[1])
+        st.stop()
     try:
         path = stored_upload(upload, max_bytes=MAX_MB * 2**20)
     except (ValueError, OSError) as exc:
         st.error(_.message(str(exc)))
         st.stop()
     try:
-        check_and_confirm(path, upload.name, layer)
+        check_and_confirm(path, upload.name, layer, getattr(upload, "file_id", None))
     finally:
         discard_upload(path)  # the stored copy lives only while this run reads it: after a commit or a failure too
