@@ -8,11 +8,14 @@ the incidents whose hour is unknown.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
 from geo.checks import check_count
-from geo.schema import CATEGORIES
+from geo.periods import series_step
+from geo.categories import CategoryList, categories_of
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HOURS = tuple(range(24))
@@ -49,7 +52,8 @@ def hour_weekday(incidents: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(counts, index=pd.Index(WEEKDAYS, name="weekday"), columns=pd.Index(HOURS, name="hour"))
 
 
-def monthly(incidents: pd.DataFrame, *, by: str | None = "category") -> pd.DataFrame:
+def monthly(incidents: pd.DataFrame, *, by: str | None = "category",
+            categories: CategoryList | None = None) -> pd.DataFrame:
     """Incidents per calendar month, split by a column.
 
     Parameters
@@ -59,6 +63,9 @@ def monthly(incidents: pd.DataFrame, *, by: str | None = "category") -> pd.DataF
     by
         Column to split by; None for a single ``incidents`` column. Rows with
         no value in it are counted under ``"unknown"``.
+    categories
+        The workspace's list, whose order the ``category`` columns follow; by default the list the
+        incidents carry (:func:`geo.categories.categories_of`), else the default list.
 
     Returns
     -------
@@ -89,7 +96,8 @@ def monthly(incidents: pd.DataFrame, *, by: str | None = "category") -> pd.DataF
         index = pd.DatetimeIndex([], name="month")
     columns = [str(c) for c in table.columns]
     if by == "category":
-        rank = {c: i for i, c in enumerate(CATEGORIES)}
+        lst = categories if categories is not None else categories_of(incidents)
+        rank = {c: i for i, c in enumerate(lst.keys)}
         columns.sort(key=lambda c: (rank.get(c, len(rank)), c))
     else:
         columns.sort()
@@ -114,3 +122,60 @@ def busiest(matrix: pd.DataFrame, n: int = 3) -> list[tuple[str, int, int]]:
     ncol = values.shape[1]
     return [(str(matrix.index[i // ncol]), int(matrix.columns[i % ncol]), int(flat[i]))
             for i in order if flat[i] > 0]
+
+
+def time_series(incidents: pd.DataFrame, *, start: dt.date | None = None, end: dt.date | None = None,
+                by: str | None = "category") -> pd.DataFrame:
+    """Incidents per day or per month over a study period: the one series of every time chart.
+
+    A period of up to :data:`geo.periods.DAILY_MAX_DAYS` days is counted by
+    day (:func:`geo.periods.series_step`), a longer or open one by month, so a
+    one-month period gives thirty bars rather than one point.
+
+    Parameters
+    ----------
+    incidents
+        Incidents with ``occurred_at`` (and the ``by`` column).
+    start, end
+        The study period, both days included. The series runs over all of it,
+        with zeros where there was nothing, so a chart is never empty and shows
+        quiet days; an open period runs from the first incident to the last.
+    by
+        Column to split by, as :func:`monthly`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts, index the first day of each month (named ``month``) or
+        each day (named ``day``), columns as :func:`monthly` orders them; with
+        no incident, one ``incidents`` column of zeros over the period.
+    """
+    step = series_step(start, end)
+    when = _times(incidents)
+    columns = monthly(incidents, by=by).columns  # the columns and their order: the same as the monthly chart's
+    keep = when.notna().to_numpy().copy()  # a fresh mask: the series' own array may be read-only
+    if start is not None:
+        keep &= (when >= pd.Timestamp(start)).to_numpy()
+    if end is not None:
+        keep &= (when < pd.Timestamp(end) + pd.Timedelta(days=1)).to_numpy()
+    when = when[keep]
+    freq, name = ("D", "day") if step == "day" else ("MS", "month")
+    stamp = when.dt.normalize() if step == "day" else when.dt.to_period("M").dt.to_timestamp()
+    first = pd.Timestamp(start) if start is not None else (stamp.min() if len(stamp) else None)
+    last = pd.Timestamp(end) if end is not None else (stamp.max() if len(stamp) else None)
+    if first is None or last is None:
+        return pd.DataFrame(index=pd.DatetimeIndex([], name=name), columns=list(columns) or ["incidents"],
+                            dtype=np.int64)
+    if step == "month":
+        first = first.to_period("M").to_timestamp()
+    index = pd.date_range(first, last, freq=freq, name=name)
+    if by is None:
+        key = pd.Series("incidents", index=stamp.index)
+    else:
+        col = incidents.loc[keep, by]
+        key = col.astype(object).where(col.notna(), MISSING).astype(str)
+    table = pd.crosstab(stamp.to_numpy(), key.to_numpy()) if len(stamp) else pd.DataFrame()
+    names = [c for c in map(str, columns) if c in set(map(str, table.columns))] or ["incidents"]
+    out = table.reindex(index=index, columns=names, fill_value=0).astype(np.int64)
+    out.columns.name = by
+    return out
