@@ -9,9 +9,10 @@ import pandas as pd
 from geo.coverage import camera_sectors
 from geo.crs import to_display
 from geo.i18n import Tr
+from layers.legend import Legend
 from layers.text import html_text, unit_names
 
-__all__ = ["CAMERA_COLOR", "camera_layer"]
+__all__ = ["CAMERA_COLOR", "camera_layer", "camera_legend"]
 
 CAMERA_COLOR = "#2c7fb8"
 
@@ -57,3 +58,10 @@ def camera_layer(cameras: gpd.GeoDataFrame, *, name: str | None = None, lang: st
             class_name="kz-camera",
         ).add_to(fg)
     return fg
+
+
+def camera_legend(*, lang: str = "en") -> Legend:
+    """The cameras' legend ("Video cameras" in ``lang``): a camera and what the cameras see."""
+    _ = Tr(lang)
+    return Legend(_("Video cameras"), [("#08306b", _("Video camera")), (CAMERA_COLOR, _("What the cameras see"))],
+                  kind="fill")

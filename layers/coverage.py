@@ -10,23 +10,27 @@ import geopandas as gpd
 from geo.crs import to_display
 from geo.i18n import Tr
 from geo.palette import COVERAGE_LABELS, COVERED, GAP, PROPOSED  # shared with the print maps
-from geo.schema import CATEGORY_LABELS
+from geo.categories import CategoryList
 from layers.legend import Legend
 from layers.text import html_text
 
 __all__ = ["gap_layer", "planner_legend", "proposed_layer", "service_layer"]
 
 # geo.coverage.gaps writes a gap's main categories as codes with shares: "burglary 45%, public_order 30%"
-_SHARE = re.compile(r"([a-z_]+) (\d+(?:\.\d+)?%)")
+_SHARE = re.compile(r"([a-z0-9_]+) (\d+(?:\.\d+)?%)")
 
 
-def _categories(text: object, _: Tr) -> str:
-    """A gap's main categories with their names in the reader's language; other text as written."""
+def _categories(text: object, _: Tr, *, categories: CategoryList | None = None) -> str:
+    """A gap's main categories with their names in the reader's language; other text as written.
+
+    ``categories`` is the workspace's list (its own labels), the default list when not given.
+    """
+    lst = CategoryList.of(categories)
     raw = "" if text is None else str(text)
     parts = [_SHARE.fullmatch(p.strip()) for p in raw.split(",")] if raw else []
-    if not parts or not all(m is not None and m.group(1) in CATEGORY_LABELS for m in parts):
+    if not parts or not all(m is not None and m.group(1) in lst for m in parts):
         return raw
-    return ", ".join(f"{_(CATEGORY_LABELS[m.group(1)])} {m.group(2)}" for m in parts)
+    return ", ".join(f"{lst.label(m.group(1), _)} {m.group(2)}" for m in parts)
 
 
 def _gap_label(number: int, count: int, km2: float, categories: object, _: Tr) -> str:
@@ -94,10 +98,12 @@ def proposed_layer(sites: gpd.GeoDataFrame, *, radius: float | None, areas: gpd.
     return fg
 
 
-def planner_legend(*, gaps: bool, lang: str = "en") -> Legend:
-    """The coverage legend ("Coverage" in ``lang``): covered today, proposed sites, and gaps when shown."""
+def planner_legend(*, gaps: bool, covered: bool = True, lang: str = "en") -> Legend:
+    """The coverage legend ("Coverage" in ``lang``): covered today (unless ``covered`` is False: cameras draw
+    what they see in their own layer), proposed sites, and gaps when shown."""
     _ = Tr(lang)
-    rows = [(COVERED, _(COVERAGE_LABELS["covered"])), (PROPOSED, _(COVERAGE_LABELS["proposed"]))]
+    rows = [(COVERED, _(COVERAGE_LABELS["covered"]))] if covered else []
+    rows.append((PROPOSED, _(COVERAGE_LABELS["proposed"])))
     if gaps:
         rows.append((GAP, _(COVERAGE_LABELS["gap"])))
     return Legend(_("Coverage"), rows, kind="fill")

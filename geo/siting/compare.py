@@ -23,7 +23,8 @@ from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas, dr
 from geo.crs import local_crs, located
 from geo.messages import SITE_NO_POPULATION
 from geo.plain import plain_dict
-from geo.schema import CATEGORY_LABELS
+from geo.categories import categories_of
+from geo.stats.population import PopulationSurface
 
 if TYPE_CHECKING:
     import pyproj
@@ -68,7 +69,8 @@ class PlanComparison:
 def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
                   proposed: gpd.GeoDataFrame, *, radius: float | None = None, minutes: float | None = None,
                   roads: gpd.GeoDataFrame | RoadNetwork | None = None, off_road_kmh: float = 5.0,
-                  cameras: bool = False, boundaries: gpd.GeoDataFrame | None = None) -> PlanComparison:
+                  cameras: bool = False, boundaries: gpd.GeoDataFrame | None = None,
+                  surface: PopulationSurface | None = None) -> PlanComparison:
     """Compare coverage by the existing sites with coverage after adding the proposed ones.
 
     The standard is the one the sites were chosen for: a ``radius`` in
@@ -101,6 +103,10 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
         The sites are cameras (see above); radius standard only.
     boundaries : geopandas.GeoDataFrame, optional
         Units with ``population``: residents covered by areal weighting.
+    surface : PopulationSurface, optional
+        Where the residents live (:func:`geo.stats.population.population_surface`):
+        residents covered are the surface inside the coverage, in whole people
+        (replaces the areal weighting of ``boundaries``).
 
     Returns
     -------
@@ -146,9 +152,9 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     n = int(has_xy.sum())
     rows.append(("Incidents covered", int(cov_today.sum()), int(cov_both.sum())))
     rows.append(("Share of incidents covered", _share(cov_today.sum(), n), _share(cov_both.sum(), n)))
-    if boundaries is not None and "population" in boundaries and len(boundaries):
-        pop_today = _residents(inc, area_today, boundaries)
-        pop_both = _residents(inc, area_both, boundaries)
+    if surface is not None or (boundaries is not None and "population" in boundaries and len(boundaries)):
+        pop_today = _residents(inc, area_today, boundaries, surface)
+        pop_both = _residents(inc, area_both, boundaries, surface)
         rows.append(("Residents covered", pop_today["covered"], pop_both["covered"]))
         rows.append(("Share of residents covered", pop_today["share"], pop_both["share"]))
     if not cameras:
@@ -170,7 +176,8 @@ def compare_plans(incidents: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
     by_cat = pd.DataFrame({"incidents": g.size(), "covered_today": g["today"].sum().astype(int),
                            "covered_proposal": g["both"].sum().astype(int)}).reset_index()
     by_cat["newly_covered"] = by_cat["covered_proposal"] - by_cat["covered_today"]
-    by_cat.insert(1, "label", by_cat["category"].map(CATEGORY_LABELS).fillna(by_cat["category"]))
+    names = categories_of(incidents)  # the workspace's own list when the incidents carry it
+    by_cat.insert(1, "label", [names.label(str(c), "en") for c in by_cat["category"]])
     by_cat = by_cat.sort_values(["incidents", "category"], ascending=[False, True], kind="stable")
     return PlanComparison(table=table, by_category=by_cat.reset_index(drop=True), covered_today=cov_today,
                           covered_proposal=cov_both)
@@ -202,7 +209,7 @@ def comparison_text(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def residents_added(existing_areas: gpd.GeoDataFrame | None, new_areas: gpd.GeoDataFrame,
-                    boundaries: gpd.GeoDataFrame) -> np.ndarray:
+                    boundaries: gpd.GeoDataFrame | None, *, surface: PopulationSurface | None = None) -> np.ndarray:
     """Residents each new site brings into coverage, taking the sites in order.
 
     Site ``r`` counts the residents (areal weighting of ``boundaries``'
@@ -216,14 +223,20 @@ def residents_added(existing_areas: gpd.GeoDataFrame | None, new_areas: gpd.GeoD
         Coverage polygons of the sites in service.
     new_areas : geopandas.GeoDataFrame
         Coverage polygons of the new sites, in rank order.
-    boundaries : geopandas.GeoDataFrame
-        Units with ``population``.
+    boundaries : geopandas.GeoDataFrame or None
+        Units with ``population`` (areal weighting; not used with ``surface``).
+    surface : PopulationSurface, optional
+        Where the residents live: each site's residents are whole people
+        from the surface, NaN where its area reaches a settlement whose
+        residents cannot be placed (:meth:`PopulationSurface.added`).
 
     Returns
     -------
     numpy.ndarray
         Float per new site.
     """
+    if surface is not None:
+        return surface.added(existing_areas, new_areas)
     if "population" not in boundaries:
         msg = SITE_NO_POPULATION
         raise ValueError(msg)
@@ -287,7 +300,12 @@ def _covered(inc: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, areas: gpd.GeoDataF
     return coverage_summary(inc, sites, radius=radius, by=None).covered
 
 
-def _residents(inc: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> dict[str, float]:
+def _residents(inc: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None,
+               surface: PopulationSurface | None = None) -> dict[str, float]:
+    if surface is not None:
+        pop = coverage_summary(inc.iloc[:0], None, areas=areas, surface=surface, by=None).population \
+            if len(areas) else {"covered": 0.0, "share": 0.0 if surface.total else np.nan}
+        return {"covered": float(pop["covered"]), "share": float(pop["share"])}
     if len(areas) == 0:
         total = float(pd.to_numeric(boundaries["population"], errors="coerce").fillna(0).sum())
         return {"covered": 0.0, "share": 0.0 if total else np.nan}
