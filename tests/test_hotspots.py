@@ -12,19 +12,27 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
+from shapely.geometry import LineString, box
 
 from conftest import realdata
 from geo.crs import to_display
+from geo.report.tables import nearest_road_text, top_hot_spots
 from geo.stats.hotspots import (
+    CELL_CEILING,
+    CELL_FLOOR,
+    CELL_TARGET,
+    MIN_TOP_INCIDENTS,
     HotspotResult,
     default_band,
     fdr_bins,
     gi_star_grid,
     gi_star_permutation,
+    hot_clusters,
     hotspots,
+    incident_cells,
     optimized_cell_size,
 )
+from geo.stats.lattice import label_cells
 
 UTM43 = 32643  # Bishkek
 X0, Y0 = 460_000.0, 4_740_000.0  # south-west corner of the synthetic city, inside UTM zone 43
@@ -388,3 +396,176 @@ def test_cli_density_and_hotspots(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "geo", "hotspots", f"workspace:{ws}", "--category", "arson",
                           "--out", str(tmp_path / "x.gpkg")], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown category arson")
+
+
+# --- hot spots a person can act on: clusters, minimum incidents, cell size ------------------------------------
+
+def lattice_result(hot: list[tuple[int, int]], counts: dict[tuple[int, int], int], *, shape: str = "square",
+                   size: int = 8) -> HotspotResult:
+    """A hand-made result: a size x size lattice, the given cells hot (bin 3), the given incidents per cell."""
+    ii, jj = np.divmod(np.arange(size * size), size)
+    hot_set = set(hot)
+    ids = {"row": ii, "col": jj} if shape == "square" else {"r": ii, "q": jj}
+    cells = gpd.GeoDataFrame({
+        **ids, "count": [counts.get((a, b), 0) for a, b in zip(ii, jj)],
+        "gi_z": [3.0 if (a, b) in hot_set else 0.0 for a, b in zip(ii, jj)],
+        "gi_bin": [3 if (a, b) in hot_set else 0 for a, b in zip(ii, jj)]},
+        geometry=[box(X0 + b * 100, Y0 + a * 100, X0 + (b + 1) * 100, Y0 + (a + 1) * 100) for a, b in zip(ii, jj)],
+        crs=UTM43)
+    return HotspotResult(cells=cells, cell=100.0, band=150.0, shape=shape, crs=cells.crs,
+                         n_incidents=int(cells["count"].sum()), fdr=True, permutations=0,
+                         params={"origin": [X0, Y0], "grid": [size, size]})
+
+
+def test_adjacent_hot_cells_merge_into_one_hot_spot_and_separate_ones_do_not():
+    # Two clusters: an L of three cells at the south-west, and two cells at the north-east; (3, 3) touches the L's
+    # (2, 2) at a corner only.
+    res = lattice_result([(0, 0), (0, 1), (1, 1), (2, 2), (6, 6), (6, 7)], {})
+    queen = hot_clusters(res)
+    rook = hot_clusters(res, adjacency="rook")
+    cells = res.cells.set_index(["row", "col"])
+    q = pd.Series(queen, index=cells.index)
+    r = pd.Series(rook, index=cells.index)
+    # Queen (the default): a corner is enough, so (2, 2) joins the L; rook: it does not.
+    assert q[(0, 0)] == q[(0, 1)] == q[(1, 1)] == q[(2, 2)] != q[(6, 6)] == q[(6, 7)]
+    assert r[(0, 0)] == r[(0, 1)] == r[(1, 1)] != r[(2, 2)]
+    assert len(set(queen[queen > 0])) == 2 and len(set(rook[rook > 0])) == 3
+    assert (queen[res.cells["gi_bin"].to_numpy() == 0] == 0).all()
+    with pytest.raises(ValueError, match="adjacency"):
+        hot_clusters(res, adjacency="bishop")
+
+
+def test_hexagons_are_adjacent_across_their_six_edges_only():
+    # Axial [r, q]: (r+1, q-1) is a neighbour (an edge), (r+1, q+1) is two steps away.
+    labels = label_cells(np.array([2, 3, 2, 3]), np.array([2, 1, 5, 6]), "hex")
+    assert labels[0] == labels[1] and labels[2] != labels[3]
+    res = lattice_result([(2, 2), (3, 3)], {}, shape="hex")
+    hexes = hot_clusters(res)
+    assert len(set(hexes[hexes > 0])) == 2
+
+
+def test_top_hot_spots_are_clusters_ranked_by_incidents_with_at_least_the_minimum():
+    # L-shaped cluster of 2 + 3 + 0 + 1 incidents; a pair with 4; a single cell with 1 (under the minimum).
+    counts = {(0, 0): 2, (0, 1): 3, (1, 1): 0, (2, 2): 1, (6, 6): 4, (4, 0): 1}
+    res = lattice_result([(0, 0), (0, 1), (1, 1), (2, 2), (6, 6), (6, 7), (4, 0)], counts)
+    pts = [(X0 + b * 100 + 50, Y0 + a * 100 + 50) for (a, b), n in counts.items() for _i in range(n)]
+    cats = ["burglary"] * 5 + ["public_order"] + ["road_traffic"] * 4 + ["other"]
+    inc = gpd.GeoDataFrame({"category": cats}, geometry=gpd.points_from_xy(*zip(*pts)), crs=UTM43)
+    roads = gpd.GeoDataFrame({"name": ["Chui avenue", None]},
+                             geometry=[LineString([(X0, Y0 - 300), (X0 + 900, Y0 - 300)]),
+                                       LineString([(X0, Y0 + 50), (X0 + 900, Y0 + 50)])], crs=UTM43)
+    where = incident_cells(res, inc)
+    assert (np.bincount(where, minlength=len(res.cells)) == res.cells["count"].to_numpy()).all()
+    top = top_hot_spots(res, inc, None, roads)
+    assert top["Incidents"].tolist() == [6, 4]  # the single cell with 1 incident is never listed
+    assert top["Rank"].tolist() == [1, 2] and top["Cells"].tolist() == [4, 2]
+    assert top["Share of the period's incidents, %"].tolist() == [round(600 / 11, 1), round(400 / 11, 1)]
+    assert top["Main categories"].iloc[0] == "Burglary 83%, Public order 17%"
+    assert top["Main categories"].iloc[1] == "Road traffic 100%"
+    assert top["Confidence"].tolist() == ["99%", "99%"]
+    # The unnamed road is nearer but has no name a person could look for: the named one is given, with its distance.
+    assert top["Nearest road"].iloc[0].startswith("Chui avenue, ")
+    assert top_hot_spots(res, inc, None)["Nearest road"].tolist() == ["–", "–"]
+    assert top_hot_spots(res, inc, None, min_incidents=5)["Incidents"].tolist() == [6]
+    assert len(top_hot_spots(res, inc, None, min_incidents=7)) == 0
+    assert top_hot_spots(res, inc, None, min_incidents=1)["Incidents"].tolist() == [6, 4, 1]
+    rook = top_hot_spots(res, inc, None, adjacency="rook")
+    assert rook["Incidents"].tolist() == [5, 4]  # (2, 2) with 1 incident touches the L at a corner only
+
+
+def test_nearest_road_text_names_the_distance():
+    pts = gpd.GeoSeries(gpd.points_from_xy([X0, X0 + 5_000], [Y0, Y0]), crs=UTM43)
+    roads = gpd.GeoDataFrame({"name": ["Lenin street"], "name_ru": ["улица Ленина"]},
+                             geometry=[LineString([(X0 - 1_000, Y0 + 120), (X0 + 1_000, Y0 + 120)])], crs=UTM43)
+    assert nearest_road_text(pts, roads).tolist() == ["Lenin street, 120 m", "Lenin street, 4,000 m"]
+    assert nearest_road_text(pts, roads, lang="ru")[0].startswith("улица Ленина")
+    assert nearest_road_text(pts, roads.iloc[:0]).tolist() == ["–", "–"]
+
+
+def test_default_cell_stays_within_its_floor_and_ceiling():
+    rng = np.random.default_rng(3)
+    # Twelve incidents over 100 km (a month of livestock theft in a mountain rayon): nearest neighbours are
+    # kilometres apart, and the cell would be ~10 km; the ceiling keeps it to a place a patrol can cover.
+    sparse = rng.uniform(0, 100_000, (12, 2))
+    assert optimized_cell_size(sparse[:, 0], sparse[:, 1]) == CELL_CEILING
+    # A thousand incidents within 300 m: the nearest-neighbour rule gives a few metres; the floor holds.
+    dense = rng.uniform(0, 300, (1_000, 2))
+    assert optimized_cell_size(dense[:, 0], dense[:, 1]) == CELL_FLOOR
+    # In between, the cells with incidents hold on average at least CELL_TARGET.
+    pts = clustered_points(2_000, extent=20_000)
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    cell = optimized_cell_size(x, y)
+    assert CELL_FLOOR <= cell <= CELL_CEILING
+    occupied = len(np.unique(np.column_stack([np.floor((x - x.min()) / cell), np.floor((y - y.min()) / cell)]),
+                             axis=0))
+    assert len(x) / occupied >= CELL_TARGET
+    res = hotspots(pts)
+    assert res.cell == cell and "grown" in res.params["cell_rule"]
+
+
+@pytest.fixture(scope="module")
+def demo_layers(tmp_path_factory):
+    from geo.demo import write_demo
+    from geo.report import read_layers
+
+    return read_layers(write_demo(tmp_path_factory.mktemp("hsdemo"), scale=0.5))
+
+
+def test_jeti_oguz_livestock_theft_gets_cells_a_patrol_can_cover(demo_layers):
+    from geo.select import IncidentFilter, select_study
+
+    inc = demo_layers["incidents"]
+    last = pd.to_datetime(inc["occurred_at"]).max().date()
+    start = last.replace(day=1) - pd.DateOffset(months=5)  # a few months: enough incidents to analyse at all
+    study = select_study(demo_layers, IncidentFilter(area="Jeti-Oguz", start=start.date(), end=last,
+                                                     categories=("livestock_theft",)))
+    assert len(study.incidents) >= 3
+    res = hotspots(study.incidents, boundary=study.units)
+    assert CELL_FLOOR <= res.cell <= CELL_CEILING  # was 9-12 km before the ceiling
+
+
+def test_no_top_hot_spot_under_the_minimum_on_the_demo(demo_layers):
+    from geo.report.tables import top_density_peaks
+    from geo.select import IncidentFilter, select_study
+    from geo.stats.density import kernel_density
+
+    listed = 0
+    for area in ("Bishkek", "Jeti-Oguz"):
+        for cats in (None, ("burglary",), ("livestock_theft",), ("extremism",)):
+            study = select_study(demo_layers, IncidentFilter(area=area, categories=cats))
+            if len(study.incidents) < 3:
+                continue
+            res = hotspots(study.incidents, boundary=study.units)
+            top = top_hot_spots(res, study.incidents, study.units, study.roads)
+            assert (top["Incidents"] >= MIN_TOP_INCIDENTS).all()
+            label = hot_clusters(res)
+            sums = np.bincount(label, weights=res.cells["count"].to_numpy(dtype=float))[1:]
+            expected = sorted((s for s in sums if s >= MIN_TOP_INCIDENTS), reverse=True)[:10]
+            assert top["Incidents"].tolist() == [round(s) for s in expected]
+            assert set(top["Settlement"]) <= {*study.units["name"], "–"}
+            assert (top["Nearest road"] != "–").all()
+            peaks = top_density_peaks(kernel_density(study.incidents), study.incidents, study.units, study.roads)
+            assert (peaks["Incidents within the search radius"] >= MIN_TOP_INCIDENTS).all()
+            listed += len(top)
+    assert listed > 0
+
+
+def test_no_top_hot_spot_under_the_minimum_on_chicago(chicago):
+    res = hotspots(chicago, crs=32616)
+    assert CELL_FLOOR <= res.cell <= CELL_CEILING
+    top = top_hot_spots(res, chicago, None)
+    assert len(top) == 10 and (top["Incidents"] >= MIN_TOP_INCIDENTS).all()
+    assert top["Incidents"].is_monotonic_decreasing
+    single = res.cells[(res.cells["gi_bin"] > 0) & (res.cells["count"] < MIN_TOP_INCIDENTS)]
+    assert len(single) > 0  # there were hot cells with 0 or 1 incident to leave out
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+@pytest.mark.parametrize("with_boundary", [False, True])
+def test_incidents_are_placed_in_the_cells_that_counted_them(shape, with_boundary):
+    pts = clustered_points(3_000, seed=4, extent=6_000)
+    area = gpd.GeoDataFrame(geometry=[box(X0 + 500, Y0 + 500, X0 + 5_000, Y0 + 5_500)], crs=UTM43)
+    res = hotspots(pts, shape=shape, boundary=area if with_boundary else None)
+    where = incident_cells(res, pts)
+    assert (np.bincount(where[where >= 0], minlength=len(res.cells)) == res.cells["count"].to_numpy()).all()
+    assert (where >= 0).sum() == res.n_incidents

@@ -18,13 +18,14 @@ import shapely
 
 from geo.coverage._common import boundary_arrays, cover_union, coverage_mode, covering_pairs, crs_of
 from geo.crs import WGS84, metric_xy
+from geo.stats.population import residents_each
 
 if TYPE_CHECKING:
     import affine
 
     from geo.stats.hotspots import HotspotResult
 
-__all__ = ["GAP_METHODS", "coverage_gaps"]
+__all__ = ["GAP_METHODS", "coverage_gaps", "main_categories"]
 
 GAP_PERCENTILE = 90.0
 # FFT round-off leaves ~1e-16 of the peak in cells no kernel reaches; they are not "non-zero" density.
@@ -38,7 +39,8 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
                   radius: float | None = None, areas: gpd.GeoDataFrame | None = None,
                   boundaries: gpd.GeoDataFrame | None = None, method: str = "density",
                   threshold: float | None = None, cell: float | None = None,
-                  hotspots_result: HotspotResult | None = None) -> gpd.GeoDataFrame:
+                  hotspots_result: HotspotResult | None = None,
+                  roads: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Areas of high incident density outside coverage, ranked by the incidents they hold.
 
     The "hot" ground is found from all incidents, then the coverage (the
@@ -70,8 +72,8 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
     areas : geopandas.GeoDataFrame, optional
         Covered polygons (e.g. :func:`camera_areas`).
     boundaries : geopandas.GeoDataFrame, optional
-        Units with ``name`` and ``population``: the population of each gap
-        (areal weighting) and the settlement it lies in most.
+        Units with ``name`` and ``population``: the residents of each gap
+        (from the population surface) and the settlement it lies in most.
     method : {"density", "gistar"}
     threshold : float, optional
         Density method only: incidents per km² from which ground is hot.
@@ -79,6 +81,9 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
         Grid cell in metres (both methods; their defaults otherwise).
     hotspots_result : geo.stats.hotspots.HotspotResult, optional
         Gi* method only: reuse this analysis instead of running one.
+    roads : geopandas.GeoDataFrame, optional
+        Where the residents live (:func:`geo.stats.population.residents_each`: each settlement's
+        residents spread over its roads); without roads they follow the incidents.
 
     Returns
     -------
@@ -150,11 +155,13 @@ def coverage_gaps(incidents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | No
         return _empty_gaps(method, threshold, cell)
 
     cats = incidents["category"].to_numpy()[upos] if "category" in incidents else None
-    main = [_main_categories(cats[hit_pt[hit_gap == g]]) if cats is not None else "" for g in range(len(pieces))]
+    main = [main_categories(cats[hit_pt[hit_gap == g]]) if cats is not None else "" for g in range(len(pieces))]
     population = np.full(len(pieces), np.nan)
     settlement = np.full(len(pieces), None, dtype=object)
     if boundaries is not None and len(boundaries):
         population, settlement = _gap_boundaries(pieces, boundaries, crs)
+        # Residents from the population surface (geo.stats.population), not spread evenly over a settlement.
+        population = residents_each(pieces, crs, boundaries, roads=roads, incidents=incidents)
 
     frame = gpd.GeoDataFrame({
         "incidents": counts,
@@ -181,7 +188,7 @@ def _trace(mask: np.ndarray, transform: affine.Affine) -> shapely.Geometry:
     return shapely.union_all([shapely.geometry.shape(g) for g, _ in shapes])
 
 
-def _main_categories(cats: np.ndarray) -> str:
+def main_categories(cats: np.ndarray) -> str:
     """Up to :data:`GAP_CATEGORIES` categories with their rounded shares, largest first."""
     if len(cats) == 0:
         return ""

@@ -28,14 +28,29 @@ from geo import messages as M
 from geo.checks import check_count, check_positive
 from geo.crs import local_crs, located, metric_xy, xy_arrays
 from geo.stats.gistar import _gi_star, _is_integral, fdr_bins, gi_star_grid, gi_star_permutation
-from geo.stats.lattice import BAND_TOLERANCE, HEX_R, check_shape, hex_centres, hex_grid, hex_round, square_grid
+from geo.stats.lattice import (BAND_TOLERANCE, HEX_R, check_shape, hex_centres, hex_grid, hex_round, label_cells,
+                               square_grid)
 
 __all__ = [
-    "MIN_INCIDENTS", "HotspotResult", "default_band", "fdr_bins", "gi_star_grid", "gi_star_permutation", "hotspots",
+    "ADJACENCY", "CELL_CEILING", "CELL_FLOOR", "CELL_TARGET", "MIN_INCIDENTS", "MIN_TOP_INCIDENTS", "HotspotResult",
+    "default_band", "fdr_bins", "gi_star_grid", "gi_star_permutation", "hot_clusters", "hotspots", "incident_cells",
     "optimized_cell_size",
 ]
 
 MIN_INCIDENTS = 3
+# The default cell (optimized_cell_size): cells with incidents hold on average at least CELL_TARGET of them, within
+# CELL_FLOOR (a geocoded address is rarely surer than 100 m) and CELL_CEILING or a tenth of the extent (a larger
+# "hot spot" names no place a patrol can cover); the cell grows by CELL_STEP until it does.
+CELL_TARGET = 3.0
+CELL_FLOOR = 100.0
+CELL_CEILING = 2_000.0
+CELL_EXTENT_SHARE = 0.1
+CELL_STEP = 1.25
+# A "top hot spot" holds at least this many incidents: one incident is not a place to act on.
+MIN_TOP_INCIDENTS = 2
+# Adjacent hot cells merge into one hot spot: "queen" (sharing an edge or a corner) or "rook" (an edge only);
+# hexagons share an edge with each of their six neighbours either way.
+ADJACENCY = ("queen", "rook")
 # ArcGIS's k-nearest-neighbour fallback: k = 5 % of the features, at least 3, at most 30.
 KNN_SHARE, KNN_MIN, KNN_MAX = 0.05, 3, 30
 
@@ -69,6 +84,9 @@ class HotspotResult:
         Permutations for pseudo p-values; 0 for analytic p-values only.
     params : dict
         Everything used and how it was chosen, JSON-serialisable.
+    region : shapely.Geometry, optional
+        The study area in ``crs`` when a boundary was given: only incidents
+        inside it were counted.
     """
 
     cells: gpd.GeoDataFrame
@@ -80,13 +98,15 @@ class HotspotResult:
     fdr: bool
     permutations: int
     params: dict = field(default_factory=dict)
+    region: shapely.Geometry | None = None
 
 
 # --------------------------------------------------------------------------- defaults (Optimized Hot Spot Analysis)
 
 
-def optimized_cell_size(x: np.ndarray, y: np.ndarray) -> float:
-    """Default cell size for incident points, after ArcGIS's Optimized Hot Spot Analysis.
+def optimized_cell_size(x: np.ndarray, y: np.ndarray, *, target: float = CELL_TARGET,
+                        floor: float = CELL_FLOOR, ceiling: float = CELL_CEILING) -> float:
+    """Default cell size for incident points: ArcGIS's Optimized Hot Spot Analysis, then sized to hold a few each.
 
     Modelled on ESRI's "How Optimized Hot Spot Analysis works" (incident
     aggregation into fishnet or hexagon polygons), whose fishnet size comes
@@ -101,23 +121,41 @@ def optimized_cell_size(x: np.ndarray, y: np.ndarray) -> float:
        typical spacing, more when the spacing is very uneven);
     4. ``cell = max(D_scaled, min(width, height) / 100)``, width and height
        being the incidents' extent (the larger side when the points are
-       collinear), so a dense city never gets cells too small to read.
+       collinear), so a dense city never gets cells too small to read;
+    5. grown by steps of 25 % until the cells that hold incidents hold on
+       average at least ``target`` each (grid origin at the incidents'
+       lower-left corner), since a cell of one incident says nothing about a
+       place; it grows no further than ``ceiling`` or a tenth of the longer
+       side of the extent, so that about ten cells across remain to compare;
+    6. kept within ``floor`` and ``ceiling``: below 100 m a cell is smaller
+       than the precision of a geocoded address; above 2 km a "hot spot" no
+       longer names a place a patrol can cover.
 
     Steps 1-3 follow ArcGIS's published OHSA scale decision; the outlier rule
-    of step 2 is an approximation of ArcGIS's locational outlier test and the
-    floor of step 4 is this module's own. For Bishkek (20 km across, some
-    30,000 incidents) it gives cells of about 150-300 m.
+    of step 2 is an approximation of ArcGIS's locational outlier test and
+    steps 4-6 are this module's own. The sizes are chosen on the incidents
+    given, so on the period and categories the user selected.
 
     Parameters
     ----------
     x, y : numpy.ndarray
         Incident coordinates in metres (a projected CRS).
+    target : float
+        Mean incidents per non-empty cell to reach (step 5).
+    floor, ceiling : float
+        Bounds of the cell size in metres (step 6).
 
     Returns
     -------
     float
         Cell size in metres.
     """
+    return _cell_size(x, y, target=target, floor=floor, ceiling=ceiling)[0]
+
+
+def _cell_size(x: np.ndarray, y: np.ndarray, *, target: float = CELL_TARGET, floor: float = CELL_FLOOR,
+               ceiling: float = CELL_CEILING) -> tuple[float, str]:
+    """:func:`optimized_cell_size` and the rule that decided it, in words (English, for the parameters)."""
     x, y = _coords(x, y)
     xy = np.unique(np.column_stack([x, y]), axis=0)
     if len(xy) < 2:
@@ -130,8 +168,35 @@ def optimized_cell_size(x: np.ndarray, y: np.ndarray) -> float:
     big, small = max(avg, med), min(avg, med)
     nn_cell = big * max(2.0, big / small)
     w, h = float(x.max() - x.min()), float(y.max() - y.min())
-    floor = (min(w, h) if min(w, h) > 0 else max(w, h)) / 100
-    return float(max(nn_cell, floor))
+    low = (min(w, h) if min(w, h) > 0 else max(w, h)) / 100
+    cell = float(max(nn_cell, low))
+    # Growth stops at a tenth of the extent (about ten cells across remain to compare) and at the ceiling.
+    top = min(ceiling, max(w, h) * CELL_EXTENT_SHARE)
+    rule = (f"Optimized Hot Spot Analysis: max(mean, median) nearest-neighbour distance of the {len(xy):,} distinct "
+            f"locations x max(2, their ratio), at least the shorter side of the extent / 100 ({cell:,.1f} m)")
+    grown = cell
+    while grown < top and _mean_per_cell(x, y, grown) < target:
+        grown *= CELL_STEP
+    if grown > cell:
+        cell = min(grown, max(top, cell))
+        rule += (f"; grown until the cells with incidents hold on average at least {target:g}, up to {top:,.0f} m "
+                 f"(the smaller of {ceiling:,.0f} m and a tenth of the extent)")
+    if cell > ceiling:
+        cell = ceiling
+        rule += f"; at most {ceiling:,.0f} m"
+    if cell < floor:
+        cell = floor
+        rule += f"; at least {floor:,.0f} m"
+    if _mean_per_cell(x, y, cell) < target:
+        rule += f" (the cells with incidents hold fewer than {target:g} on average: too few incidents for more)"
+    return float(cell), rule
+
+
+def _mean_per_cell(x: np.ndarray, y: np.ndarray, cell: float) -> float:
+    """Mean incidents in the square cells of ``cell`` that hold any (origin: the lower-left incident)."""
+    ix = np.floor((x - x.min()) / cell).astype(np.int64)
+    iy = np.floor((y - y.min()) / cell).astype(np.int64)
+    return len(x) / len(np.unique(iy * (int(ix.max()) + 1) + ix))
 
 
 def default_band(x: np.ndarray, y: np.ndarray, cell: float, *, shape: str = "square") -> float:
@@ -273,10 +338,7 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
             msg = M.HS_TOO_FEW.format(need=MIN_INCIDENTS, n=len(x))
             raise ValueError(msg)
     if cell is None:
-        cell = optimized_cell_size(x, y)
-        cell_rule = ("Optimized Hot Spot Analysis: max(mean, median) nearest-neighbour distance of the "
-                     f"{len(np.unique(np.column_stack([x, y]), axis=0)):,} distinct locations "
-                     "x max(2, their ratio), at least the shorter side of the extent / 100")
+        cell, cell_rule = _cell_size(x, y)
         if band is not None and band < cell:
             msg = M.HS_BAND_AUTO.format(band=f"{band:g}", cell=f"{cell:,.1f}")
             raise ValueError(msg)
@@ -354,7 +416,79 @@ def hotspots(incidents: gpd.GeoDataFrame, *, cell: float | None = None, shape: s
         params["hex_circumradius"] = cell * HEX_R
         params["hex_spacing"] = spacing
     return HotspotResult(cells=cells, cell=cell, band=band, shape=shape, crs=target, n_incidents=n_in,
-                         fdr=fdr, permutations=permutations, params=params)
+                         fdr=fdr, permutations=permutations, params=params,
+                         region=region if boundary is not None else None)
+
+
+# --------------------------------------------------------------------------- hot cells to places
+
+
+def hot_clusters(result: HotspotResult, *, adjacency: str = "queen") -> np.ndarray:
+    """Each cell's hot spot: adjacent hot cells (``gi_bin > 0``) merged into one, labelled 1..k; 0 elsewhere.
+
+    A patrol goes to a place, not to a cell: a cluster of neighbouring hot
+    cells is one place. Squares are adjacent when they share an edge or, with
+    ``adjacency="queen"`` (the default), a corner; hexagons when they share
+    an edge (their six neighbours; both rules agree).
+
+    Parameters
+    ----------
+    result : HotspotResult
+        As from :func:`hotspots`.
+    adjacency : {"queen", "rook"}
+        Whether squares touching at a corner belong to one hot spot.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` label per row of ``result.cells``.
+    """
+    if adjacency not in ADJACENCY:
+        msg = f"unknown adjacency {adjacency!r}; choose one of {', '.join(ADJACENCY)}"
+        raise ValueError(msg)
+    cells = result.cells
+    hot = cells["gi_bin"].to_numpy() > 0
+    rows, cols = (("row", "col") if result.shape == "square" else ("r", "q"))
+    out = np.zeros(len(cells), dtype=np.int64)
+    out[hot] = label_cells(cells[rows].to_numpy()[hot], cells[cols].to_numpy()[hot], result.shape,
+                           diagonal=adjacency == "queen")
+    return out
+
+
+def incident_cells(result: HotspotResult, incidents: gpd.GeoDataFrame) -> np.ndarray:
+    """Row of ``result.cells`` holding each incident, -1 for an incident in no analysed cell (or not located).
+
+    The incidents are placed as :func:`hotspots` counted them (the same grid
+    origin, cell and shape; incidents outside its boundary left out), so the
+    incidents of a cell number its ``count``.
+    """
+    x, y, ok = metric_xy(incidents, result.crs, what="incidents")
+    ok = ok & located(incidents)
+    if result.region is not None:  # as hotspots(): incidents outside the study area were not counted
+        ok &= shapely.intersects_xy(result.region, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
+    x0, y0 = result.params["origin"]
+    rows_n, cols_n = result.params["grid"]
+    cells = result.cells
+    if result.shape == "square":
+        a = np.minimum(np.floor((x - x0) / result.cell), cols_n - 1)
+        b = np.minimum(np.floor((y - y0) / result.cell), rows_n - 1)
+        keys = cells["row"].to_numpy(dtype=np.int64) * cols_n + cells["col"].to_numpy(dtype=np.int64)
+    else:
+        q, r = hex_round(np.where(ok, x - x0, 0.0), np.where(ok, y - y0, 0.0), result.cell * HEX_R)
+        a, b = q.astype(float), r.astype(float)
+        span = 1 << 31  # axial coordinates may be negative: offset them into one non-negative key
+        keys = (cells["r"].to_numpy(dtype=np.int64) + span) * (2 * span) + cells["q"].to_numpy(dtype=np.int64) + span
+    out = np.full(len(incidents), -1, dtype=np.int64)
+    ok = ok & np.isfinite(a) & np.isfinite(b) & (a >= (0 if result.shape == "square" else -np.inf))
+    ok &= b >= (0 if result.shape == "square" else -np.inf)
+    a, b = a[ok].astype(np.int64), b[ok].astype(np.int64)
+    inc_keys = b * cols_n + a if result.shape == "square" else (b + span) * (2 * span) + a + span
+    order = np.argsort(keys)
+    pos = np.searchsorted(keys[order], inc_keys)
+    pos = np.minimum(pos, len(keys) - 1)
+    found = keys[order][pos] == inc_keys
+    out[np.flatnonzero(ok)[found]] = order[pos[found]]
+    return out
 
 
 # --------------------------------------------------------------------------- helpers

@@ -24,7 +24,7 @@ from geo.messages import LATTICE_TOO_LARGE
 
 __all__ = [
     "BAND_TOLERANCE", "HEX_R", "MAX_GRID_CELLS", "SHAPES", "SQRT3", "Lattice", "check_shape", "disk_stencil",
-    "hex_centres", "hex_grid", "hex_round", "square_grid", "stencil_sum",
+    "hex_centres", "hex_grid", "hex_round", "label_cells", "square_grid", "stencil_sum",
 ]
 
 SHAPES = ("square", "hex")
@@ -188,3 +188,45 @@ def _check_size(rows: int, cols: int) -> None:
     if rows * cols > MAX_GRID_CELLS:
         msg = LATTICE_TOO_LARGE.format(rows=f"{rows:,}", cols=f"{cols:,}")
         raise ValueError(msg)
+
+
+def label_cells(rows: np.ndarray, cols: np.ndarray, shape: str, *, diagonal: bool = True) -> np.ndarray:
+    """Connected groups of the given lattice cells: a label 1..k per cell, adjacent cells sharing one.
+
+    Parameters
+    ----------
+    rows, cols : numpy.ndarray
+        Integer lattice coordinates of the cells: ``[row, col]`` of a square
+        lattice, or ``[r, q]`` (axial) of a hexagonal one.
+    shape : {"square", "hex"}
+        The lattice. A hexagon's neighbours are the six that share an edge
+        with it (axial offsets ``(0, ±1)``, ``(±1, 0)``, ``(1, -1)``, ``(-1, 1)``).
+    diagonal : bool
+        Squares only: cells touching at a corner are adjacent too (queen);
+        otherwise only cells sharing an edge (rook).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` labels 1..k, numbered in the order of the cells' first appearance.
+    """
+    check_shape(shape)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    r0, c0 = rows.min(), cols.min()
+    grid = np.zeros((int(rows.max() - r0) + 1, int(cols.max() - c0) + 1), dtype=bool)
+    grid[rows - r0, cols - c0] = True
+    if shape == "hex":
+        # [dr, dq]: (-1, -1) and (1, 1) are two steps apart on a hexagonal lattice, not neighbours.
+        structure = np.array([[0, 1, 1], [1, 1, 1], [1, 1, 0]], dtype=bool)
+    else:
+        structure = np.ones((3, 3), dtype=bool) if diagonal else ndimage.generate_binary_structure(2, 1)
+    labels, _n = ndimage.label(grid, structure=structure)
+    raw = labels[rows - r0, cols - c0]
+    # Renumber by first appearance, so the labels do not depend on the lattice's scan order.
+    _u, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(1, len(first) + 1)
+    return rank[inverse]
