@@ -6,7 +6,7 @@ import folium
 import numpy as np
 
 from geo.i18n import Tr
-from geo.palette import KERNEL_LABELS, density_rgba
+from geo.palette import KERNEL_LABELS, break_texts, density_rgba
 from geo.stats.density import DensityGrid
 from layers.legend import Legend
 from layers.style import YLORRD5
@@ -31,7 +31,8 @@ def density_layer(grid: DensityGrid, *, name: str | None = None, opacity: float 
                                                 interactive=False, cross_origin=False, zindex=2)
     peak = float(np.nanmax(grid.values)) if grid.values.size else 0.0
     steps = np.linspace(0, peak, len(YLORRD5) + 1)[1:]
-    rows = [(c, _("up to {value}", value=_.num(float(v), 1))) for c, v in zip(YLORRD5, steps, strict=True)]
+    # as many figures as it takes for the classes to read differently: never "up to 0.1, up to 0.1"
+    rows = [(c, _("up to {value}", value=v)) for c, v in zip(YLORRD5, break_texts(steps, lang=_.lang), strict=True)]
     kernel = _(KERNEL_LABELS[grid.kernel]) if grid.kernel in KERNEL_LABELS else grid.kernel
     legend = Legend(_("Incidents per km²"), rows, kind="fill",
                     note=_("Search radius {bandwidth} m, cell size {cell} m, kernel: {kernel}",

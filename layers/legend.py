@@ -59,3 +59,19 @@ def legend_html(title: str, rows: list[tuple[str, str]], *, kind: str = "fill", 
         'box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.4 sans-serif;max-width:230px">'
         f'<div style="font-weight:bold;margin-bottom:3px">{html_text(title)}</div>{items}{foot}</div>'
     )
+
+
+class SourceNote(MacroElement):
+    """The data's source in the map's attribution corner ("Incidents: chicago_2014.csv, imported 2026-11-30; ..."),
+    as a print map's footer states it (:func:`geo.io.provenance.source_text`): a downloaded map keeps it."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html|tojson }});
+{% endmacro %}
+""")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "SourceNote"
+        self.html = html_text(text)  # the user's file names as text, never as markup

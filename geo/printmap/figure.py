@@ -281,6 +281,8 @@ def _draw_map(content: MapContent, layers: dict[str, gpd.GeoDataFrame], *, page:
                 local = names[content.label_field].astype("string").str.strip()
                 names = names.assign(name=local.where(local.notna() & (local != ""), names["name"].astype("string")))
             elif content.label_field == "name":  # the names in the page's language, where the workspace has them
+                # the name alone: a label sits inside its unit, so the map itself tells repeated names apart
+                # (tooltips, tables and lists add the parent: geo.select.unit_labels)
                 names = names.assign(name=place_names(names, _.lang))
             names = names.assign(name=names["name"].map(lambda v: v if pd.isna(v) else printable(v, lang=_.lang)))
             place_labels(fig, ax, names, fs=SIZES["label"] * k, avoid=[sb, na])

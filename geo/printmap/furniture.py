@@ -16,14 +16,16 @@ import geopandas as gpd
 import matplotlib.axes
 import matplotlib.figure
 import pandas as pd
+import shapely
 from matplotlib import patheffects
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.transforms import Bbox
+from shapely.ops import polylabel
 
 from geo.i18n import Tr
 from geo.printmap.style import PT, SIZES, fmt_num, font
 
-__all__ = ["nice_length", "north_arrow", "place_labels", "scale_bar"]
+__all__ = ["LABEL_AREA_MM2", "label_anchors", "nice_length", "north_arrow", "place_labels", "scale_bar"]
 
 
 def nice_length(target: float) -> float:
@@ -108,36 +110,78 @@ def north_arrow(ax: matplotlib.axes.Axes, extent: tuple[float, float, float, flo
     return box
 
 
-def place_labels(fig: matplotlib.figure.Figure, ax: matplotlib.axes.Axes, units: gpd.GeoDataFrame, *, fs: float,
-                 avoid: list[tuple[float, float, float, float]]) -> None:
-    """Settlement names at representative points, largest first, skipping overlaps and the furniture.
+# At most one name per this many mm² of map frame: a page of hundreds of small units names the largest few
+# dozen (an A4 landscape frame holds about 120) and leaves the rest to the tables.
+LABEL_AREA_MM2 = 300.0
 
-    Each name placed is added to ``fig.koopsuz_labels`` with its box in figure coordinates.
+
+def label_anchors(geoms: gpd.GeoSeries) -> list[shapely.Point | None]:
+    """Where each polygon's name goes: the visual centre of its largest part (the pole of inaccessibility, as
+    QGIS and the web map's names place it), not the centroid, which may fall outside a crescent-shaped unit.
+
+    ``geoms`` should be in metres (a UTM zone); a missing or empty geometry gives None, a line or point its
+    representative point.
+    """
+    out: list[shapely.Point | None] = []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            out.append(None)
+            continue
+        part = max(shapely.get_parts(geom), key=lambda g: g.area) if geom.geom_type.startswith("Multi") else geom
+        if part.geom_type != "Polygon" or part.area <= 0:
+            out.append(part.representative_point())
+            continue
+        out.append(polylabel(part, tolerance=max(math.sqrt(part.area) / 200.0, 1e-6)))
+    return out
+
+
+def place_labels(fig: matplotlib.figure.Figure, ax: matplotlib.axes.Axes, units: gpd.GeoDataFrame, *, fs: float,
+                 avoid: list[tuple[float, float, float, float]], most: int | None = None) -> None:
+    """Settlement names, largest unit first, each only where it fits: inside its unit, inside the frame, clear
+    of the names already placed and of the furniture.
+
+    A name is drawn at its unit's visual centre (:func:`label_anchors`) and kept only when its box (measured by
+    the renderer, with a 1 mm margin) touches no name already placed nor ``avoid`` (boxes in map units), lies in
+    the map frame, and lies inside its unit (with half a millimetre of slack for the halo): small units are
+    left unnamed rather than covered by a name larger than they are. At most ``most`` names are placed
+    (by default one per :data:`LABEL_AREA_MM2` of the frame), so that names never cover the map. Each name
+    placed is added to ``fig.koopsuz_labels`` with its box in figure coordinates.
     """
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     taken = [Bbox(ax.transData.transform([(b[0], b[1]), (b[2], b[3])])) for b in avoid]
     names = units["name"].astype("string")
-    areas = units.geometry.area.to_numpy()
-    pts = units.geometry.representative_point()
+    geoms = units.geometry
+    areas = geoms.area.to_numpy()
+    anchors = label_anchors(geoms)
+    px_per_mm = fig.dpi / 25.4
+    if most is None:
+        most = max(1, int(frame.width / px_per_mm * frame.height / px_per_mm / LABEL_AREA_MM2))
     # Largest first; ties by name, then by row, so the same input places the same labels.
     order = sorted(range(len(units)), key=lambda i: (-areas[i], str(names.iloc[i]), i))
     halo = [patheffects.withStroke(linewidth=2.4 * fs / 7, foreground="white")]
-    pad = 1.0 / 25.4 * fig.dpi  # 1 mm between labels
+    pad = 1.0 * px_per_mm  # 1 mm between labels
+    to_data = ax.transData.inverted()
+    slack = abs(to_data.transform((0.5 * px_per_mm, 0))[0] - to_data.transform((0, 0))[0])  # 0.5 mm in map units
     to_fig = fig.transFigure.inverted()
+    placed = 0
     for i in order:
-        name = names.iloc[i]
-        if pd.isna(name) or not str(name).strip():
+        if placed >= most:
+            break
+        name, p = names.iloc[i], anchors[i]
+        if pd.isna(name) or not str(name).strip() or p is None:
             continue
-        p = pts.iloc[i]
         t = ax.text(p.x, p.y, str(name), fontproperties=font(fs, bold=True), color="#222222", ha="center",
                     va="center", zorder=13, path_effects=halo, clip_on=True)
         box = t.get_window_extent(renderer)
         inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1)
         padded = box.padded(pad)
-        if not inside or any(padded.overlaps(o) for o in taken):
+        (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        fits = areas[i] > 0 and geoms.iloc[i].buffer(slack).contains(shapely.box(x0, y0, x1, y1))
+        if not inside or not fits or any(padded.overlaps(o) for o in taken):
             t.remove()
             continue
         taken.append(padded)
+        placed += 1
         f = box.transformed(to_fig)
         fig.koopsuz_labels.append((str(name), (float(f.x0), float(f.y0), float(f.x1), float(f.y1))))

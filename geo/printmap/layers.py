@@ -42,10 +42,9 @@ from geo.printmap.style import (
     INCIDENT_COLOR,
     OUTLINE,
     SIZES,
-    fmt_num,
     font,
 )
-from geo.schema import CATEGORIES, CATEGORY_LABELS
+from geo.categories import categories_of
 from geo.stats.density import DensityGrid
 
 __all__ = ["RASTERIZE_POINTS", "STATION_MARKERS", "add_polygons", "draw_layers"]
@@ -175,14 +174,10 @@ def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label:
     ramp = palette.class_colors(len(bins))
     rows = []
     geoms = rates.geometry.to_numpy()
-    for i, color in enumerate(ramp):
+    # the bounds with as many figures as make them differ, as on the web map; a class of one value is that value
+    texts = palette.class_texts(float(np.nanmin(values)), bins, lang=_.lang) if bins else []
+    for i, (color, text) in enumerate(zip(ramp, texts, strict=True)):
         add_polygons(ax, geoms[cls == i], face=mcolors.to_rgba(color, 0.8), edge="#444444", width=0.3 * k, zorder=1.5)
-        lo = np.nanmin(values) if i == 0 else bins[i - 1]
-        low, high = fmt_num(lo, lang=_.lang), fmt_num(bins[i], lang=_.lang)
-        if low == high:  # a class of one value (e.g. EB rates all shrunk to the mean)
-            text = low
-        else:
-            text = f"{low} – {high}" if i == 0 else f"> {low} – {high}"
         rows.append((Symbol("patch", face=mcolors.to_rgba(color, 0.8), edge="#444444", width=0.3 * k), text))
     if (cls < 0).any():
         add_polygons(ax, geoms[cls < 0], face=palette.NO_DATA, edge="#444444", width=0.3 * k, zorder=1.5)
@@ -275,8 +270,9 @@ def _draw_incidents(ax: matplotlib.axes.Axes, inc: gpd.GeoDataFrame | None, *, k
         groups = [(INCIDENT_COLOR, _("Incident"), np.ones(n, dtype=bool))]
     else:
         cat = inc["category"].astype("string").fillna("other").to_numpy(dtype=object)
-        cat = np.where(np.isin(cat, CATEGORIES), cat, "other")
-        groups = [(palette.CATEGORY_COLORS[c], _(CATEGORY_LABELS[c]), cat == c) for c in CATEGORIES]
+        names = categories_of(inc)  # the workspace's own list, which the incidents carry
+        cat = np.where(np.isin(cat, names.keys), cat, "other")
+        groups = [(palette.category_color(c, categories=names), names.label(c, _), cat == c) for c in names.keys]
         groups = [g for g in groups if g[2].any()]
     # The commonest category underneath, so the rare ones show; one Line2D per category (Agg draws
     # uniform markers much faster than a scatter's collection).

@@ -20,8 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from geo.i18n import N_
+from geo.palette import break_texts
 from geo.printmap.page import Measure
-from geo.printmap.style import DENSITY_ALPHA, DENSITY_CMAP, DENSITY_FLOOR, MIN_PT, PT, SIZES, fmt_num, font
+from geo.printmap.style import DENSITY_ALPHA, DENSITY_CMAP, DENSITY_FLOOR, MIN_PT, PT, SIZES, font
 
 __all__ = ["LEGEND_CUT", "Section", "Symbol", "draw_legend", "legend_height"]
 
@@ -245,7 +246,8 @@ def _legend_colorbar(ax: matplotlib.axes.Axes, sym: Symbol, x: float, y: float, 
     ax.imshow(ramp, cmap=DENSITY_CMAP, norm=mcolors.Normalize(0, 1), alpha=DENSITY_ALPHA, aspect="auto",
               extent=(x, x + w, y + h, y), interpolation="bilinear", zorder=2)
     ax.add_patch(Rectangle((x, y), w, h, facecolor="none", edgecolor="#808080", linewidth=0.3 * k, zorder=3))
-    for frac, ha in ((0.0, "left"), (0.5, "center"), (1.0, "right")):
+    # the ticks' numbers as the web legend's: figures enough to differ (0, 0.012, 0.025; never 0, 0, 0)
+    ticks = break_texts([0.0, 0.5 * sym.vmax, sym.vmax], lang=sym.lang)
+    for (frac, ha), text in zip(((0.0, "left"), (0.5, "center"), (1.0, "right")), ticks, strict=True):
         ax.add_line(Line2D([x + frac * w] * 2, [y + h, y + h + 0.8 * k], color="#808080", linewidth=0.3 * k))
-        ax.text(x + frac * w, y + h + 0.9 * k, fmt_num(frac * sym.vmax, lang=sym.lang), fontproperties=font(fs),
-                ha=ha, va="top")
+        ax.text(x + frac * w, y + h + 0.9 * k, text, fontproperties=font(fs), ha=ha, va="top")
