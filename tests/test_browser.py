@@ -8,6 +8,7 @@ Base tiles come from a tile server on localhost, set through KOOPSUZ_TILES.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
@@ -214,7 +216,8 @@ def test_hotspots_page_shows_each_method(app, session, workspace):
     s.wait_map(expected(workspace[1], "Bishkek")[0])
     s.go("hotspots")
     s.map.locator(".leaflet-container").wait_for(timeout=60_000)
-    # density: an image overlay on the map, and both time charts
+    # density: an image overlay on the map, and both time charts (the page opens on Gi*, the pack's default)
+    s.choose_nth("hs_method", 0)
     s.map.locator("img.leaflet-image-layer").wait_for(state="attached", timeout=60_000)
     s.page.locator(".vega-embed").nth(1).wait_for(timeout=60_000)  # the charts draw after the map
     assert s.page.locator(".vega-embed").count() == 2
@@ -321,7 +324,21 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
     s.page.get_by_text(caption).wait_for(timeout=30_000)
     s.map.locator(".kz-proposed").nth(1).wait_for(state="attached", timeout=60_000)
     assert s.map.locator(".kz-proposed").count() == 2
-    assert s.map.locator("path.kz-proposed-area").count() >= 1  # drive-time reach, not circles
+    # the proposed sites' drive-time reach, dissolved into one shape (layers.coverage.service_layer): polygons
+    # along the roads, not circles of the radius (Leaflet draws a circle with arcs, one path per site; a
+    # buffered circle would be a regular many-sided polygon, of compactness 1)
+    reach = s.map.locator("path.kz-proposed-area")
+    assert reach.count() == 1
+    for d in reach.evaluate_all("els => els.map(e => e.getAttribute('d'))"):
+        assert not re.search(r"[aA]", d), "a proposed reach is drawn as a circle"
+        rings = [np.array(re.findall(r"(-?[\d.]+)[ ,](-?[\d.]+)", ring), dtype=float)
+                 for ring in re.split(r"[zZ]", d) if ring.strip()]
+        ring = max(rings, key=len)
+        assert len(ring) >= 12, f"a drive-time reach of {len(ring)} vertices"
+        x, y = ring[:, 0], ring[:, 1]
+        area = abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2
+        perimeter = np.hypot(np.diff(x, append=x[0]), np.diff(y, append=y[0])).sum()
+        assert 4 * np.pi * area / perimeter**2 < 0.9, "a proposed reach is as round as a circle"
     s.page.screenshot(path=str(ARTIFACTS / "planner_drive_time.png"), full_page=True)
     assert s.errors == [] and s.remote == [] and s.failed == []
 

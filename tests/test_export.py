@@ -8,6 +8,7 @@ XML. Pixel checks crop the regions each figure records in ``koopsuz_regions``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import http.server
 import io
@@ -27,11 +28,13 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+import matplotlib.colors as mcolors
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
+from geo import palette
 from geo.coverage import coverage_gaps, service_areas
 from geo.crs import WGS84
 from geo.demo import make_demo
@@ -52,6 +55,7 @@ from geo.printmap.layers import RASTERIZE_POINTS
 from geo.printmap.style import fmt_num
 from geo.printmap.tiles import MAX_TILES
 from geo.stats.hotspots import hotspots
+from pack_pages import COLD, HOT, RATES, colour_pixels, density_colors
 
 PDFTOPPM = "/usr/bin/pdftoppm"
 DATE = dt.date(2024, 5, 17)
@@ -142,6 +146,32 @@ def png(content: MapContent, **kw: object) -> tuple[np.ndarray, object]:
     return np.asarray(Image.open(buf).convert("RGB")), fig
 
 
+# The analysis layer of each kind of map: the MapContent fields it is drawn from, and its colours with the alpha
+# geo.printmap.layers lays them with. The category colours leave out the two greys (extremism, other), which
+# the boundaries, roads and labels could give.
+ANALYSIS: dict[str, tuple[tuple[str, ...], list[tuple[list, float]]]] = {
+    "overview": (("incidents",), [([c for c in palette.CATEGORY_COLORS.values()
+                                   if np.ptp(np.asarray(mcolors.to_rgb(c))) > 0.25], 0.85)]),
+    "hotspots": (("density", "gi_cells"), [(HOT, 0.75), (COLD, 0.75), (density_colors()[8:], 0.75)]),
+    "rates": (("rates",), [(RATES, 0.8)]),
+    "coverage": (("coverage", "gaps"), [([palette.COVERED], 0.18), ([palette.GAP], 0.35)]),
+    "sites": (("proposed", "proposed_areas"), [([palette.PROPOSED], 1.0), ([palette.PROPOSED], 0.18)]),
+}
+
+
+def analysis_pixels(img: np.ndarray, fig, kind: str) -> int:
+    """Pixels of the map frame in the colours of the kind's analysis layer.
+
+    The overview's incidents are dots of 2 to 3 pixels at 50 dpi, none of them a flat fill: counted as the
+    coloured pixels (far from grey), which the boundaries, roads and labels never are; the stations' coloured
+    symbols are in the control map as well.
+    """
+    frame = crop(img, fig.koopsuz_regions["map"])
+    if kind == "overview":
+        return int((np.ptp(frame.astype(int), axis=-1) > 60).sum())
+    return sum(colour_pixels(frame, colors, alpha) for colors, alpha in ANALYSIS[kind][1])
+
+
 # --------------------------------------------------------------------------- every kind, every format
 
 
@@ -171,18 +201,35 @@ def test_every_kind_exports_offline(kind: str, fmt: str, contents: dict[str, Map
     # The furniture regions hold black (the scale bar's segments, the arrow's dark half).
     for name in ("scalebar", "north"):
         assert (crop(img, regions[name]).max(axis=-1) < 60).sum() >= 4, name
+    # The map frame shows the analysis in its colours, where the same map without the analysis layer (the
+    # boundaries, roads and stations alone, which give the frame its "ink") shows next to none of them.
+    fields, _colors = ANALYSIS[kind]
+    bare_content = dataclasses.replace(contents[kind], **dict.fromkeys(fields))
+    bare = tmp_path / "bare" / f"{kind}.{fmt}"
+    bare.parent.mkdir()
+    export_map(bare_content, bare, format=fmt, title=f"{kind.title()} map", subtitle="Synthetic demo data", date=DATE)
+    bare_fig = map_figure(bare_content, title=f"{kind.title()} map", subtitle="Synthetic demo data", date=DATE)
+    drawn = analysis_pixels(img, fig, kind)
+    control = analysis_pixels(rendered(bare, bare.parent), bare_fig, kind)
+    # 100 dpi PNG, 50 dpi PDF (a quarter of the pixels); the overview's incidents are dots, the others fills
+    least = (1000 if fmt == "png" else 50) if kind == "overview" else (400 if fmt == "png" else 100)
+    assert drawn - control >= least and drawn >= 1.5 * control, (
+        f"{kind} {fmt}: {drawn} analysis pixels, {control} without it")
 
 
 def test_legend_lists_every_layer(contents: dict[str, MapContent]) -> None:
     want = {
         "overview": ["Public order (", "Burglary (", "Police headquarters", "Police post", "Video camera", "Road",
                      "Settlement boundary"],
-        "hotspots": ["Density (kernel density)", "incidents per km²", "Hot spots (Gi*)", "Hot spot, confidence 99%",
-                     "Cold spot, confidence 99%", "Road", "Settlement boundary"],
+        "hotspots": ["Density (kernel density)", "incidents per km²", "Hot spots (Gi*)", "Road", "Settlement boundary",
+                     # one entry for each confidence class the analysis found, hot and cold (none for the others)
+                     *(palette.BIN_LABELS[int(b)] for b in sorted(set(contents["hotspots"].gi_cells["gi_bin"]) - {0},
+                                                         reverse=True))],
         "rates": ["Incidents per 100,000 a year", "Settlement boundary", "Road"],
         "coverage": ["Covered today", "Coverage gap, numbered by rank", "Police station"],
         "sites": ["Proposed site, numbered by rank", "Reach of proposed sites", "Covered today"],
     }
+    assert {3, -1} <= set(contents["hotspots"].gi_cells["gi_bin"])  # hot and cold classes both drawn
     for kind, labels in want.items():
         fig = map_figure(contents[kind], title=kind, date=DATE)
         legend_texts = [t.get_text().replace("\n", " ") for t in fig.axes[1].texts]  # long entries wrap

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, realdata
+from pack_pages import check_map, check_pack
 from geo.demo import write_demo
 from geo.printmap import map_figure
 from geo.report import ReportOptions, map_content, read_layers
@@ -73,7 +74,13 @@ def test_export_png_offline_has_every_element(demo, kind, tmp_path):
     summary = json.loads(p.stdout)
     assert summary["out"] == str(out) and Image.open(out).size == (1169, 827)
     assert "tiles unavailable" in p.stderr  # the fallback is said, not hidden
-    check_elements(out, demo, kind, "Bishkek")
+    fig = check_elements(out, demo, kind, "Bishkek")
+    # the map frame shows the analysis in its own colour, in a quantity the boundaries alone cannot give (they
+    # are grey), present where the analysis found something (pack_pages.check_map)
+    img = np.asarray(Image.open(out).convert("RGB")).astype(np.int16)
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = fig.koopsuz_regions["map"]
+    check_map(kind, summary["params"], img[round((1 - y1) * h):round((1 - y0) * h), round(x0 * w):round(x1 * w)])
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "svg", "html"])
@@ -112,7 +119,10 @@ def test_pack_offline_on_the_demo(demo, tmp_path):
     p = run("pack", "--workspace", str(demo), "--area", "Jeti-Oguz", "--date", DATE, "--json", "--out", str(out))
     assert p.returncode == 0, p.stderr
     summary = json.loads(p.stdout)
-    assert pages(out) == summary["pages"] >= 8
+    # every page rendered, each map with its analysis in its colour; as many pages as the plan and the continued
+    # tables make (pack_pages.check_pack), not "at least 8"
+    assert pages(out) == summary["pages"]
+    check_pack(out, summary["pages"], summary["page_titles"], summary["params"], tmp_path)
     assert Path(summary["zip"]).is_file()
     # a Jeti-Oguz plan maps its own priorities, not the residual "other"
     assert "other" not in summary["params"]["options"]["priorities"]
@@ -135,7 +145,8 @@ def test_export_and_pack_offline_on_the_real_chicago_data(tmp_path):
     p = run("pack", "--workspace", str(ws), "--area", "Chicago", "--no-zip", "--date", DATE, "--json", "--out", str(pdf))
     assert p.returncode == 0, p.stderr
     summary = json.loads(p.stdout)
-    assert pages(pdf) == summary["pages"] >= 8 and summary["zip"] is None
+    assert pages(pdf) == summary["pages"] and summary["zip"] is None
+    check_pack(pdf, summary["pages"], summary["page_titles"], summary["params"], tmp_path)
 
 
 def test_density_hot_spot_map_reports_the_kernel_it_used(demo, tmp_path):

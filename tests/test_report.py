@@ -19,6 +19,7 @@ import pyogrio
 import pytest
 import rasterio
 from conftest import realdata
+from pack_pages import check_pack
 
 from geo.coverage import coverage_gaps, coverage_summary
 from geo.crs import local_crs
@@ -44,6 +45,7 @@ from geo.report import (
 )
 from geo.schema import CATEGORIES
 from geo.stats.areas import area_statistics
+from geo.stats.population import population_surface
 
 DATE = dt.date(2024, 5, 1)
 YEAR = IncidentFilter(start=dt.date(2017, 1, 1), end=dt.date(2017, 12, 31))
@@ -93,7 +95,7 @@ def test_default_options_follow_the_app_sidebar(demo):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"hotspot_method": "kde"}, "hotspot_method"),
-    ({"categories": ["theft"]}, "unknown categories"),
+    ({"categories": ["bicycle_theft"]}, "unknown categories"),  # "theft" is a default category now
     ({"priorities": ["burglary", "arson"]}, "unknown priorities"),
     ({"k": 0}, "k must be"),
     ({"radius": -5}, "radius must be"),
@@ -126,7 +128,7 @@ def test_overview_counts_and_rates(demo, area):
     assert v.kind == "overview" and v.name == "overview"
     assert sorted(c.boundaries["name"]) == sorted(units["name"])
     assert len(c.incidents) == len(inc) == v.params["incidents"]
-    assert set(c.incidents["unit"]) <= set(units["name"])
+    assert set(c.incidents["unit"]) <= set(units["unit_id"])  # incidents name their unit by id
     assert len(c.stations) == len(within_boundaries(demo["stations"], units)) > 0
     assert len(c.cameras) == len(within_boundaries(demo["cameras"], units)) > 0
     assert len(c.roads) > 0
@@ -160,11 +162,16 @@ def test_hotspot_map_is_the_gi_star_analysis(demo, area):
     np.testing.assert_array_equal(v.content.gi_cells["gi_z"], direct.cells["gi_z"])
     assert v.content.density is None and v.content.incidents is None
     top = v.tables["top"]
-    assert list(top.columns) == ["Rank", "Settlement", "Latitude", "Longitude", "Incidents", "Gi* z", "Confidence"]
-    hot = direct.cells[direct.cells["gi_bin"] > 0].sort_values(["gi_z", "count"], ascending=False, kind="stable")
-    assert 0 < len(top) == min(10, len(hot))
-    np.testing.assert_allclose(top["Gi* z"], hot["gi_z"].head(10).round(2))
-    assert top["Incidents"].tolist() == hot["count"].head(10).tolist()
+    assert list(top.columns) == ["Rank", "Settlement", "Nearest road", "Incidents",
+                                 "Share of the period's incidents, %", "Main categories", "Confidence", "Cells",
+                                 "Latitude", "Longitude"]
+    from geo.stats.hotspots import MIN_TOP_INCIDENTS, hot_clusters
+
+    # the table's hot spots are the merged clusters of hot cells, most incidents first, none under the minimum
+    sums = np.bincount(hot_clusters(direct), weights=direct.cells["count"].to_numpy(dtype=float))[1:]
+    expected = sorted((round(s) for s in sums if s >= MIN_TOP_INCIDENTS), reverse=True)[:10]
+    assert 0 < len(top) and top["Incidents"].tolist() == expected
+    assert top["Cells"].sum() <= int((direct.cells["gi_bin"] > 0).sum())
     assert set(top["Settlement"]) <= {*units["name"], "–"}
     assert set(top["Confidence"]) <= {"90%", "95%", "99%"}
     json.dumps(v.params)
@@ -201,10 +208,13 @@ def test_coverage_map_equals_coverage_summary(demo, area):
     _, units, inc = selection(demo, area)
     stations = within_boundaries(demo["stations"], units)
     v = map_content("coverage", demo, options=ReportOptions(area=area, date=DATE))
-    direct = coverage_summary(inc, stations, radius=1500.0, boundaries=units)
+    # residents on the population surface (each settlement's residents over its roads), as on the Planner
+    surface = population_surface(units, roads=demo["roads"], incidents=inc)
+    direct = coverage_summary(inc, stations, radius=1500.0, boundaries=units, surface=surface)
     assert v.params["radius_m"] == 1500.0 and v.params["stations"] == len(stations)
     assert v.params["covered"] == direct.overall["covered"] > 0
-    assert v.params["residents_covered"] == round(direct.population["covered"])
+    assert v.params["residents_covered"] == direct.population["covered"] == round(direct.population["covered"]) > 0
+    assert v.params["residents_surface"]["proxies"] == ["roads"]
     by_station = v.tables["by_station"]
     assert by_station["Incidents within 1,500 m"].tolist() == direct.per_facility["incidents"].tolist()
     assert by_station["Station"].tolist() == stations["name"].tolist()
@@ -278,7 +288,8 @@ def test_settlement_selection(demo):
     o = ReportOptions(units=["Tamga", "Barskoon"], date=DATE)
     v = map_content("overview", demo, options=o)
     assert sorted(v.content.boundaries["name"]) == ["Barskoon", "Tamga"]
-    assert set(v.content.incidents["unit"]) <= {"Tamga", "Barskoon"}
+    chosen = demo["boundaries"][demo["boundaries"]["name"].isin(["Tamga", "Barskoon"])]
+    assert set(v.content.incidents["unit"]) <= set(chosen["unit_id"]) and len(chosen) == 2
     assert v.subtitle.startswith("Tamga, Barskoon ·")
     assert o.resolve(demo).title == "Crime-prevention action plan: Tamga, Barskoon"
 
@@ -388,15 +399,10 @@ def pdf_pages(path: Path) -> int:
     return int(next(line.split()[1] for line in out.splitlines() if line.startswith("Pages:")))
 
 
-def first_page_ink(path: Path, tmp: Path) -> float:
-    """Share of the first page's pixels that are not white, rendered at 40 dpi."""
-    from matplotlib.image import imread
-
-    subprocess.run([poppler("pdftoppm"), "-r", "40", "-png", "-f", "1", "-l", "1", str(path), str(tmp / "page")],
-                   check=True, capture_output=True)
-    png = next(tmp.glob("page*.png"))
-    img = imread(png)[..., :3]
-    return float((img.min(axis=2) < 0.9).mean())
+def check_pages(result, tmp: Path) -> None:
+    """Every page rendered: each map page with its analysis layer in its colour, every other page with text, and
+    as many pages as the pack's plan plus the continued tables (see :mod:`pack_pages`)."""
+    check_pack(result.paths["pdf"], result.pages, result.page_titles, result.params, tmp)
 
 
 def expected_pages(options: ReportOptions, layers) -> int:
@@ -447,13 +453,19 @@ def test_pack_for_bishkek(demo, tmp_path):
     second = build_pack(demo, tmp_path / "b" / "pack.pdf", options=o, zip_path=tmp_path / "b" / "pack.zip")
 
     pdf = first.paths["pdf"]
-    assert first.pages == pdf_pages(pdf) == len(first.page_titles) >= 18
+    # Exact: the plan's 18 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
+    # sites, 9 tables: settlements, top hot spots, by station, by category, cameras, gaps, proposed sites, today
+    # and with them, by category; the methods), and a page more for each page a long table or text runs over
+    # (check_pages checks that each of those continues the table before it, and renders every page).
+    continued = len(first.page_titles) - first_pages(first)
+    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 18 + continued
     assert first_pages(first) == expected_pages(o, demo) == 18
     assert first.page_titles[0] == "Crime-prevention action plan: Bishkek"
     assert first.page_titles[1] == "Overview: incidents, police and rates"
-    assert first.page_titles[-1] == "Methods and parameters"
+    # the methods close the pack (their text may run over to a second page, titled as the first)
+    assert first.page_titles[-1].startswith("Methods and parameters")
     assert sum(t.startswith("Hot spots (Gi*): ") for t in first.page_titles) == 4
-    assert first_page_ink(pdf, tmp_path) > 0.002
+    check_pages(first, tmp_path)
     # the same inputs and date give the same bytes
     assert pdf.read_bytes() == second.paths["pdf"].read_bytes()
     assert first.paths["zip"].read_bytes() == second.paths["zip"].read_bytes()
@@ -475,7 +487,7 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
     print(f"\nJeti-Oguz demo pack: {result.seconds:.1f} s, {result.pages} pages")
     assert result.pages == pdf_pages(result.paths["pdf"]) == len(result.page_titles)
     assert first_pages(result) == expected_pages(o, demo)
-    assert first_page_ink(result.paths["pdf"], tmp_path) > 0.002
+    check_pages(result, tmp_path)
     check_zip(result.paths["zip"].read_bytes(), result)
     texts = page_texts(result.paths["pdf"])
     assert len(texts) == result.pages
@@ -510,14 +522,15 @@ def test_pack_for_chicago(tmp_path):
     o = ReportOptions(area="Chicago", date=DATE)
     resolved = o.resolve(layers)
     assert (resolved.start, resolved.end) == (dt.date(2014, 9, 1), dt.date(2014, 9, 30))
-    assert resolved.source == "chicago.gpkg"
+    # the real origin of each imported layer, never the demo's title
+    assert resolved.source.startswith("Incidents: crimes_2014_09.csv, imported ") and "synthetic" not in resolved.source
     result = build_pack(layers, tmp_path / "chicago.pdf", options=o, zip_path=tmp_path / "chicago.zip")
     print(f"\nChicago pack: {result.seconds:.1f} s, {result.pages} pages")
     assert result.pages == pdf_pages(result.paths["pdf"]) == len(result.page_titles)
     assert first_pages(result) == expected_pages(o, layers)
     # the 77 community areas run over more than one page, each with the header repeated
     assert any(t.startswith("Settlements: incidents and rates (continued, page 2 of") for t in result.page_titles)
-    assert first_page_ink(result.paths["pdf"], tmp_path) > 0.002
+    check_pages(result, tmp_path)
     p = result.params
     assert p["overview"]["incidents"] == 21_559 and p["overview"]["settlements"] == 77
     assert p["sites"]["status"] == "optimal" and p["sites"]["stations_kept"] == 23
@@ -525,6 +538,28 @@ def test_pack_for_chicago(tmp_path):
         filter_incidents(layers["incidents"], IncidentFilter(area="Chicago")), layers["stations"],
         radius=1500.0).overall["covered"]
     check_zip(result.paths["zip"].read_bytes(), result)
+
+
+@pytest.mark.parametrize("layer", ["gi_cells", "rates", "gaps", "proposed"])
+def test_the_page_check_fails_on_a_map_without_its_analysis(demo, tmp_path, monkeypatch, layer):
+    """The page check of the packs above can fail: a pack whose maps lose one analysis layer (only the boundaries,
+    roads and stations left where it was) does not pass it, though its cover and page count are unchanged."""
+    import dataclasses
+
+    import geo.report.pack as pack
+
+    made = pack.make_view
+
+    def without(*args, **kwargs):
+        v = made(*args, **kwargs)
+        return dataclasses.replace(v, content=dataclasses.replace(v.content, **{layer: None}))
+
+    monkeypatch.setattr(pack, "make_view", without)
+    o = ReportOptions(area="Jeti-Oguz", date=DATE, dpi=50, priorities=("livestock_theft",))
+    result = build_pack(demo, tmp_path / "blank.pdf", options=o)
+    assert result.pages == pdf_pages(result.paths["pdf"])
+    with pytest.raises(AssertionError, match="layer is not on the map"):
+        check_pages(result, tmp_path)
 
 
 def test_coverage_counts_what_the_cameras_see(tmp_path):

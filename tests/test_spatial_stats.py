@@ -216,6 +216,79 @@ def test_clear_cluster_on_a_grid_is_found():
     assert ((out["cluster"] != NOT_SIGNIFICANT) == (out["p"] <= 0.05)).all()
 
 
+# --- LISA by hand: numpy, not esda --------------------------------------------------
+
+def lisa_by_hand(values, neighbours: list, *, permutations: int, seed: int):
+    """Local Moran's I of ``values`` over row-standardised contiguity, with numpy alone.
+
+    ``I_i = z_i * (mean of z over i's neighbours) / m2``, ``z = y - mean(y)``, ``m2 = sum(z^2) / (n - 1)`` (the
+    n - 1 of esda and PySAL's documentation; GeoDa's n scales every I by n / (n - 1) and changes no class).
+    Quadrant 1 HH, 2 LH, 3 LL, 4 HL by the signs of z and its lag. The pseudo p-value by conditional
+    permutation: draw ``permutations`` sets of the other units (numpy's legacy generator seeded with ``seed``,
+    as esda draws them), take the first |N_i| as i's neighbours, count the draws whose I is at least the
+    observed, fold to the nearer tail, ``(larger + 1) / (permutations + 1)``. A draw of i's own neighbours
+    (in another order) ties with the observed I up to rounding: ``ties`` counts them, as the p-value of a
+    computation that sums in another order may differ by that many draws.
+    """
+    y = np.asarray(values, dtype=float)
+    n = y.size
+    z = y - y.mean()
+    m2 = (z @ z) / (n - 1)
+    card = np.array([len(nb) for nb in neighbours])
+    lag = np.array([z[list(nb)].mean() if len(nb) else 0.0 for nb in neighbours])
+    local = z * lag / m2
+    quadrant = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))
+    rng = np.random.RandomState(seed)  # noqa: NPY002 - the legacy stream is the one being reproduced
+    draws = np.stack([rng.choice(n - 1, size=card.max(), replace=False) for _ in range(permutations)])
+    p, ties = np.full(n, np.nan), np.zeros(n, dtype=int)
+    for i in np.nonzero(card)[0]:
+        others = np.delete(z, i)
+        sim = z[i] * others[draws[:, :card[i]]].mean(axis=1) / m2
+        tie = np.isclose(sim, local[i], rtol=1e-9, atol=1e-12)
+        larger = int((sim > local[i]).sum() + tie.sum() - (tie & (sim > local[i])).sum())
+        larger = min(larger, permutations - larger)
+        p[i], ties[i] = (larger + 1) / (permutations + 1), int(tie.sum())
+    return local, quadrant, p, ties
+
+
+def check_against_the_hand(values, w, *, permutations: int = 999, seed: int = 12345) -> pd.DataFrame:
+    """local_moran's I, quadrants, p-values and classes equal the hand computation; returns local_moran's."""
+    neighbours = [sorted(w.neighbors[i]) for i in w.id_order]
+    local, quadrant, p, ties = lisa_by_hand(values, neighbours, permutations=permutations, seed=seed)
+    for fdr in (False, True):
+        out = local_moran(values, w, permutations=permutations, seed=seed, fdr=fdr)
+        np.testing.assert_allclose(out["I"], local, rtol=1e-10, atol=1e-12)
+        assert np.array_equal(out["quadrant"], quadrant)
+        # equal, but for a draw that ties with the observed I up to rounding
+        off = np.abs(out["p"].to_numpy() - p) * (permutations + 1)
+        assert (np.rint(off) <= ties).all(), np.c_[out["p"], p, ties][np.rint(off) > ties]
+        assert (ties == 0).mean() > 0.5
+        # every p-value is a count of draws: from 1 / (permutations + 1) up to about one half (folded)
+        k = out["p"].to_numpy() * (permutations + 1)
+        np.testing.assert_allclose(k, np.rint(k), atol=1e-9)
+        assert k.min() >= 1 and k.max() <= permutations // 2 + 1
+        # the classes: the quadrant where p is at most the cut-off (alpha, or the FDR cut-off), GeoDa's rule
+        cut = out.attrs["cutoff"]
+        assert cut == 0.05 if not fdr else cut <= 0.05
+        expect = np.where(out["p"] <= cut, [CLASS[q] for q in quadrant], NOT_SIGNIFICANT)
+        assert out["cluster"].tolist() == expect.tolist()
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_local_moran_equals_a_computation_by_hand(seed):
+    units = grid(6, 5)
+    x = np.tile(np.arange(6), 5)
+    values = np.random.default_rng(seed).gamma(2.0, 3.0, 30) + 2.0 * x  # a trend west to east, and noise
+    out = check_against_the_hand(values, unit_weights(units))
+    # the trend gives both kinds of cluster, so the classes above are not all "not significant"
+    assert {"HH", "LL"} <= set(local_moran(values, unit_weights(units), fdr=False)["cluster"])
+    # and the sum of the local statistics is n - 1 times the global Moran's I (row-standardised weights)
+    w = unit_weights(units)
+    w.transform = "r"
+    assert out["I"].sum() / 29 == pytest.approx(esda.Moran(values, w, permutations=0).I, rel=1e-10)
+
+
 # --- area statistics -------------------------------------------------------------
 
 def test_zero_population_unit_gives_nan_and_no_population():
@@ -295,6 +368,14 @@ def test_chicago_lisa_classes_equal_esda(chicago):
     n_fdr = (local_moran(eb, w)["cluster"] != NOT_SIGNIFICANT).sum()
     n_raw = (local_moran(eb, w, fdr=False)["cluster"] != NOT_SIGNIFICANT).sum()
     assert 0 < n_fdr < n_raw
+
+
+@pytest.mark.realdata
+def test_chicago_lisa_equals_the_computation_by_hand(chicago):
+    """The real data, not esda against itself: local_moran (which runs esda) against numpy by hand."""
+    eb = esda_eb(chicago["counts"], chicago["pop"])
+    out = check_against_the_hand(eb, unit_weights(chicago["areas"]))
+    assert (out["cluster"] != NOT_SIGNIFICANT).any()
 
 
 @pytest.mark.realdata
