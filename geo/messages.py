@@ -344,6 +344,69 @@ UNIT_WORDS = (N_("metres"), N_("minutes"), N_("seconds"), N_("km/h"))
 CHECK_WHOLE = N_("{name} must be a whole number >= {minimum}, got {value}")
 CHECK_CHOICE = N_("{name} must be one of {names}; got {value}")
 
+# ---------------------------------------------------------------- units by id (issue 13, item 1: geo.select, geo.stats.rates)
+SEL_UNIT_REPEATED = N_("'{name}' names {n} settlements; choose one by its id: {ids}")
+IMP_UNIT_ID_DUPLICATE = N_("{file}: the id column '{column}' repeats {ids} (rows {rows}); every settlement needs its "
+                           "own id")
+RATE_FEW_RESIDENTS = N_("fewer than {n} residents: no rate")
+RATE_NO_POPULATION = N_("no population figure: no rate")
+
+# ---------------------------------------------------------------- the data-health check (geo.health; issue 13 item 2)
+HEALTH_OUTSIDE = N_("{n} of {total} incidents ({share}) lie outside every settlement; rates and coverage count only "
+                    "the {inside} inside")
+HEALTH_ALL_OUTSIDE = N_("all {total} incidents lie outside every settlement ({names}); no rate or coverage can be "
+                        "computed for them")
+HEALTH_NO_POPULATION = N_("{n} of {total} settlements have no population and get no rate: {names}")
+HEALTH_FAR_STATIONS = N_("{n} of {total} police stations lie more than {km} km from every incident: {names}")
+HEALTH_FAR_CAMERAS = N_("{n} of {total} cameras lie more than {km} km from every incident")
+HEALTH_OTHER = N_("{n} of {total} incidents ({share}) have the category Other; the commonest labels without a "
+                  "category: {names}")
+HEALTH_FAR_APART = N_("the incidents lie {km} km from the settlement boundaries: a wrong coordinate system, or "
+                      "boundaries of another place")
+HEALTH_DEMO_BOUNDARIES = N_("the incidents were imported from {file}, but the settlements are still the invented "
+                            "demo ones")
+
+# ---------------------------------------------------------------- periods (geo.periods; issue 13, item 11)
+PERIOD_UNREADABLE = N_("the period '{value}' cannot be read: write a year (2017), a quarter (2017-Q3), a month "
+                       "(2017-10) or two days (2017-10-05..2017-11-20)")
+PERIOD_END_BEFORE_START = N_("the period ends on {end}, before it starts on {start}")
+PERIOD_KIND = N_("'{value}' is not a kind of period: year, quarter or month")
+
+
+# ---------------------------------------------------------------- the workspace's categories (geo.categories; issue 13, item 10)
+CAT_UNKNOWN = N_("unknown category '{name}'; categories: {names}")
+CAT_NEEDS_NAME = N_("a new category needs a name")
+CAT_OTHER_STAYS = N_("the category Other cannot be removed: a label with no category lands in it")
+CAT_MERGE_ITSELF = N_("a category cannot be merged into itself")
+CAT_BAD_KEYS = N_("category keys must be lower-case Latin letters, digits and _: {names}")
+CAT_KEYS_REPEAT = N_("category keys repeat: {names}")
+
+
+# ---------------------------------------------------------------- the workspace's source line (geo.io.provenance; issue 13, item 9)
+# One part per imported layer, then the layers left as they were, joined by "; ": the maps' footer, the pack's
+# cover, the Export page and the downloaded web maps. {date} is YYYY-MM-DD; {origin} is the workspace's title.
+SOURCE_IMPORTED = {
+    "incidents": N_("Incidents: {file}, imported {date}"),
+    "stations": N_("Police stations: {file}, imported {date}"),
+    "cameras": N_("Video cameras: {file}, imported {date}"),
+    "boundaries": N_("Settlement boundaries: {file}, imported {date}"),
+    "roads": N_("Roads: {file}, imported {date}"),
+}
+SOURCE_FILE = {
+    "incidents": N_("Incidents: {file}"),
+    "stations": N_("Police stations: {file}"),
+    "cameras": N_("Video cameras: {file}"),
+    "boundaries": N_("Settlement boundaries: {file}"),
+    "roads": N_("Roads: {file}"),
+}
+SOURCE_FROM = {
+    "incidents": N_("Incidents: {origin}"),
+    "stations": N_("Police stations: {origin}"),
+    "cameras": N_("Video cameras: {origin}"),
+    "boundaries": N_("Settlement boundaries: {origin}"),
+    "roads": N_("Roads: {origin}"),
+}
+SOURCE_OTHER = N_("Other layers: {origin}")
 
 def fields_of(template: str) -> tuple[str, ...]:
     """The field names of ``template`` in order of appearance (repeats kept)."""

@@ -49,7 +49,7 @@ def _import(args: argparse.Namespace) -> int:
     leftovers = ws.remove_leftovers()  # a killed import's temporary copy, if no import is running now
     opts = ImportOptions(crs=args.crs, mapping=parse_map_args(args.map or []), date_order=args.date_order,
                          encoding=args.encoding, delimiter=args.delimiter, source_layer=args.source_layer,
-                         area=args.area)
+                         area=args.area, own_labels=bool(getattr(args, "own_labels", False)))
     result = prepare(args.file, args.layer, options=opts, workspace=ws)
     if not args.dry_run:
         commit(result, ws, mode=args.mode, options=opts)  # counts below are what was committed
@@ -76,7 +76,12 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _incidents(source: str, args: argparse.Namespace):
-    """INCIDENTS: a workspace (``workspace:PATH``) or any file ``geo import`` reads, then the filters.
+    """INCIDENTS: a workspace (``workspace:PATH``) or any file ``geo import`` reads, then the filters."""
+    return _study(source, args).incidents
+
+
+def _study(source: str, args: argparse.Namespace):
+    """The study of INCIDENTS (a workspace or a file) under the filters: incidents, settlements, roads, stations.
 
     From a workspace the study is selected as the pages and the pack select it
     (:func:`geo.select.select_study`): incidents outside every settlement are
@@ -84,31 +89,34 @@ def _incidents(source: str, args: argparse.Namespace):
     """
     import datetime as dt
 
+    from geo.categories import DEFAULT_CATEGORIES, with_categories
+    from geo.io.categories import read_categories
     from geo.io.importer import prepare
-    from geo.schema import CATEGORIES, require_valid
+    from geo.schema import require_valid
     from geo.select import IncidentFilter, select_study
 
-    bad = [c for c in args.category or [] if c not in CATEGORIES]
-    if bad:
-        msg = f"unknown category {', '.join(bad)}; categories: {', '.join(CATEGORIES)}"
-        raise ValueError(msg)
+    ws = Workspace(source.removeprefix("workspace:")) if source.startswith("workspace:") else None
+    if ws is not None and not ws.exists:
+        msg = f"{ws.path}: no such workspace"
+        raise FileNotFoundError(msg)
+    # the workspace's own list (renamed, added, merged categories); a file has the default list
+    cats = read_categories(ws) if ws is not None else DEFAULT_CATEGORIES
+    _check_categories(args.category, cats.keys)
     f = IncidentFilter(area=args.area or None, start=dt.date.fromisoformat(args.start) if args.start else None,
                        end=dt.date.fromisoformat(args.end) if args.end else None,
-                       categories=tuple(args.category) if args.category else None)
-    if source.startswith("workspace:"):
-        ws = Workspace(source.removeprefix("workspace:"))
-        if not ws.exists:
-            msg = f"{ws.path}: no such workspace"
-            raise FileNotFoundError(msg)
-        layers = {"incidents": require_valid(ws.read("incidents"), "incidents", source=str(ws.path)),
-                  "boundaries": ws.read("boundaries")}
+                       categories=tuple(args.category) if args.category else None,
+                       units=tuple(args.unit) if getattr(args, "unit", None) else None)  # ids or names: resolved
+    if ws is not None:
+        incidents = require_valid(ws.read("incidents"), "incidents", source=str(ws.path), categories=cats)
+        layers = {"incidents": with_categories(incidents, cats),
+                  "boundaries": ws.read("boundaries"), "roads": ws.read("roads"), "stations": ws.read("stations")}
         if args.area and len(layers["boundaries"]) and "area" in layers["boundaries"]:
             areas = sorted(set(layers["boundaries"]["area"].dropna().astype(str)) - {""})
             if args.area not in areas:
                 msg = f"no area {args.area!r} in {ws.path.name}; areas: {', '.join(areas)}"
                 raise ValueError(msg)
-    elif args.area:
-        msg = "--area needs INCIDENTS as workspace:PATH (areas come from its boundaries)"
+    elif args.area or getattr(args, "unit", None):
+        msg = "--area and --unit need INCIDENTS as workspace:PATH (settlements come from its boundaries)"
         raise ValueError(msg)
     else:
         result = prepare(source, "incidents")
@@ -122,15 +130,30 @@ def _incidents(source: str, args: argparse.Namespace):
     if len(study.incidents) == 0:
         msg = f"no incidents in {source} pass the filters"
         raise ValueError(msg)
-    return study.incidents
+    return study
+
+
+def _check_categories(given: Sequence[str] | None, keys: Sequence[str]) -> None:
+    """Refuse a --category the workspace's list does not hold, naming the keys it does."""
+    bad = [c for c in given or [] if c not in keys]
+    if bad:
+        msg = f"unknown category {', '.join(bad)}; categories: {', '.join(keys)}"
+        raise ValueError(msg)
 
 
 def _density(args: argparse.Namespace) -> int:
     from geo.stats.density import kernel_density
 
-    inc = _incidents(args.incidents, args)
+    study = _study(args.incidents, args)
+    inc = study.incidents
     grid = kernel_density(inc, kernel=args.kernel, bandwidth=args.bandwidth, cell=args.cell, weight=args.weight)
     path = grid.to_geotiff(args.out)
+    if args.top:
+        from geo.report.tables import top_density_peaks
+
+        # The Hotspots page's and the pack's table of the highest peaks, from the same function.
+        _write_table(Path(args.top), top_density_peaks(grid, inc, _some(study.units), _some(study.roads),
+                                                       min_incidents=args.min_incidents, lang=args.lang))
     summary = {"out": str(path), "kernel": grid.kernel, "bandwidth": round(grid.bandwidth, 3),
                "cell": round(grid.cell, 3), "crs": grid.crs.to_string(), "incidents": grid.n,
                "shape": list(grid.values.shape), "max_per_km2": float(grid.values.max()),
@@ -142,19 +165,61 @@ def _density(args: argparse.Namespace) -> int:
 
 
 def _hotspots(args: argparse.Namespace) -> int:
+    from geo.report.tables import top_hot_spots
     from geo.stats.hotspots import hotspots
 
-    inc = _incidents(args.incidents, args)
-    res = hotspots(inc, cell=args.cell, shape=args.shape, band=args.band, permutations=args.permutations)
+    study = _study(args.incidents, args)
+    inc = study.incidents
+    # As the Hotspots page and the pack: the settlements (from a workspace) are the ground analysed.
+    res = hotspots(inc, cell=args.cell, shape=args.shape, band=args.band, permutations=args.permutations,
+                   boundary=_some(study.units))
     out = Path(args.out)
     cells = res.cells[["count", "gi_z", "gi_p", "gi_bin", res.cells.geometry.name]]
     _write_gpkg(out, {"hotspots": cells})
+    top = top_hot_spots(res, inc, _some(study.units), _some(study.roads), min_incidents=args.min_incidents,
+                        lang=args.lang)
+    if args.top:
+        _write_table(Path(args.top), top)
     bins = {str(k): int(v) for k, v in cells["gi_bin"].value_counts().sort_index().items()}
     summary = {"out": str(out), **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.params.items()},
-               "cells": len(cells), "incidents": res.n_incidents, "bins": bins}
+               "cells": len(cells), "incidents": res.n_incidents, "bins": bins, "top_hot_spots": len(top),
+               "min_incidents": args.min_incidents}
     hot, cold = int((cells["gi_bin"] > 0).sum()), int((cells["gi_bin"] < 0).sum())
     return _answer(args, summary, f"wrote {out}: {len(cells):,} cells of {res.cell:,.0f} m ({res.shape}), "
                                   f"band {res.band:,.0f} m, {hot} hot and {cold} cold at 90% or more (FDR)")
+
+
+def _gaps(args: argparse.Namespace) -> int:
+    from geo.report.tables import gap_table, study_gaps
+
+    study = _study(args.incidents, args)
+    stations = _layer(args.stations, "stations") if args.stations else study.stations
+    if stations is None or len(stations) == 0:
+        msg = "no stations: give --stations (a file or workspace:PATH), or INCIDENTS as a workspace with stations"
+        raise ValueError(msg)
+    units = _some(study.units)
+    # The Planner page's and the pack's gaps, from the same function with the same default method.
+    gaps = study_gaps(study.incidents, stations, units=units, method=args.method, cell=args.cell, radius=args.radius,
+                      roads=_some(study.roads))
+    residents = units is not None and "population" in units and units["population"].notna().any()
+    table = gap_table(gaps, residents=bool(residents), lang=args.lang, units=units)
+    _write_table(Path(args.out), table)
+    summary = {"out": str(args.out), "method": args.method, "radius": args.radius, "gaps": len(table),
+               "cell": None if gaps is None else gaps.attrs.get("cell"),
+               "threshold": None if gaps is None else gaps.attrs.get("threshold")}
+    return _answer(args, summary, f"wrote {args.out}: {len(table):,} coverage gaps ({args.method}, "
+                                  f"{args.radius:,.0f} m)")
+
+
+def _some(frame):  # noqa: ANN001, ANN202 - a layer or None
+    """A layer with rows, or None (as the pack's ``some``)."""
+    return frame if frame is not None and len(frame) else None
+
+
+def _write_table(out: Path, table) -> None:  # noqa: ANN001 - a pandas DataFrame
+    """A reader's table as CSV (UTF-8 with a BOM, so that Excel reads it), written whole or not at all."""
+    with atomic_output(out, suffix=".tmp.csv", create=False) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def _layer(source: str, layer: str):
@@ -258,11 +323,19 @@ def _report_options(args: argparse.Namespace, **extra: object):
     def day(v: str | None) -> dt.date | None:
         return None if v is None else dt.date.fromisoformat(v)
 
+    from geo.io.categories import read_categories
+
+    # the workspace's own list: its added keys are accepted, its names and priorities printed
+    ws = Workspace(args.workspace)
+    cats = read_categories(ws) if ws.exists else None
+    if cats is not None:
+        _check_categories(args.category, cats.keys)
+        _check_categories(getattr(args, "priority", None), cats.keys)
     return ReportOptions(area=args.area, units=args.settlement, categories=args.category, start=day(args.start),
                          end=day(args.end), paper=args.paper, title=args.title, source=args.source,
                          date=day(args.date), tiles=args.tiles, radius=args.radius, k=args.k, labels=args.labels,
                          hotspot_method=args.method, minutes=args.minutes, off_road_kmh=args.off_road_kmh,
-                         lang=args.lang, **extra)
+                         lang=args.lang, category_list=cats, **extra)
 
 
 def _workspace_layers(path: str) -> dict:
@@ -296,13 +369,14 @@ def _export(args: argparse.Namespace) -> int:
         atomic_write(out, text.encode("utf-8"))
     else:
         from geo.i18n import Tr
+        from geo.io.provenance import source_in
 
         _ = Tr(args.lang)
         resolved = options.resolve(layers)
         # as on the pack's maps: how to read it under the map, the demo's source in the language
         note = _("How to read this map: {text}", text=view.reading) if view.reading else None
         export_map(view.content, out, format=args.format, paper=args.paper, dpi=args.dpi, title=title,
-                   subtitle=view.subtitle, source=_.message(resolved.source), date=resolved.date, tiles=args.tiles,
+                   subtitle=view.subtitle, source=source_in(resolved.source, lang=_.lang), date=resolved.date, tiles=args.tiles,
                    lang=args.lang, note=note)
     summary = {"map": args.map, "format": args.format, "paper": args.paper, "dpi": args.dpi, "lang": args.lang,
                "out": str(out),
@@ -348,10 +422,21 @@ def _write_gpkg(out: Path, layers: dict[str, object]) -> None:
             frame.to_file(tmp, layer=name, driver="GPKG")
 
 
+def _top_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--top", help="CSV of the top hot spots, as the Hotspots page and the pack list them")
+    p.add_argument("--min-incidents", type=int, default=2,
+                   help="the fewest incidents a top hot spot holds to be listed (default 2)")
+    p.add_argument("--lang", choices=LANGS, default=default_lang(),
+                   help="language of the top hot spots table (default: %(default)s)")
+
+
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("incidents", metavar="INCIDENTS", help="a file `geo import` reads, or workspace:PATH")
     p.add_argument("--category", nargs="+", help="only these categories")
     p.add_argument("--area", help="only incidents in this area's boundaries (needs a workspace: boundaries)")
+    p.add_argument("--unit", nargs="+", help="only these settlements, each by its id (unit_id) or its name; a name "
+                                             "that several settlements share is an error that lists their ids "
+                                             "(needs a workspace: boundaries)")
     p.add_argument("--start", help="first day, YYYY-MM-DD")
     p.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="print the parameters used and counts as JSON")
@@ -382,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--delimiter", help="CSV delimiter: one character, or 'tab' (detected)")
     i.add_argument("--source-layer", help="layer or sheet to read from a file with several")
     i.add_argument("--area", help="municipality of imported boundaries (default: the file name)")
+    i.add_argument("--own-labels", action="store_true",
+                   help="incidents: keep the file's own offence labels as categories (each distinct label becomes "
+                        "a category of the workspace's list) instead of mapping them to the list's categories")
     i.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     i.add_argument("--json", action="store_true", help="print one JSON object")
     i.set_defaults(func=_import, check=_check_import)
@@ -394,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--bandwidth", type=float, help="metres (default: ArcGIS's spatial Silverman rule)")
     k.add_argument("--cell", type=float, help="cell size in metres (default: the shorter side / 250)")
     k.add_argument("--weight", help="column of weights")
+    _top_args(k)
     k.set_defaults(func=_density)
 
     h = sub.add_parser("hotspots", help="Getis-Ord Gi* hot spots on a grid, FDR-corrected (GeoPackage)")
@@ -403,7 +492,21 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--shape", choices=("square", "hex"), default="square")
     h.add_argument("--band", type=float, help="distance band in metres (default: as Optimized Hot Spot Analysis)")
     h.add_argument("--permutations", type=int, default=0, help="permutation inference (e.g. 999); default analytic")
+    _top_args(h)
     h.set_defaults(func=_hotspots)
+
+    g = sub.add_parser("gaps", help="coverage gaps: hot ground no station reaches, as the Planner and the pack (CSV)")
+    _filters(g)
+    g.add_argument("--stations", help="stations: a file or workspace:PATH (default: those of a workspace INCIDENTS)")
+    g.add_argument("--radius", type=float, default=1500.0, help="service radius, metres (default 1500)")
+    # geo.report.options.DEFAULT_HOTSPOT_METHOD, without importing the pack for every command (a test checks)
+    g.add_argument("--method", choices=("gistar", "density"), default="gistar",
+                   help="hot ground as Gi* hot spots at 95%% confidence or more (default, as the Planner and the "
+                        "pack) or the densest tenth of a kernel density surface")
+    g.add_argument("--cell", type=float, help="cell size in metres (default: each method's own)")
+    g.add_argument("--lang", choices=LANGS, default=default_lang(), help="language of the table (default: %(default)s)")
+    g.add_argument("--out", required=True, help="CSV of the gaps")
+    g.set_defaults(func=_gaps)
 
     c = sub.add_parser("coverage", help="incidents within reach of the stations today (GeoPackage)")
     _filters(c)
@@ -432,7 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
     def report_args(q: argparse.ArgumentParser) -> None:
         q.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help=f"GeoPackage (default {DEFAULT_WORKSPACE})")
         q.add_argument("--area", help="the area to map (default: all)")
-        q.add_argument("--settlement", nargs="+", help="only these settlements")
+        q.add_argument("--settlement", "--unit", nargs="+", dest="settlement",
+                       help="only these settlements, each by its id (unit_id) or its name; a name that several "
+                            "settlements share is an error that lists their ids")
         q.add_argument("--category", nargs="+", help="only these categories (hotspots: one category maps it alone)")
         q.add_argument("--start", help="first day, YYYY-MM-DD (default: 1 January of the latest year)")
         q.add_argument("--end", help="last day (inclusive), YYYY-MM-DD (default: the last incident)")

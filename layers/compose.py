@@ -14,7 +14,7 @@ import numpy as np
 from geo.crs import to_display
 from geo.content import MapContent
 from geo.i18n import NAME_FIELDS, Tr
-from geo.schema import CATEGORIES
+from geo.categories import categories_of
 from geo.select import categories_present
 from layers.basemap import Tiles, finish, new_map
 from layers.boundaries import boundary_layer, outline_layer
@@ -96,7 +96,9 @@ def content_map(content: MapContent, *, tiles: Tiles, lang: str = "en") -> foliu
         proposed_layer(content.proposed, radius=None, areas=content.proposed_areas, lang=lang).add_to(m)
     if content.incidents is not None and len(content.incidents):
         IncidentCluster(content.incidents, lang=lang).add_to(m)
-        legends.append(category_legend(categories_present(content.incidents, CATEGORIES), lang=lang))
+        names = categories_of(content.incidents)  # the workspace's own list, which the incidents carry
+        legends.append(category_legend(categories_present(content.incidents, names.keys), lang=lang,
+                                       category_list=names))
     if any(f is not None and len(f) for f in (content.coverage, content.gaps, content.proposed)):
         legends.append(planner_legend(gaps=content.gaps is not None and len(content.gaps) > 0, lang=lang))
     for legend in legends:

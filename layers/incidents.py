@@ -18,9 +18,9 @@ from folium.template import Template
 
 from geo.crs import to_display
 from geo.i18n import Tr
-from geo.schema import CATEGORIES, CATEGORY_LABELS
+from geo.categories import CategoryList, categories_of
+from geo.palette import category_color
 from layers.legend import Legend
-from layers.style import CATEGORY_COLORS
 from layers.text import Verbatim, script_json
 
 __all__ = ["IncidentCluster", "category_legend", "incident_payload", "script_json"]
@@ -107,8 +107,10 @@ def incident_payload(incidents: gpd.GeoDataFrame, *, lang: str = "en") -> dict[s
     """
     _ = Tr(lang)
     pts = to_display(incidents).geometry
-    cat_codes = pd.Categorical(incidents["category"], categories=list(CATEGORIES)).codes
-    cat_codes = np.where(cat_codes < 0, CATEGORIES.index("other"), cat_codes)
+    lst = categories_of(incidents)  # the workspace's own list, which the incidents carry
+    keys = list(lst.keys)
+    cat_codes = pd.Categorical(incidents["category"], categories=keys).codes
+    cat_codes = np.where(cat_codes < 0, keys.index("other"), cat_codes)
     when = _when(incidents["occurred_at"], _)
     desc = (incidents["description"] if "description" in incidents else pd.Series("", index=incidents.index))
     desc = desc.fillna("").astype(str).str.slice(0, MAX_DESCRIPTION)
@@ -119,8 +121,8 @@ def incident_payload(incidents: gpd.GeoDataFrame, *, lang: str = "en") -> dict[s
         "id": incidents["id"].astype(str).tolist(),
         "when": when.tolist(),
         "desc": desc.tolist(),
-        "labels": [_(CATEGORY_LABELS[c]) for c in CATEGORIES],
-        "colors": [CATEGORY_COLORS[c] for c in CATEGORIES],
+        "labels": [lst.label(c, _) for c in keys],
+        "colors": [category_color(c, categories=lst) for c in keys],
         "words": {"category": _("Category"), "date": _("Date"), "id": _("Registry number"),
                   "desc": _("Description")},
     }
@@ -129,14 +131,17 @@ def incident_payload(incidents: gpd.GeoDataFrame, *, lang: str = "en") -> dict[s
 def _when(occurred: pd.Series, _: Tr) -> pd.Series:
     """Date and time of each incident as ``_`` writes them; '' where unknown."""
     at = pd.to_datetime(occurred)
+    if len(at) == 0:  # an empty map layer (a selection without incidents) has no dates to write
+        return pd.Series([], index=occurred.index, dtype=object)
     days = at.dt.normalize()
     words = {day: _.date(day.date(), form="medium") for day in map(pd.Timestamp, days.dropna().unique())}
     text = days.map(words).fillna("") + at.dt.strftime(" %H:%M").fillna("")
     return text.str.strip()
 
 
-def category_legend(categories: list[str], *, lang: str = "en") -> Legend:
-    """Legend of incident colours for the categories shown, in ``lang``."""
+def category_legend(categories: list[str], *, lang: str = "en", category_list: CategoryList | None = None) -> Legend:
+    """Legend of incident colours for the categories shown, in ``lang``, named as ``category_list`` names them."""
     _ = Tr(lang)
-    return Legend(_("Incidents"), [(CATEGORY_COLORS[c], _(CATEGORY_LABELS[c])) for c in categories],
+    lst = CategoryList.of(category_list)
+    return Legend(_("Incidents"), [(category_color(c, categories=lst), lst.label(c, _)) for c in categories],
                   kind="dot", position="bottomleft")

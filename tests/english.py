@@ -27,6 +27,8 @@ ALLOWED = frozenset({
     # method names given in brackets after the plain words
     "gi", "lisa", "fdr", "mclp", "lscp", "getis", "ord", "moran", "bandwidth", "distance", "band", "kde",
     "silverman", "median",
+    # Roman numerals of quarters, as Russian and Kyrgyz write them («III квартал 2017»)
+    "ii", "iii", "iv",
 })
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")

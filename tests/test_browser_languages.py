@@ -290,22 +290,26 @@ class Walker:
         self.settle()
 
     def period(self, start: dt.date, end: dt.date) -> None:
-        """Type a period into the sidebar's date range, segment by segment (the segments' order and the
-        date format follow the language; their types do not)."""
-        box = self.page.locator(".st-key-f_period")
-        for side, day in (("start", start), ("end", end)):
-            for kind, value in (("year", f"{day.year:04d}"), ("month", f"{day.month:02d}"),
-                                ("day", f"{day.day:02d}")):
-                segment = box.locator(f"[data-range-field={side}] [role=spinbutton][data-type={kind}]")
-                if int(segment.get_attribute("aria-valuenow") or -1) == int(value):
-                    continue  # each change reruns the app: type only what differs
-                segment.click()
-                self.page.keyboard.type(value)
-                self.page.wait_for_timeout(200)
-        self.page.keyboard.press("Escape")  # the calendar opened by the clicks
+        """Choose a whole month in the sidebar's period: "Month", then the month by its name in this language."""
+        assert start.day == 1 and (end + dt.timedelta(days=1)).day == 1 and start.month == end.month, \
+            f"the walk picks whole months, not {start} to {end}"
+        self.choose("f_period_kind", 2)  # Year, Quarter, Month, Custom dates
+        name = self.tr.month_year(start)
+        box = self.page.locator(".st-key-f_period_month")
+        for _ in range(5):
+            self.settle(maps=False)
+            box.locator("input").click()
+            try:
+                self.page.get_by_role("option", name=name, exact=True).click(timeout=10_000)
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError: a rerun redrew the list
+                self.page.keyboard.press("Escape")
+                continue
+            break
         self.settle()
-        shown = [i.input_value() for i in box.locator("input[type=date]").all()]
-        assert shown == [start.isoformat(), end.isoformat()], f"period shown as {shown}"
+        # the select shows its choice as text or as its input's value, depending on Streamlit's version
+        shown = f"{box.text_content()} {box.locator('input').first.input_value()}"
+        assert name in shown, f"period shown as {shown!r}, not {name!r}"
+        assert f"period={start:%Y-%m}" in self.page.url, f"the address does not hold the month: {self.page.url}"
 
     # -- looking -------------------------------------------------------------------------------------------
     def open_expanders(self) -> None:

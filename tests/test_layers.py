@@ -143,3 +143,17 @@ def test_the_web_layers_do_not_load_matplotlib():
     code = "import layers.compose, layers.standalone, sys; assert 'matplotlib' not in sys.modules"
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+
+
+def test_an_empty_incident_layer_draws():
+    """A selection whose incidents all lie elsewhere still gets a map: an empty layer, no dates to write."""
+    import geopandas as gpd
+    import pandas as pd
+
+    empty = gpd.GeoDataFrame({"id": pd.Series(dtype=str), "category": pd.Series(dtype=str),
+                              "occurred_at": pd.Series(dtype="datetime64[ns]")},
+                             geometry=gpd.GeoSeries([], crs=4326))
+    assert incident_payload(empty)["lat"] == []
+    m = folium.Map(tiles=None)
+    IncidentCluster(empty).add_to(m)
+    assert '{"lat":[],"lon":[]' in m.get_root().render()

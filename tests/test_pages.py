@@ -30,10 +30,14 @@ def test_default_view_kpis(monkeypatch, tiny_workspace):
     """First area (North), latest calendar year of the data (2017-01-01 to 2017-03-01)."""
     at = run_app(monkeypatch, tiny_workspace)
     assert at.radio(key="f_area").value == "North"
-    assert at.date_input(key="f_period").value == (dt.date(2017, 1, 1), dt.date(2017, 3, 1))
+    # the year of the last incident, studied to the last incident (2017-01-01 to 2017-03-01)
+    assert (at.radio(key="f_period_kind").value, at.selectbox(key="f_period_year").value) == ("year", "2017")
+    assert at.session_state["filter"].start == dt.date(2017, 1, 1)
+    assert at.session_state["filter"].end == dt.date(2017, 3, 1)
     m = {x.label: x for x in at.metric}
     assert m["Incidents"].value == "8"  # T-008..T-015 in A and B
-    assert m["Incidents"].delta == "+8 on previous period"  # 2016-11-02..2016-12-31: none
+    assert m["Incidents"].delta == "+8"  # 2016-11-02..2016-12-31: none
+    assert m["Incidents"].proto.delta_description == "against November 2, 2016 – December 31, 2016"
     assert m["Population"].value == "30,000"
     assert m["Rate per 100,000 a year"].value == f"{8 / 30_000 * 1e5 * 365.25 / 60:,.0f}"
     assert m["Stations / cameras"].value == "2 / 2"
@@ -72,8 +76,11 @@ def test_bad_stored_rows_are_reported_with_row_and_reason(monkeypatch, tmp_path)
     Workspace(path).write(layers)
     at = run_app(monkeypatch, path)
     texts = [w.value for w in at.warning]
+    # the row is left out, so its incidents lie outside every settlement: the data-health check says so too
     assert texts == ["1 row of the “Settlements” layer in bad.gpkg breaks the data model and is left out: "
-                     "row 2, population: population is below 0."]
+                     "row 2, population: population is below 0.",
+                     "7 of 18 incidents (39%) lie outside every settlement; rates and coverage count only the 11 "
+                     "inside. Import boundaries that cover all the incidents to count them too (Data page)."]
 
 
 def test_missing_workspace_says_what_to_do(monkeypatch, tmp_path):
@@ -142,7 +149,14 @@ def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
     at.button(key="pk_build").click().run()
     assert not at.exception, at.exception
     pages, _s, _n, pdf, zipped, _settings = at.session_state["pk_result"]
-    assert pdf.startswith(b"%PDF-") and pages >= 8
+    assert pdf.startswith(b"%PDF-")
+    # the page count the page reports is the PDF's own (pdftotext: one form feed after each page), and every
+    # page holds text or a map: none blank
+    from pack_pages import page_texts
+
+    (demo_workspace.parent / "pack.pdf").write_bytes(pdf)
+    texts = page_texts(demo_workspace.parent / "pack.pdf")
+    assert len(texts) == pages and all(t.strip() for t in texts)
     names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
     assert "README.txt" in names and any(n.endswith(".png") for n in names) and any(n.endswith(".xlsx") for n in names)
     # data

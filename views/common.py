@@ -16,12 +16,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.select import (IncidentFilter, Study, assign_units, categories_present, default_period, period_of,
-                        select_study)
-from geo.schema import CATEGORIES, CATEGORY_LABELS, LAYERS, SchemaError, validate
+from geo.select import (OUTSIDE, IncidentFilter, Study, assign_units, categories_present, inside_units, select_study,
+                        unit_ids, unit_labels, with_unit_ids)
+from geo.categories import DEFAULT_CATEGORIES, CategoryList, with_categories
+from geo.schema import LAYERS, SchemaError, validate
+from geo.io.categories import read_categories
 from geo.io.store import Workspace, WorkspaceError
-from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, pick_lang, place_names
+from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, pick_lang
 from layers.basemap import Tiles
+from views.period import period_picker
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKSPACE = ROOT / "data" / "workspace.gpkg"
@@ -39,7 +42,8 @@ FIELD_WORDS = {
     "direction_deg": N_("direction"), "fov_deg": N_("field of view"), "range_m": N_("range"),
     "installed": N_("installed"), "population": N_("population"), "area": N_("area"), "district": N_("district"),
     "name_ru": N_("name in Russian"), "name_ky": N_("name in Kyrgyz"), "road_class": N_("road class"),
-    "speed_kmh": N_("speed"), "geometry": N_("location"),
+    "speed_kmh": N_("speed"), "geometry": N_("location"), "coordinates": N_("coordinates"),
+    "unit_id": N_("settlement code (unique)"),
 }
 
 
@@ -56,6 +60,7 @@ class Data:
     roads: gpd.GeoDataFrame
     rejected: dict[str, pd.DataFrame]
     version: tuple[int, int] = (0, 0)  # the workspace's version when read: a cached analysis keys on it
+    categories: CategoryList = DEFAULT_CATEGORIES  # the workspace's own list (its ``categories`` table)
 
     @property
     def areas(self) -> list[str]:
@@ -79,11 +84,14 @@ def workspace_path() -> Path:
 def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when the file changes
     ws = Workspace(path)
     layers, rejected = {}, {}
+    categories = read_categories(ws)
     for name in LAYERS:
-        v = validate(ws.read(name), name, source=f"{Path(path).name}:{name}")
+        v = validate(ws.read(name), name, source=f"{Path(path).name}:{name}", categories=categories)
         layers[name], rejected[name] = v.accepted, v.rejected
-    layers["incidents"] = assign_units(layers["incidents"], layers["boundaries"])
-    return Data(Path(path), ws.meta(), rejected=rejected, version=tuple(version), **layers)
+    layers["boundaries"] = with_unit_ids(layers["boundaries"])  # a workspace from before units had ids
+    # the incidents carry the list: legends and tables drawn from them name the workspace's own categories
+    layers["incidents"] = with_categories(assign_units(layers["incidents"], layers["boundaries"]), categories)
+    return Data(Path(path), ws.meta(), rejected=rejected, version=tuple(version), categories=categories, **layers)
 
 
 def load_data() -> Data:
@@ -130,41 +138,40 @@ def report_rejected(data: Data) -> None:
 def sidebar_filters(data: Data) -> IncidentFilter:
     """The filters every page applies: area, settlements, period, categories.
 
-    Widgets keep the stored values (area and settlement names as in the workspace, category codes);
+    Widgets keep the stored values (area names and settlement ids as in the workspace, category codes);
     only what they show is in the reader's language, so a filter survives a change of language.
     """
     _ = tr()
     sb = st.sidebar
     sb.header(_("Filters"))
     areas = data.areas
-    # the first area by default: a whole-country extent shows no city in useful detail
+    # the first area by default: a whole-country extent shows no city in useful detail. Incidents outside every
+    # settlement are a pseudo-area of their own ("Imported data", geo.select.OUTSIDE), offered when there are any
+    # and first when they are most incidents: "All" would open on the settlements, maybe a continent away.
+    outside = int((~inside_units(data.incidents)).sum()) if len(data.boundaries) and len(data.incidents) else 0
+    options = [*areas, ALL, *([OUTSIDE] if outside else [])]
+    if outside * 2 > len(data.incidents):
+        options = [OUTSIDE, *areas, ALL]
     area_words = area_names(data.boundaries, _.lang)
-    area = (sb.radio(_("Area"), [*areas, ALL], horizontal=True, key="f_area",
-                     format_func=lambda a: _("All areas") if a == ALL else area_words.get(a, a),
+    area = (sb.radio(_("Area"), options, horizontal=True, key="f_area",
+                     format_func=lambda a: _("All areas") if a == ALL else _("Imported data") if a == OUTSIDE
+                     else area_words.get(a, a),
                      help=_("The municipality to study. Every page, map and table shows only this area."))
-            if areas else ALL)
-    pool = data.boundaries if area == ALL else data.boundaries[data.boundaries["area"] == area]
-    names = pool["name"].astype(str).tolist()
-    local = dict(zip(names, place_names(pool, _.lang), strict=True))
-    units = sb.multiselect(_("Settlements"), names, placeholder=_("All settlements"), key=f"f_units_{area}",
+            if areas or outside else ALL)
+    pool = (data.boundaries.iloc[:0] if area == OUTSIDE else data.boundaries if area == ALL
+            else data.boundaries[data.boundaries["area"] == area])
+    # options are unit ids (names repeat: two villages of one name); shown by name, a repeated one with its parent
+    ids = unit_ids(pool).tolist()
+    local = dict(zip(ids, unit_labels(data.boundaries, _.lang).loc[pool.index], strict=True))
+    units = sb.multiselect(_("Settlements"), ids, placeholder=_("All settlements"), key=f"f_units_{area}",
                            format_func=lambda n: local.get(n, n),
                            help=_("Leave empty for every settlement of the area, or pick the ones to study."))
-    period, default = period_of(data.incidents), default_period(data.incidents)
-    start = end = None
-    if period is not None and default is not None:
-        lo, hi = period
-        picked = sb.date_input(_("Period"), default, min_value=lo, max_value=hi, key="f_period",
-                               format="YYYY/MM/DD" if _.lang == "en" else "DD.MM.YYYY",
-                               help=_("First and last day, both included. The changes on the Overview compare "
-                                      "with a period of the same length just before."))
-        if isinstance(picked, tuple) and len(picked) == 2:
-            start, end = picked
-        elif isinstance(picked, tuple) and len(picked) == 1:
-            start = end = picked[0]
-    present = categories_present(data.incidents, CATEGORIES)
+    start, end = period_picker(data.incidents, _)  # a year, quarter, month or two days, kept in the address
+    present = categories_present(data.incidents, data.categories.keys)
+    cat_words = data.categories.labels(_)
     cats = sb.multiselect(_("Categories"), present, default=present, key="f_cats",
                           placeholder=_("Choose categories"),
-                          format_func=lambda c: _(CATEGORY_LABELS.get(c, c)),
+                          format_func=lambda c: cat_words.get(c, c),
                           help=_("The kinds of crime to include. Remove one to leave it out everywhere."))
     return IncidentFilter(
         area=None if area == ALL else area,
@@ -334,21 +341,41 @@ def _sweep_uploads(root: Path, *, max_age: float = UPLOAD_MAX_AGE) -> None:
                     shutil.rmtree(folder, ignore_errors=True)
 
 
-def map_download(m, *, name: str, title: str, file_name: str | None = None) -> None:
+def map_download(m, *, name: str, title: str, file_name: str | None = None):
     """A button that saves the map as it is drawn as one HTML file that opens offline.
 
     Call it after ``st_folium`` has drawn ``m``: the file is built only when
     the button is pressed, and building it points the map's assets at inlined
     copies. ``name`` keys the button (the same in every language); ``file_name``
     (without ``.html``) is what the reader's computer saves, ``name`` when not given.
+    Returns the function that builds the file (what the button calls).
     """
+    from branca.element import Figure
+
+    from geo.io.provenance import LAYER_ORDER, source_text
+    from layers.legend import SourceNote
     from layers.standalone import standalone_html
 
     _ = tr()
-    st.download_button(_("Download this map (HTML, opens offline)"), data=lambda: standalone_html(m, title=title, lang=_.lang),
+    data = load_data()
+    # the file leaves the app: it says where its data came from, as a print map's footer does
+    source = source_text(data.meta, layers=[n for n in LAYER_ORDER if len(getattr(data, n))], lang=_.lang)
+
+    def page() -> str:
+        # st_folium renders the map into its page and then renames it (its id becomes the component's); the
+        # page keeps the script of the map under its first name, so rendering that page again wrote two maps
+        # (a 4 MB file with two L.map). A fresh page holds only what this render writes: one map.
+        Figure().add_child(m)
+        if source and not getattr(m, "_koopsuz_source", False):
+            SourceNote(_("Data source: {source}", source=source)).add_to(m)
+            m._koopsuz_source = True  # a second click adds no second line
+        return standalone_html(m, title=title, lang=_.lang)
+
+    st.download_button(_("Download this map (HTML, opens offline)"), data=page,
                        file_name=f"{file_name or name}.html", mime="text/html", key=f"dl_map_{name}",
                        help=_("One file with the map, its layers and legends: it opens in a browser without the "
                               "internet and without any other file."))
+    return page
 
 
 def file_words(text: str) -> str:

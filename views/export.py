@@ -10,13 +10,15 @@ from pathlib import Path
 import streamlit as st
 
 from geo.i18n import N_, Tr
+from geo.io.provenance import source_in
 from geo.printmap import PAPERS, map_figure, save_figure
 from geo.report import (MAP_KINDS, ReportOptions, build_pack, export_data, export_tables, map_content,
                         study_layers)
-from geo.schema import CATEGORY_LABELS
+from geo.categories import CategoryList
 from layers.compose import content_map
 from layers.standalone import standalone_html
 from views.common import file_words, load_data, result_block, study_key, tr
+from views.health import health_banner
 
 KIND_LABELS = {"overview": N_("Overview: incidents, police and rates"),
                "hotspots": N_("Hot spots (Gi*), one map per category"),
@@ -33,12 +35,16 @@ STANDARDS = (N_("Distance"), N_("Drive time"))
 MIME = {"png": "image/png", "pdf": "application/pdf", "svg": "image/svg+xml", "html": "text/html"}
 
 
-def map_file_name(kind: str, category: str | None, fmt: str, _: Tr) -> str:
-    """A print map's download name in the reader's words: ``hotspots_burglary.pdf``, ``очаги_квартирные_кражи.pdf``."""
+def map_file_name(kind: str, category: str | None, fmt: str, _: Tr, *,
+                  categories: CategoryList | None = None) -> str:
+    """A print map's download name in the reader's words: ``hotspots_burglary.pdf``, ``очаги_квартирные_кражи.pdf``.
+
+    ``categories`` is the workspace's list (its own names); the default list when not given.
+    """
     word = {"overview": _.ctx("file name", "overview"), "hotspots": _.ctx("file name", "hotspots"),
             "coverage": _.ctx("file name", "coverage"), "sites": _.ctx("file name", "sites")}.get(kind, kind)
     if category is not None:
-        word = f"{word}_{_(CATEGORY_LABELS.get(category, category))}"
+        word = f"{word}_{CategoryList.of(categories).label(category, _)}"
     return f"{file_words(word.lower())}.{fmt}"
 
 
@@ -64,17 +70,21 @@ layers = {"incidents": data.incidents, "stations": data.stations, "cameras": dat
 for frame in layers.values():
     frame.attrs["koopsuz_workspace"] = {"name": data.path.name, "meta": dict(data.meta)}
 st.title(_("Export"))
+health_banner(data, None, _)  # what makes the pack's numbers wrong, and what to do
 st.caption(_("Maps for the action plan, as print images or one interactive file, with the tables behind them. "
              "Everything follows the sidebar's area, settlements, period and categories, and works offline."))
 
 try:
     base = ReportOptions(area=f.area, units=list(f.units) if f.units else None,
                          categories=list(f.categories) if f.categories else None, start=f.start, end=f.end,
-                         lang=_.lang)  # the pack and the print maps write in the page's language
+                         lang=_.lang,  # the pack and the print maps write in the page's language
+                         category_list=data.categories)  # the workspace's own list: its keys, names, priorities
     resolved = base.resolve(layers)
 except ValueError as exc:
     st.info(_("Nothing to export for these filters: {reason}", reason=_.message(str(exc))))
     st.stop()
+# where the data came from, as the maps' footer and the pack's cover will say it: each imported layer by its file
+st.caption(_("Data source: {source}", source=source_in(resolved.source, lang=_.lang)))
 
 tab_maps, tab_pack, tab_data = st.tabs([_("Maps"), _("Action-plan pack"), _("Data and tables")])
 
@@ -87,9 +97,10 @@ with tab_maps:
     c1, c2, c3 = st.columns(3)
     kinds = c1.multiselect(_("Maps"), list(MAP_KINDS), default=["overview"], format_func=lambda k: _(KIND_LABELS[k]),
                            key="ex_kinds", placeholder=_("Choose maps"))
-    present = [c for c in CATEGORY_LABELS if c in set(data.incidents["category"])]
+    present = [c for c in data.categories.keys if c in set(data.incidents["category"])]
+    cat_words = data.categories.labels(_)  # the workspace's own names
     cats = c1.multiselect(_("Hot spot maps for"), present, default=list(resolved.priorities), key="ex_cats",
-                          format_func=lambda c: _(CATEGORY_LABELS[c]), disabled="hotspots" not in kinds,
+                          format_func=lambda c: cat_words.get(c, c), disabled="hotspots" not in kinds,
                           placeholder=_("Choose categories"),
                           help=_("One hot spot map per category; the four most frequent by default."))
     method = c1.radio(_("Hot spots as"), ["gistar", "density"], horizontal=True, key="ex_method",
@@ -129,7 +140,7 @@ with tab_maps:
                 payload = text.encode("utf-8")
             else:
                 fig = map_figure(view.content, title=name_title, subtitle=view.subtitle, paper=paper,
-                                 source=_.message(resolved.source), date=resolved.date,
+                                 source=source_in(resolved.source, lang=_.lang), date=resolved.date,
                                  tiles=tiles.url if use_tiles else None, lang=_.lang,
                                  note=_("How to read this map: {text}", text=view.reading) if view.reading else None)
                 buf = io.BytesIO()
@@ -137,7 +148,8 @@ with tab_maps:
                 payload = buf.getvalue()
                 preview = io.BytesIO()
                 save_figure(fig, preview, format="png", dpi=60)
-            made.append({"name": f"{view.name}.{fmt}", "file": map_file_name(kind, cat, fmt, _),
+            made.append({"name": f"{view.name}.{fmt}", "file": map_file_name(kind, cat, fmt, _,
+                                                                     categories=data.categories),
                          "title": name_title, "data": payload,
                          "preview": None if fmt == "html" else preview.getvalue(), "notes": list(view.notes),
                          "reading": view.reading})
@@ -167,7 +179,7 @@ with tab_pack:
     c1, c2, c3 = st.columns(3)
     pack_title = c1.text_input(_("Title"), value=resolved.title, key="pk_title")
     priorities = c1.multiselect(_("Priority categories"), present, default=list(resolved.priorities), key="pk_prio",
-                                format_func=lambda c: _(CATEGORY_LABELS[c]), placeholder=_("Choose categories"),
+                                format_func=lambda c: cat_words.get(c, c), placeholder=_("Choose categories"),
                                 help=_("One hot spot map each."))
     by_road = c2.radio(_("Service standard"), list(STANDARDS), horizontal=True, key="pk_standard", format_func=_,
                        disabled=len(data.roads) == 0,

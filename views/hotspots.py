@@ -16,19 +16,23 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.crs import to_display
-from geo.i18n import N_, place_names
-from geo.palette import KERNEL_LABELS, LISA_LABELS
-from geo.schema import CATEGORY_LABELS
+from geo.i18n import N_
+from geo.palette import KERNEL_LABELS, LISA_LABELS, rate_classes
 from geo.stats.density import KERNELS, DensityGrid, kernel_density
-from geo.stats.hotspots import HotspotResult, hotspots
-from geo.report.tables import top_density_peaks, top_hot_cells
+from geo.report.options import DEFAULT_HOTSPOT_METHOD
+from geo.report.tables import top_density_peaks, top_hot_spots
+from geo.select import unit_labels
+from geo.stats.hotspots import (CELL_CEILING, CELL_FLOOR, CELL_TARGET, MIN_TOP_INCIDENTS, HotspotResult,
+                               hotspots)
 from geo.stats.areas import area_statistics
-from geo.stats.temporal import hour_weekday, monthly
+from geo.periods import series_step
+from geo.stats.temporal import hour_weekday, time_series
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer
 from layers.hotspots import gi_layer
 from views.common import current_study, file_words, load_data, localized, map_download, study_key, tr
+from views.health import health_banner
 
 _ = tr()
 data = load_data()
@@ -37,6 +41,7 @@ tiles = st.session_state["tiles"]
 st.title(_("Hotspots"))
 
 study = current_study(data, f)
+health_banner(data, study, _)  # what makes these numbers wrong, and what to do
 units, inc = study.units, study.incidents
 key = study_key(data, f)
 if len(inc) < 3:
@@ -71,8 +76,9 @@ def settlement_rates(key: str, _inc: gpd.GeoDataFrame, _units: gpd.GeoDataFrame,
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def time_patterns(key: str, _inc: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return hour_weekday(_inc), monthly(_inc)
+def time_patterns(key: str, _inc: gpd.GeoDataFrame, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # by day for a period of up to two months, by month for a longer one (geo.periods.series_step), as the pack
+    return hour_weekday(_inc), time_series(_inc, start=start, end=end)
 
 
 # ---------------------------------------------------------------- the method and its settings
@@ -86,8 +92,10 @@ METHODS = {
 KERNEL_WORDS = {"quartic": N_("Quartic (smooth; the usual choice)"), "gaussian": N_("Gaussian (smoothest)"),
                 "epanechnikov": N_("Epanechnikov (rounded)"), "triangular": N_("Triangular (sharper peaks)"),
                 "uniform": N_("Uniform (flat disc)")}
+# The pack's and the Planner's method is the page's default too: the same question gets the same answer.
 method = st.radio(
-    _("What to show"), list(METHODS), horizontal=True, key="hs_method", format_func=lambda k: _(METHODS[k]),
+    _("What to show"), list(METHODS), index=list(METHODS).index(DEFAULT_HOTSPOT_METHOD), horizontal=True,
+    key="hs_method", format_func=lambda k: _(METHODS[k]),
     help=_("Density: where incidents are most frequent, as a smooth surface. Hot spots: places where incidents "
            "gather more than chance would explain. Smoothed rate: incidents per 100,000 residents of each "
            "settlement, steadied for small villages. Clusters: settlements whose rate is like or unlike their "
@@ -120,7 +128,8 @@ if method == "density":
     overlay, legend = density_layer(grid, lang=_.lang)
     overlay.add_to(m)
     legend.add_to(m)
-    table = top_density_peaks(grid, units, lang=_.lang)  # the pack's table: the same peaks on screen and on paper
+    # the pack's table: the same peaks on screen and on paper
+    table = top_density_peaks(grid, inc, units, study.roads, lang=_.lang)
     download = (_("Download the surface (GeoTIFF)"), tif, file_words(_("density")) + ".tif", "image/tiff")
     reading = _("The colours show how many incidents happened per km² around each place: the darker, the more. "
                 "Each incident spreads over a circle of {bandwidth} m, so the surface shows areas, not single "
@@ -149,10 +158,17 @@ elif method == "gistar":
                  "many tests (FDR), coordinates {crs}.",
                  shape=_("squares") if res.shape == "square" else _("hexagons"), cell=_.int(res.cell),
                  band=_.int(res.band), count=_.int(len(res.cells)), crs=res.crs.to_string()))
+    if not cell:
+        st.caption(_("Cell size chosen from the incidents of the period and categories selected: large enough that "
+                     "the cells with incidents hold on average at least {target} each, where there are enough "
+                     "incidents (growing to at most a tenth of the area's width), and between {floor} m and "
+                     "{ceiling} m: smaller cells say nothing about a place, larger ones name no place a patrol can "
+                     "cover.", target=_.int(CELL_TARGET), floor=_.int(CELL_FLOOR), ceiling=_.int(CELL_CEILING)))
     layer, legend = gi_layer(res.cells, lang=_.lang)
     layer.add_to(m)
     legend.add_to(m)
-    table = top_hot_cells(res.cells, units, lang=_.lang)  # the pack's table: the same hot spots on screen and paper
+    # the pack's table: the same hot spots on screen and on paper
+    table = top_hot_spots(res, inc, units, study.roads, lang=_.lang)
     download = (_("Download the grid (GeoPackage)"), gpkg, file_words(_("hot spots")) + ".gpkg",
                 "application/geopackage+sqlite3")
     reading = _("Each coloured cell is a square or hexagon of {cell} m. Red cells are hot spots: with their "
@@ -167,18 +183,28 @@ else:
         st.stop()
     with st.spinner(_("Computing the rates…")):
         stats = settlement_rates(key, inc, units, f.days)
-    local = place_names(stats, _.lang)
+    local = unit_labels(stats, _.lang)  # a repeated name with its district or area
+    period = _.period(f.start, f.end)
     if method == "lisa":
         layer, legend = lisa_layer(stats, lang=_.lang)
         reading = _("Red settlements have a high rate and neighbours with high rates too: a cluster of high "
                     "rates. Blue ones are a cluster of low rates. Orange and light blue ones differ from their "
                     "neighbours (a high rate among low ones, or the reverse). Grey ones show no clear pattern. "
                     "Rates are smoothed (Empirical Bayes), per 100,000 residents {per}.", per=days_words)
+        tested = stats["lisa_cluster"].isin(list(LISA_LABELS))
+        if tested.any() and (stats.loc[tested, "lisa_cluster"] == "not significant").all():
+            verdict = _("No settlement's rate stands out from its neighbours' beyond chance in {period}: there are "
+                        "no clusters of high or low rates, and every settlement is grey, “not significant” (LISA).",
+                        period=period)
+        else:
+            verdict = _("Red: settlements with a high rate among neighbours with high rates; blue: low among low; "
+                        "orange and light blue: unlike their neighbours; grey: no pattern beyond chance (LISA).")
     else:
         value = "eb_rate" if method == "eb" else "rate"
         layer, legend = boundary_layer(stats, value=value, name=_(METHODS[method]),
-                                       title=_("{what}, per 100,000 residents {per}", what=_(METHODS[method]),
-                                               per=days_words), lang=_.lang)
+                                       title=_("{what}, per 100,000 residents {per}, {period}",
+                                               what=_(METHODS[method]), per=days_words, period=period),
+                                       lang=_.lang)
         reading = (_("Each settlement is coloured by its incidents per 100,000 residents {per}, smoothed "
                      "(Empirical Bayes): where few people live, the rate is pulled towards the area's overall "
                      "rate, so a few incidents in a village do not look like a crime wave. The darker, the "
@@ -186,16 +212,35 @@ else:
                    _("Each settlement is coloured by its incidents per 100,000 residents {per}, as counted: in "
                      "small villages a few incidents can give a very high rate. The darker, the higher.",
                      per=days_words))
+        classes = rate_classes(stats[value].to_numpy(dtype=float))[0]
+        if len(set(classes[classes >= 0].tolist())) <= 1:
+            verdict = (_("Every settlement has about the same smoothed rate in {period}, so all are one colour: once "
+                         "the chance of small numbers is allowed for, no settlement differs from the others "
+                         "(Empirical Bayes).", period=period) if method == "eb" else
+                       _("Every settlement has about the same rate in {period}, so all are one colour.",
+                         period=period))
+        elif method == "eb":
+            verdict = _("The darker the settlement, the higher its rate, with the chance of small numbers allowed "
+                        "for: a darker colour means more incidents per resident than the paler settlements "
+                        "(Empirical Bayes).")
+        else:
+            verdict = _("The darker the settlement, the higher its rate as counted; in small villages a few "
+                        "incidents can make a rate look high by chance alone.")
+    st.info(verdict)
     layer.add_to(m)
     legend.add_to(m)
     raw = pd.DataFrame({"settlement": local, "population": stats["population"], "incidents": stats["count"],
                         "rate": stats["rate"].round(1), "eb": stats["eb_rate"].round(1),
-                        "lisa": stats["lisa_cluster"]}).sort_values("eb", ascending=False)
+                        "lisa": stats["lisa_cluster"], "note": stats["rate_note"].astype(str).map(_.message)}
+                       ).sort_values("eb", ascending=False)
+    if not (raw["note"] != "").any():  # every settlement has a rate: no column saying why not
+        raw = raw.drop(columns="note")
     # The CSV keeps plain numbers in every language; only its headers and words are translated.
     table = raw.assign(lisa=raw["lisa"].map(lambda c: _(LISA_LABELS[c]) if c in LISA_LABELS else c)).rename(
         columns={"settlement": _("Settlement"), "population": _("Population"), "incidents": _("Incidents"),
-                 "rate": _("Rate per 100,000 a year"), "eb": _("Smoothed rate (Empirical Bayes)"),
-                 "lisa": _("Cluster (LISA)")})
+                 "rate": _("Incidents per 100,000 residents {per}, as counted", per=days_words),
+                 "eb": _("Smoothed rate (Empirical Bayes), per 100,000 residents {per}", per=days_words),
+                 "lisa": _("Cluster (LISA)"), "note": _("Why no rate")})
     download = (_("Download the table (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
                 file_words(_("rates")) + ".csv", "text/csv")
 
@@ -208,6 +253,17 @@ with st.expander(_("How to read this map")):
     st.markdown(reading)
 if table is not None and len(table):
     st.subheader(_("Top hotspots") if method in ("density", "gistar") else _("Settlements"))
+    if method == "gistar":
+        st.caption(_("Neighbouring hot cells (touching at a side or a corner) are one hot spot; the hot spots are "
+                     "ranked by their incidents in {period}. Hot spots with fewer than {n} incidents are not listed.",
+                     period=_.period(f.start, f.end), n=_.int(MIN_TOP_INCIDENTS)))
+    elif method == "density":
+        st.caption(_("The highest peaks of the surface, with the incidents within the search radius of each in "
+                     "{period}. Peaks with fewer than {n} incidents nearby are not listed.",
+                     period=_.period(f.start, f.end), n=_.int(MIN_TOP_INCIDENTS)))
+    else:
+        st.caption(_("Rates per 100,000 residents {per}; period: {period}.", per=days_words,
+                     period=_.period(f.start, f.end)))
     st.dataframe(localized(table, _), hide_index=True, width="stretch")
 if download:
     label, payload, name, mime = download
@@ -216,7 +272,8 @@ if download:
 # ---------------------------------------------------------------- when
 st.subheader(_("When"))
 c1, c2 = st.columns(2)
-hw, mon = time_patterns(key, inc)
+hw, mon = time_patterns(key, inc, f.start, f.end)
+by_day = series_step(f.start, f.end) == "day"
 hour_t, day_t, count_t = _("Hour of day"), _("Day of week"), _("Incidents")
 days = [_.weekday(i) for i in range(len(hw.index))]  # the index runs Monday .. Sunday
 long = (hw.set_axis(days, axis=0).reset_index(names=day_t)
@@ -227,16 +284,23 @@ c1.altair_chart(
         color=alt.Color(field=count_t, type="quantitative", scale=alt.Scale(scheme="orangered")),
         tooltip=[alt.Tooltip(field=c) for c in (day_t, hour_t, count_t)]).properties(title=_("Hour of day by day of week"), height=260),
     width="stretch")
-month_t, cat_t = _("Month"), _("Category")
+month_t, cat_t = (_("Day") if by_day else _("Month")), _("Category")
 per_month = mon.reset_index(names="month").melt("month", var_name="category", value_name=count_t)
-per_month[month_t] = [_.month_year(d) for d in per_month["month"]]
-per_month[cat_t] = [_(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else str(c) for c in per_month["category"]]
+per_month[month_t] = [_.date(d, form="short") if by_day else _.month_year(d) for d in per_month["month"]]
+per_month[cat_t] = [data.categories.label(c, _) for c in per_month["category"]]  # the workspace's own names
 months = list(dict.fromkeys(per_month.sort_values("month")[month_t]))
+# every day or month of the period is on the axis, with zeros (never an empty chart); days as stacked bars
+chart = alt.Chart(per_month[[month_t, cat_t, count_t]])
 c2.altair_chart(
-    alt.Chart(per_month[[month_t, cat_t, count_t]]).mark_line(point=True).encode(
-        x=alt.X(field=month_t, type="ordinal", sort=months, title=None, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y(field=count_t, type="quantitative"), color=alt.Color(field=cat_t, type="nominal"),
-        tooltip=[alt.Tooltip(field=c) for c in (month_t, cat_t, count_t)]).properties(title=_("Incidents per month"), height=260),
-    width="stretch")
-st.caption(_("Hours and days: when the incidents happened (darker = more). Months: incidents of each category "
+    (chart.mark_bar() if by_day else chart.mark_line(point=True)).encode(
+        x=alt.X(field=month_t, type="ordinal", sort=months, title=month_t, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(field=count_t, type="quantitative", stack=True if by_day else None,
+                axis=alt.Axis(format="d", tickMinStep=1)),  # whole incidents: no 0.5 ticks
+        color=alt.Color(field=cat_t, type="nominal"),
+        tooltip=[alt.Tooltip(field=c) for c in (month_t, cat_t, count_t)]).properties(
+            title=_("Incidents per day") if by_day else _("Incidents per month"), height=260),
+    width="stretch", key="hs_time_chart")
+st.caption(_("Hours and days: when the incidents happened (darker = more). Days: incidents of each category on "
+             "each day. Period: {period}.", period=_.period(f.start, f.end)) if by_day else
+           _("Hours and days: when the incidents happened (darker = more). Months: incidents of each category "
              "per month. Period: {period}.", period=_.period(f.start, f.end)))

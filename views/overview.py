@@ -9,8 +9,8 @@ from streamlit_folium import st_folium
 
 from geo.crs import to_display
 from geo.i18n import incidents_text
+from geo.periods import label_of
 from geo.select import categories_present
-from geo.schema import CATEGORIES
 from geo.stats.rates import Summary, summarize, unit_rates
 from layers.assets import missing_assets
 from layers.basemap import finish, new_map
@@ -20,6 +20,7 @@ from layers.incidents import IncidentCluster, category_legend
 from layers.roads import road_layer
 from layers.stations import station_layer
 from views.common import current_study, file_words, load_data, map_download, study_key, tr
+from views.health import health_banner
 
 _ = tr()
 data = load_data()
@@ -28,6 +29,7 @@ tiles = st.session_state["tiles"]
 
 st.title(_("Overview"))
 study = current_study(data, f)
+health = health_banner(data, study, _)  # what makes these numbers wrong, and what to do
 units, inc, stations, cameras, roads = study.units, study.incidents, study.stations, study.cameras, study.roads
 
 
@@ -38,6 +40,8 @@ def overview_figures(key: str, _data, _f, _inc, _units) -> tuple[Summary, gpd.Ge
 
 
 kpi, shown_units = overview_figures(study_key(data, f), data, f, inc, units)
+if health.mismatched:  # the settlements' population is not the incidents' population: no rate (the banner says why)
+    kpi = Summary(kpi.count, kpi.population, float("nan"), kpi.previous_count)
 
 
 def signed(value: str, negative: bool) -> str:
@@ -46,25 +50,36 @@ def signed(value: str, negative: bool) -> str:
 
 
 c1, c2, c3, c4 = st.columns(4)
-delta = None
-if kpi.previous_count is not None:
+# Arrows only on changes (the two cards compared with the period before), each saying what it compares with:
+# the previous period as geo.stats.rates.summarize took it (IncidentFilter.previous), by name where it has one.
+delta = change = against = None
+if kpi.previous_count is not None and f.start is not None:
+    before = f.previous()
+    against = _("against {period}", period=label_of(before.start, before.end, lang=_.lang))
     diff = kpi.count - kpi.previous_count
-    delta = _("{change} on previous period", change=signed(_.int(abs(diff)), diff < 0))
-c1.metric(_("Incidents"), _.int(kpi.count), delta, delta_color="inverse",
-          help=_("Registered incidents in the chosen area, period and categories. The change compares with a "
-                 "period of the same length just before; red means more incidents."))
-change = None
-if kpi.previous_rate and np.isfinite(kpi.rate):
-    share = (kpi.rate - kpi.previous_rate) / kpi.previous_rate
-    change = signed(_.pct(abs(share)), share < 0)
-c2.metric(_("Rate per 100,000 a year"), _.int(kpi.rate) if np.isfinite(kpi.rate) else "–", change,
-          delta_color="inverse",
-          help=_("Incidents for every 100,000 residents, counted over one year. It lets a small village be "
-                 "compared with a large town."))
+    delta = signed(_.int(abs(diff)), diff < 0)
+    if kpi.previous_rate and np.isfinite(kpi.rate):
+        share = (kpi.rate - kpi.previous_rate) / kpi.previous_rate
+        change = signed(_.pct(abs(share)), share < 0)
+c1.metric(_("Incidents"), _.int(kpi.count), delta, delta_color="inverse", delta_description=against,
+          help=_("Registered incidents in the chosen area, period and categories. The change compares with the "
+                 "period before: the year, quarter or month before, or as many days just before; red means more "
+                 "incidents."))
+yearly = f.days is not None
+c2.metric(_("Rate per 100,000 a year") if yearly else _("Incidents per 100,000 residents"),  # the glossary's term
+          _.int(kpi.rate) if np.isfinite(kpi.rate) else "–", change, delta_color="inverse",
+          delta_description=against if change else None,
+          help=_("Incidents for every 100,000 residents, scaled to one year from the days of the period. It lets "
+                 "a small village be compared with a large town, and a month with a year.") if yearly else
+          _("Incidents for every 100,000 residents over all the dates of the data (not scaled to a year)."))
 c3.metric(_("Population"), _.int(kpi.population),
           help=_("Residents of the chosen settlements, as the workspace records them."))
 c4.metric(_("Stations / cameras"), f"{_.int(len(stations))} / {_.int(len(cameras))}",
           help=_("Police stations, posts and prevention centres, and video cameras, in the chosen settlements."))
+st.caption(_("Figures for {period}; the rate is per 100,000 residents a year.",
+             period=label_of(f.start, f.end, lang=_.lang)) if yearly else
+           _("Figures for {period}; the rate is per 100,000 residents over the whole period.",
+             period=_.period(f.start, f.end)))
 if kpi.previous_count is None and f.start is not None:
     st.caption(_("No change shown: the data does not cover the whole previous period."))
 
@@ -79,14 +94,19 @@ if len(extent) == 0:
     st.stop()
 m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
 choropleth, rate_legend = boundary_layer(shown_units, lang=_.lang)
-choropleth.add_to(m)
+if len(shown_units):  # none when the incidents outside every settlement are studied on their own
+    choropleth.add_to(m)
 road_layer(roads, lang=_.lang).add_to(m)
 camera_layer(cameras, lang=_.lang).add_to(m)
 station_layer(stations, lang=_.lang).add_to(m)
-IncidentCluster(inc, lang=_.lang).add_to(m)
-rate_legend.add_to(m)
+if len(inc):  # layers.incidents cannot draw an empty layer (a settlement whose incidents all lie elsewhere)
+    IncidentCluster(inc, lang=_.lang).add_to(m)
+if len(shown_units):
+    rate_legend.add_to(m)
 if len(inc):
-    category_legend(categories_present(inc, CATEGORIES), lang=_.lang).add_to(m)
+    # the workspace's own list: its names, its order, its colours
+    category_legend(categories_present(inc, data.categories.keys), lang=_.lang,
+                    category_list=data.categories).add_to(m)
 finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
 
 # returned_objects=[]: panning and zooming never rerun the page

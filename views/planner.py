@@ -19,14 +19,18 @@ from geo.io.importer import ImportError_, prepare
 from geo.io.readers import ReadError, read_areas
 from geo.network import RoadNetwork
 from geo.siting.compare import compare_plans, residents_added
+from geo.report.options import DEFAULT_HOTSPOT_METHOD
 from geo.report.tables import gap_table, study_gaps
-from geo.select import within_boundaries
-from geo.schema import CATEGORIES, CATEGORY_LABELS, SchemaError
+from geo.select import categories_present, unit_ids, unit_labels, unit_of, within_boundaries
+from geo.schema import SchemaError
 from geo.siting import along_roads, grid_candidates, road_intersections, site
+from geo.stats.population import PopulationSurface, population_surface, surface_note
 from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
+from layers.cameras import camera_layer, camera_legend
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
+from views.health import health_banner
 from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download,
                           result_block, stored_upload, study_key, tr)
 
@@ -66,6 +70,23 @@ def road_network(key: str, roads: gpd.GeoDataFrame, _: Tr) -> RoadNetwork:
     """:func:`_road_network` with a spinner in the reader's language (the cache itself knows no language)."""
     with st.spinner(_("Building the road network…")):
         return _road_network(key, roads)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _population_surface(key: str, _units: gpd.GeoDataFrame, _roads: gpd.GeoDataFrame,
+                        _incidents: gpd.GeoDataFrame) -> PopulationSurface:  # key: study_key(data, f)
+    """Where the study's residents live (road density, else incident density), built once per study."""
+    return population_surface(_units, roads=_roads, incidents=_incidents)
+
+
+def residents_text(v: float, _: Tr) -> str:
+    """Residents as a whole number, or "–" where they are not claimed (see :func:`surface_note`)."""
+    return "–" if pd.isna(v) else _.int(round(float(v)))
+
+
+def small_pct(share: float, _: Tr) -> str:
+    """A share as a percentage; two decimals below 1 % (a camera sees a few streets), so it never reads 0 when not 0."""
+    return _.pct(share, 2 if 0 < share < 0.01 else 1)
 
 
 def comparison_table(table: pd.DataFrame, _: Tr) -> pd.DataFrame:
@@ -115,12 +136,15 @@ st.caption(_("Where new police posts or cameras would help most: what today's si
              "they leave uncovered, and the best places for new sites."))
 
 study = current_study(data, f)
+health_banner(data, study, _)  # what makes these numbers wrong, and what to do
 units, inc, roads = study.units, study.incidents, study.roads
 if len(inc) < 3 or len(units) == 0:
     st.info(_("Choose an area or settlements with incidents in the sidebar."))
     st.stop()
 # each stored settlement name in the reader's language
 names = dict(zip(data.boundaries["name"].astype(str), place_names(data.boundaries, _.lang), strict=True))
+# settlements go by id (names repeat); each shown by its name, a repeated one with its district or area
+labels = dict(zip(unit_ids(data.boundaries), unit_labels(data.boundaries, _.lang), strict=True))
 
 c1, c2, c3 = st.columns(3)
 facility = c1.radio(_("Facility"), [STATION, CAMERA], key="pl_facility", format_func=_,
@@ -178,19 +202,22 @@ else:
 with st.expander(_("Weights by category")):
     st.caption(_("How much an incident of each category counts; 0 leaves the category out."))
     cols = st.columns(4)
-    weights = {c: cols[i % 4].number_input(_(CATEGORY_LABELS[c]), 0.0, 10.0, 1.0, 0.5, key=f"pl_w_{c}")
-               for i, c in enumerate(CATEGORIES)}
+    # inputs only for the workspace's categories with incidents in the study (a list of 17 or a registry's own
+    # thirty would bury them); every other category keeps weight 1. The widget key is the category's key.
+    cat_words = data.categories.labels(_)
+    weights = {c: cols[i % 4].number_input(cat_words.get(c, c), 0.0, 10.0, 1.0, 0.5, key=f"pl_w_{c}")
+               for i, c in enumerate(categories_present(inc, data.categories.keys))}
 with st.expander(_("Where new sites may not go")):
     banned = st.multiselect(_("Settlements to leave out"),
-                            sorted(units["name"].astype(str)), key="pl_banned",  # the same options in every language
-                            format_func=lambda s: names.get(s, s), placeholder=_("Choose settlements"),
+                            sorted(unit_ids(units), key=lambda i: labels.get(i, i)), key="pl_banned",  # ids
+                            format_func=lambda s: labels.get(s, s), placeholder=_("Choose settlements"),
                             help=_("No new site inside these settlements; their incidents still count."))
     zone_file = st.file_uploader(_("Exclusion zones (polygons)"), type=SPATIAL, key="pl_zones",
                                  help=_("Parks, water, military or private land: GeoJSON, GeoPackage, zipped "
                                         "Shapefile or KML."))
     zones = []
     if banned:
-        zones.append(units[units["name"].astype(str).isin(banned)][[units.geometry.name]])
+        zones.append(units[unit_ids(units).isin(banned).to_numpy()][[units.geometry.name]])
     if zone_file is not None:
         zone_path = stored_upload(zone_file)
         try:
@@ -210,11 +237,17 @@ with st.expander(_("Where new sites may not go")):
                                              for z in zones], ignore_index=True), crs=units.crs)
                  if zones else None)
 
+# The pack's, the command line's and the Hotspots page's default method (one method per question).
 gap_method = st.selectbox(_("Gaps from"), list(GAP_METHOD_LABELS), key="pl_gap_method",
+                          index=list(GAP_METHOD_LABELS).index(DEFAULT_HOTSPOT_METHOD),
                           format_func=lambda g: _(GAP_METHOD_LABELS[g]),
                           help=_("How the hot ground is found before today's coverage is cut out of it; the "
                                  "pack's coverage gaps use the same method as its hot spot maps."))
 existing = study.cameras if is_camera else study.stations
+
+# Where the residents live (each settlement's residents spread over its roads, else its incidents): the residents
+# covered today, by each proposed site and in the gaps all come from this one surface.
+surface = _population_surface(study_key(data, f), units, roads, inc) if study.has_population else None
 
 # today's coverage
 population_today = None
@@ -223,31 +256,50 @@ if len(existing) == 0:
     covered_today = None
 elif by_road:
     network = road_network(roads_key, roads, _)
-    today = coverage_summary(inc, existing, minutes=minutes, roads=network, off_road_kmh=off_road, boundaries=units)
+    today = coverage_summary(inc, existing, minutes=minutes, roads=network, off_road_kmh=off_road, boundaries=units,
+                             surface=surface)
     covered_today, population_today = today.covered, today.population
     areas = drive_time_areas(existing, network, minutes=minutes, off_road_kmh=off_road)
 else:
     areas = camera_sectors(existing) if is_camera else service_areas(existing, radius=radius)
-    today = (coverage_summary(inc, None, areas=areas, boundaries=units) if is_camera
-             else coverage_summary(inc, existing, radius=radius, boundaries=units))
+    today = (coverage_summary(inc, None, areas=areas, boundaries=units, surface=surface) if is_camera
+             else coverage_summary(inc, existing, radius=radius, boundaries=units, surface=surface))
     covered_today, population_today = today.covered, today.population
+if surface is None:  # no population figures: no residents are claimed (the rates say why)
+    population_today = None
 m1, m2, m3 = st.columns(3)
-if covered_today is not None:
+if covered_today is not None and is_camera:
+    # What the existing cameras see: the incidents inside their viewing sectors, said as one sentence.
+    seen = int(covered_today.sum())
+    m1.metric(_("Incidents within view of a camera"), _.int(seen))
+    share = covered_today.mean()
+    m1.caption(_.plural("{seen} of {n} incident in {period} ({share}) happened within view of an existing camera.",
+                        "{seen} of {n} incidents in {period} ({share}) happened within view of an existing camera.",
+                        len(inc), seen=_.int(seen), share=small_pct(share, _),
+                        period=_.period(study.filter.start, study.filter.end)))
+elif covered_today is not None:
     m1.metric(_("Incidents covered today"), _("{covered} of {total}", covered=_.int(int(covered_today.sum())),
-                                              total=_.int(len(inc))),
-              _.pct(covered_today.mean()), delta_color="off")
+                                              total=_.int(len(inc))))
+    # a share is a level, not a change: said under the card, with no arrow
+    m1.caption(_("{share} of the period's incidents", share=_.pct(covered_today.mean())))
+if covered_today is not None:
     if population_today is not None:
-        m2.metric(_("Residents covered today"), _.int(population_today["covered"]),
-                  _.pct(population_today["share"]), delta_color="off")
+        m2.metric(_("Residents covered today"), residents_text(population_today["covered"], _))
+        if pd.notna(population_today["covered"]):
+            m2.caption(_("{share} of the {total} residents counted", share=small_pct(population_today["share"], _),
+                         total=_.int(round(population_today["total"]))))
     if not is_camera:
         near = nearest_facility(inc, existing)
         m3.metric(_("Mean distance to the nearest station"), _("{d} m", d=_.int(near["distance_m"].mean())))
 else:
-    m1.metric(_("Incidents covered today"), "0", _("no existing sites here"), delta_color="off")
+    m1.metric(_("Incidents covered today"), "0")
+    m1.caption(_("no existing sites here"))
+if surface is not None:  # how the residents covered are estimated, and whose are not counted
+    st.caption(surface_note(surface, names=names, lang=_.lang))
 
 gaps = None
 try:
-    gaps = study_gaps(inc, existing if len(existing) else None, units=units, method=gap_method,
+    gaps = study_gaps(inc, existing if len(existing) else None, units=units, method=gap_method, roads=roads,
                       **({"radius": radius} if radius is not None and not is_camera else {"areas": areas}))
 except ValueError as exc:
     st.caption(_("No gaps computed: {reason}", reason=_.message(str(exc))))
@@ -312,9 +364,10 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
                      else service_areas(chosen, radius=radius)) if len(chosen) else None
         compare = compare_plans(inc, existing, chosen, radius=radius, minutes=minutes,
                                 roads=network, off_road_kmh=off_road or 5.0,
-                                cameras=is_camera, boundaries=units)
-        residents = (residents_added(areas if len(existing) else None, new_areas, units)
-                     if new_areas is not None else [])
+                                cameras=is_camera, boundaries=units if surface is not None else None,
+                                surface=surface)
+        residents = (residents_added(areas if len(existing) else None, new_areas, units, surface=surface)
+                     if new_areas is not None and surface is not None else [])
         status.update(label=_.plural("{status}: {n} site in {seconds} s", "{status}: {n} sites in {seconds} s",
                                      len(chosen), status=_(STATUS_LABELS.get(result.status, result.status)),
                                      seconds=_.num(result.seconds, 1)), state="complete")
@@ -326,16 +379,20 @@ stored = st.session_state.get("pl_result")
 stale = stored is not None and stored.get("settings") != settings
 m = new_map(tuple(to_display(units).total_bounds), tiles=tiles, lang=_.lang)
 outline_layer(units, lang=_.lang).add_to(m)
-if len(areas):
+if len(areas) and not is_camera:  # cameras: their own layer below draws what they see
     service_layer(areas, lang=_.lang).add_to(m)
 if gaps is not None and len(gaps):
     gap_layer(gaps, lang=_.lang).add_to(m)
 if not is_camera and len(existing):
     station_layer(existing, name=_("Existing stations"), lang=_.lang).add_to(m)
+if is_camera and len(existing):  # the existing cameras and their viewing sectors, always
+    camera_layer(existing, name=_("Existing cameras"), lang=_.lang).add_to(m)
 if stored is not None and not stale:
     proposed_layer(stored["chosen"], radius=radius, areas=stored["areas"] if by_road else None,
                    lang=_.lang).add_to(m)
-planner_legend(gaps=gaps is not None and len(gaps) > 0, lang=_.lang).add_to(m)
+planner_legend(gaps=gaps is not None and len(gaps) > 0, covered=not is_camera, lang=_.lang).add_to(m)
+if is_camera and len(existing):
+    camera_legend(lang=_.lang).add_to(m)
 finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
 st_folium(m, key="planner_map", height=560, use_container_width=True, returned_objects=[])
 st.markdown("**" + _("How to read this map") + "**")
@@ -347,8 +404,10 @@ map_download(m, name="planner_map", title=_("Planner"), file_name=file_words(_("
 if gaps is not None and len(gaps):
     st.subheader(_("Coverage gaps"))
     st.caption(_("Hot ground that no site reaches today, the largest first."))
-    st.dataframe(localized(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries), _),
-                 hide_index=True, width="stretch")
+    shown_gaps = localized(gap_table(gaps, residents=study.has_population, lang=_.lang, units=data.boundaries), _)
+    if hasattr(shown_gaps, "format"):  # areas always with two decimals (0.50 km², not 0.5 beside 1.25)
+        shown_gaps = shown_gaps.format({_("Area, km²"): lambda v: _.num(v, 2)}, na_rep="–")
+    st.dataframe(shown_gaps, hide_index=True, width="stretch")
 
 if stored is not None:
     with result_block("pl", stale=stale, message=_(
@@ -361,29 +420,28 @@ if stored is not None:
                       "a candidate could reach. Try a smaller service standard or other candidates."))
         st.caption(solve_text(result, _))
         pts = to_display(chosen)
-        where = gpd.sjoin(pts[[pts.geometry.name]], to_display(units)[["name", "geometry"]], how="left",
-                          predicate="within")
-        where = where[~where.index.duplicated()]
+        where = unit_of(pts, units)  # the one point-in-unit rule: the first unit in table order
+        unit_id = unit_ids(units).to_numpy()
         table = pd.DataFrame({_("Rank"): chosen["rank"].to_numpy(), _("Latitude"): pts.geometry.y.round(5).to_numpy(),
                               _("Longitude"): pts.geometry.x.round(5).to_numpy(),
-                              _("Settlement"): where["name"].map(lambda s: names.get(s, s) if isinstance(s, str)
-                                                                 else "–").to_numpy(),
+                              _("Settlement"): [labels.get(unit_id[w], unit_id[w]) if w >= 0 else "–"
+                                                for w in where],
                               _("Incidents newly covered"): chosen["new_covered_count"].to_numpy(),
-                              _("Residents newly covered"): pd.Series(stored["residents"], dtype=float).round()
-                              .to_numpy()})
+                              _("Residents newly covered"): [residents_text(v, _) for v in stored["residents"]]
+                              if len(stored["residents"]) == len(chosen) else ["–"] * len(chosen)})
         if "name" in chosen and chosen["name"].notna().any():  # candidates from a file keep their names
             table.insert(1, _("Candidate"), chosen["name"].astype(str).to_numpy())
-        for c in CATEGORIES:
+        for c in data.categories.keys:  # the workspace's own list, in its order and names
             col = f"new_{c}"
             if col in chosen and chosen[col].sum() > 0:
-                table[_(CATEGORY_LABELS[c])] = chosen[col].to_numpy()
+                table[data.categories.label(c, _)] = chosen[col].to_numpy()
         st.dataframe(localized(table, _), hide_index=True, width="stretch")
 
         st.subheader(_("Today and with the proposed sites"))
         shown_compare = comparison_table(compare.table, _)
         st.dataframe(localized(shown_compare, _), hide_index=True, width="stretch")
         by_cat = compare.by_category[compare.by_category["incidents"] > 0]
-        by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: _(CATEGORY_LABELS.get(c, c))),
+        by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: data.categories.label(c, _)),
                                _("Incidents"): by_cat["incidents"], _("Covered today"): by_cat["covered_today"],
                                _("Covered with the proposal"): by_cat["covered_proposal"],
                                _("Newly covered"): by_cat["newly_covered"]})

@@ -26,12 +26,14 @@ from pyproj import CRS
 
 from geo import messages as M
 from geo.checks import check_choice
-from geo.io.categories import categorize
+from geo.categories import CategoryList
+from geo.io.categories import CATEGORIES_TABLE, categorize, own_labels, read_categories
 from geo.io.dates import combine_parts, parse_datetimes
 from geo.io.mapping import apply_overrides, auto_map
 from geo.io.numbers import parse_numbers
 from geo.io.plausible import coordinate_errors, outside_study, study_envelope, swap_file
 from geo.io.points import parse_points
+from geo.io.provenance import SOURCE_KEY, layer_record
 from geo.io.readers import RawTable, read_table
 from geo.io.store import MODES, Workspace
 from geo.schema import LAYERS, spec, validate
@@ -64,6 +66,8 @@ class ImportOptions:
     source_layer: str | None = None
     category_map: dict[str, str] = field(default_factory=dict)
     area: str | None = None
+    # keep the file's own offence labels as categories (each distinct label one category) instead of mapping them
+    own_labels: bool = False
 
 
 @dataclass
@@ -79,6 +83,8 @@ class ImportResult:
     mapping: dict[str, str]
     summary: dict[str, object]
     categories: pd.DataFrame | None = None
+    # the workspace's list of categories after this import (with the file's own labels added, if kept)
+    category_list: CategoryList | None = None
     # the input row number of each accepted row, in order (a duplicate refused at commit keeps its row)
     accepted_rows: np.ndarray | None = None
     # the workspace layer as it was when checked (Workspace.fingerprint); a replace refuses if it changed since
@@ -181,6 +187,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     geometry = _geometry(raw, layer, mapping, opts, rows, summary, study=study)
     fields: dict[str, pd.Series] = {}
     categories = None
+    category_list = read_categories(workspace) if workspace is not None else None
     col = lambda role: frame[mapping[role]] if role in mapping else None  # noqa: E731
 
     if layer == "incidents":
@@ -194,7 +201,10 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
         if workspace is not None and workspace.has(CATEGORY_MAP_TABLE):
             table = workspace.read_table(CATEGORY_MAP_TABLE)
             saved = {**dict(zip(table["raw_label"].astype(str), table["category"].astype(str), strict=True)), **saved}
-        fields["category"], categories = categorize(labels, saved)
+        if opts.own_labels:
+            fields["category"], categories, category_list = own_labels(labels, categories=category_list)
+        else:
+            fields["category"], categories = categorize(labels, saved, categories=category_list)
         rows.reject(labels.isna().map({True: M.IMP_CATEGORY_EMPTY, False: ""}), "category")
         fields["raw_category"] = labels
         fields["description"] = _text(col("description"))
@@ -223,6 +233,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
         fields["district"] = _text(col("district_name"))
         fields["name_ru"] = _text(col("name_ru"))
         fields["name_ky"] = _text(col("name_ky"))
+        fields["unit_id"] = _unit_ids(col("unit_id"), mapping.get("unit_id"), source)
     elif layer == "roads":
         fields["name"] = _text(col("name"))
         fields["road_class"] = _text(col("road_class"))
@@ -232,7 +243,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     data["_row"] = frame.index.to_numpy()
     gdf = gpd.GeoDataFrame(data, geometry=geometry.reindex(frame.index), crs=geometry.crs)
     ok = rows.ok.to_numpy()
-    checked = validate(gdf[ok], layer, source=source)
+    checked = validate(gdf[ok], layer, source=source, categories=category_list)
 
     rejected = _rejected_frame(raw, rows, checked)
     accepted = checked.accepted
@@ -246,6 +257,13 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
         [(source, int(r), "; ".join(rows.notes[r])) for r in kept_rows if r in rows.notes],
         columns=["source", "row", "repaired"],
     )
+    if layer == "boundaries" and len(accepted):
+        # no id column (or an empty cell): "u" and the file's row, stable for the file and unique in it
+        given = (accepted["unit_id"].astype("string") if "unit_id" in accepted
+                 else pd.Series(pd.NA, index=accepted.index, dtype="string"))
+        made = pd.Series([f"u{int(r)}" for r in accepted["_row"]], index=accepted.index, dtype="string")
+        free = ~made.isin(set(given.dropna()))
+        accepted["unit_id"] = given.where(given.notna() & (given != ""), made.where(free, "row" + made.str[1:]))
     accepted = accepted.drop(columns="_row")
     for f in LAYERS[layer].field_names:  # every layer table has all its fields, empty where not given
         if f not in accepted:
@@ -253,7 +271,7 @@ def prepare(path: str | Path, layer: str, *, options: ImportOptions | None = Non
     accepted = accepted[[*LAYERS[layer].field_names, accepted.geometry.name]]
     summary["mapping"] = mapping
     return ImportResult(layer, source, raw.rows_read, accepted, rejected, repaired, mapping, summary, categories,
-                        accepted_rows=kept_rows,
+                        category_list=category_list if layer == "incidents" else None, accepted_rows=kept_rows,
                         checked_against=workspace.fingerprint(layer) if workspace is not None else None)
 
 
@@ -342,7 +360,19 @@ def _commit_tables(result: ImportResult, workspace: Workspace, *, mode: str, opt
         if saved is not None and len(saved):
             merged = pd.concat([saved[["raw_label", "category"]], merged]).drop_duplicates("raw_label", keep="last")
         tables[CATEGORY_MAP_TABLE] = merged.reset_index(drop=True)
-    meta = {"synthetic": "mixed"} if workspace.meta().get("synthetic") == "true" else None
+    if result.category_list is not None:
+        # the file's own labels kept as categories join the list as it is now (renamed since prepare or not)
+        now = read_categories(workspace)
+        new = [c for c in result.category_list.items if c.key not in now]
+        if new:
+            tables[CATEGORIES_TABLE] = CategoryList((*now.items[:-1], *new, now.items[-1])).to_frame()
+    old_meta = workspace.meta()
+    meta = {"synthetic": "mixed"} if old_meta.get("synthetic") == "true" else {}
+    # The layer's origin (files, day, rows) for the maps' and the pack's source line (geo.io.provenance): the
+    # workspace's title still names the demo once its incidents are a city's own.
+    meta[SOURCE_KEY + layer] = layer_record(old_meta.get(SOURCE_KEY + layer), file=result.source,
+                                            imported_at=str(log.at[0, "imported_at"]), rows=len(result.accepted),
+                                            mode=mode)
     return tables, modes, meta
 
 
@@ -486,6 +516,22 @@ def _text(col: pd.Series | None) -> pd.Series | None:
     if col is None:
         return None
     return col.astype("string").str.strip().replace("", pd.NA)
+
+
+def _unit_ids(col: pd.Series | None, column: str | None, source: str) -> pd.Series | None:
+    """The file's own settlement ids, refused whole when one repeats: counts go by them."""
+    ids = _text(col)
+    if ids is None:
+        return None
+    ids = ids.str.replace(r"\.0$", "", regex=True) if pd.api.types.is_float_dtype(col) else ids
+    dup = ids.notna() & ids.duplicated(keep=False)
+    if dup.any():
+        rows = ids.index[dup.to_numpy()]
+        values = list(dict.fromkeys(ids[dup].astype(str)))
+        msg = M.IMP_UNIT_ID_DUPLICATE.format(file=source, column=column, ids=", ".join(values[:5]),
+                                             rows=", ".join(str(int(r)) for r in rows[:10]))
+        raise ImportError_(msg)
+    return ids
 
 
 def _required_text(col: pd.Series | None, fname: str, source: str, raw: RawTable, rows: _Rows) -> pd.Series:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from geo.categories import CategoryList
 from geo.coverage import DEFAULT_CAMERA_RANGE_M
 from geo.i18n import N_, Tr
+from geo.io.provenance import source_in
 from geo.report.options import MapView
 from geo.report.study import PackStudy
 from geo.report.text import categories_text, category_label, period_text
+from geo.stats.hotspots import CELL_CEILING, CELL_FLOOR, CELL_TARGET, MIN_TOP_INCIDENTS
+from geo.stats.population import proxy_note
 
 __all__ = ["cover_text", "methods_text", "readme"]
 
@@ -34,15 +38,16 @@ def cover_text(s: PackStudy, toc: list[str]) -> list[str]:
     o, _ = s.options, s.tr
     where = (_.plural("{area} ({n} settlement)", "{area} ({n} settlements)", len(s.units), area=s.label)
              if len(s.units) else s.label)
-    priorities = ", ".join(category_label(_, c) for c in o.priorities) or _("none")
+    # the workspace's own names (o.category_list, resolved from the incidents when not given)
+    priorities = ", ".join(category_label(_, c, categories=o.category_list) for c in o.priorities) or _("none")
     paragraphs = [
         _("Area: {area}. Period: {period}.", area=where, period=period_text(_, o.start, o.end, long=True)),
-        _("Categories: {categories}; priorities: {priorities}.", categories=categories_text(_, o.categories),
-          priorities=priorities),
+        _("Categories: {categories}; priorities: {priorities}.",
+          categories=categories_text(_, o.categories, category_list=o.category_list), priorities=priorities),
         _("Incidents: {incidents}; police stations: {stations}; video cameras: {cameras}.",
           incidents=_.int(len(s.incidents)), stations=_.int(len(s.stations)), cameras=_.int(len(s.cameras))),
         # the source is the workspace's title: the demo's is a catalog message, a user's stays as written
-        _("Data source: {source}. Prepared with Koopsuz on {date}.", source=_.message(o.source),
+        _("Data source: {source}. Prepared with Koopsuz on {date}.", source=source_in(o.source, lang=_.lang),
           date=_.date(o.date)),
         "## " + _("Contents"),
         *(f"- {line}" for line in toc)]
@@ -58,7 +63,7 @@ def methods_text(s: PackStudy, views: list[MapView]) -> list[str]:
     if s.filter.days:
         period = _("{period} ({days})", period=period, days=_.plural("{n} day", "{n} days", s.filter.days))
     out = [_("Study area: {area}. Period: {period}; categories: {categories}. Incidents studied: {incidents}.",
-             area=s.label, period=period, categories=categories_text(_, o.categories),
+             area=s.label, period=period, categories=categories_text(_, o.categories, category_list=o.category_list),
              incidents=_.int(len(s.incidents)))]
     if s.outside:
         out[0] += " " + _.plural("{n} more incident lies outside every settlement and is left out.",
@@ -71,7 +76,7 @@ def methods_text(s: PackStudy, views: list[MapView]) -> list[str]:
                      "Clusters of high and low rates (LISA): settlements whose rate is like or unlike their "
                      "neighbours' ({permutations} random reshuffles), with the correction for many tests (FDR) "
                      "at 5 %.", per=yearly, permutations=_.int(ov["lisa_permutations"])))
-    out += _hotspot_methods(_, [v for v in views if v.kind == "hotspots"])
+    out += _hotspot_methods(_, [v for v in views if v.kind == "hotspots"], categories=o.category_list)
     out += _coverage_method(s, by_kind["coverage"])
     out.append(_sites_method(s, by_kind["sites"]))
     out.append(_("Coordinates are latitude and longitude (WGS84); distances and areas are computed in the local "
@@ -79,8 +84,11 @@ def methods_text(s: PackStudy, views: list[MapView]) -> list[str]:
     return out
 
 
-def _hotspot_methods(_: Tr, views: list[MapView]) -> list[str]:
-    """One paragraph on the method, then a line per map with its own cell size and neighbourhood."""
+def _hotspot_methods(_: Tr, views: list[MapView], *, categories: CategoryList | None = None) -> list[str]:
+    """One paragraph on the method, then a line per map with its own cell size and neighbourhood.
+
+    ``categories`` is the workspace's list: each map's category by its own name.
+    """
     gi = [v.params for v in views if "band_m" in v.params]
     kde = [v.params for v in views if "bandwidth_m" in v.params]
     out: list[str] = []
@@ -95,6 +103,16 @@ def _hotspot_methods(_: Tr, views: list[MapView]) -> list[str]:
                      "cells closer than the neighbourhood distance (distance band); the cell size is {cell_rule} "
                      "and the distance chosen from the data; without the correction for many tests (FDR).",
                      **fields))
+        if first["cell_rule"] != "given":
+            out.append(_("The cell size is chosen from the incidents of the period and categories mapped: large "
+                         "enough that the cells with incidents hold on average at least {target} each, where there "
+                         "are enough incidents (growing to at most a tenth of the area's width), and between {floor} m "
+                         "and {ceiling} m: smaller cells say nothing about a place, larger ones name no place a "
+                         "patrol can cover.",
+                         target=_.int(CELL_TARGET), floor=_.int(CELL_FLOOR), ceiling=_.int(CELL_CEILING)))
+        out.append(_("Top hot spots: neighbouring hot cells (touching at a side or a corner) are merged into one hot "
+                     "spot, ranked by its incidents; hot spots with fewer than {least} incidents are not listed.",
+                     least=_.int(first.get("min_incidents", MIN_TOP_INCIDENTS))))
     if kde:
         first = kde[0]
         out.append(_("Density (kernel density): a {kernel} kernel; the search radius (bandwidth) is {bandwidth_rule} "
@@ -102,9 +120,12 @@ def _hotspot_methods(_: Tr, views: list[MapView]) -> list[str]:
                      kernel=_(KERNELS.get(first["kernel"], first["kernel"])),
                      bandwidth_rule=_rule(_, "given" if first["bandwidth_rule"] == "given" else "data"),
                      cell_rule=_rule(_, "given" if first["cell_rule"] == "given" else "data")))
+        out.append(_("Top density peaks: the highest peaks at least a search radius apart, each with the incidents "
+                     "within the search radius; peaks with fewer than {least} incidents nearby are not listed.",
+                     least=_.int(first.get("min_incidents", MIN_TOP_INCIDENTS))))
     for v in views:
         p = v.params
-        what = category_label(_, v.category) if v.category else _("all categories")
+        what = category_label(_, v.category, categories=categories) if v.category else _("all categories")
         if "band_m" in p:
             line = _("{what}: cells of {cell} m, neighbourhood distance {band} m, {cells} cells; {hot} with a "
                      "confidence of at least 90 %.", what=what, cell=_num(_, p["cell_m"]), band=_num(_, p["band_m"]),
@@ -137,7 +158,12 @@ def _coverage_method(s: PackStudy, v: MapView) -> list[str]:
         cover = _("Coverage: a police station covers the incidents within {metres} m in a straight line. "
                   "{covered} of {incidents} incidents are covered today ({share}).",
                   metres=_.int(cv["radius_m"]), **fields)
-    if "residents_covered" in cv:
+    if "residents_surface" in cv:  # residents from the population surface (geo.stats.population)
+        covered = cv.get("residents_covered")
+        cover += " " + _("Residents covered: {covered} of {residents}.",
+                         covered="–" if covered is None else _.int(covered), residents=_.int(cv["residents"]))
+        cover += " " + proxy_note(**cv["residents_surface"], lang=_.lang)
+    elif "residents_covered" in cv:
         cover += " " + _("Residents covered: {covered} of {residents}, counting each settlement's residents as "
                          "spread evenly over it (areal weighting).", covered=_.int(cv["residents_covered"]),
                          residents=_.int(cv["residents"]))
@@ -194,8 +220,8 @@ def readme(s: PackStudy, names: Iterable[str]) -> str:
     o, _ = s.options, s.tr
     lines = [o.title, "", _("Area: {area}", area=s.label),
              _("Period: {period}", period=period_text(_, o.start, o.end, long=True)),
-             _("Categories: {categories}", categories=categories_text(_, o.categories)),
-             _("Data source: {source}", source=_.message(o.source)),
+             _("Categories: {categories}", categories=categories_text(_, o.categories, category_list=o.category_list)),
+             _("Data source: {source}", source=source_in(o.source, lang=_.lang)),
              _("Prepared with Koopsuz on {date}", date=_.date(o.date)), "",
              _("Map images: PNG at {dpi} dpi, paper {paper}.", dpi=_.int(o.dpi), paper=o.paper.upper()),
              _("Tables: CSV (UTF-8, opens in Excel), and all of them in one XLSX workbook."), "",

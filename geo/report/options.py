@@ -15,13 +15,16 @@ from geo.checks import check_choice, check_count, check_positive
 from geo.content import MapContent
 from geo.i18n import LANGS, NAME_FIELDS
 from geo.printmap import PAPERS
-from geo.schema import CATEGORIES
+from geo.categories import CategoryList
+from geo.stats.hotspots import MIN_TOP_INCIDENTS
 
-__all__ = ["DEFAULT_PRIORITIES", "HOTSPOT_METHODS", "LABEL_FIELDS", "MAP_KINDS", "MapView", "PackResult", "Progress",
-           "ReportOptions"]
+__all__ = ["DEFAULT_HOTSPOT_METHOD", "DEFAULT_PRIORITIES", "HOTSPOT_METHODS", "LABEL_FIELDS", "MAP_KINDS", "MapView",
+           "PackResult", "Progress", "ReportOptions"]
 
 MAP_KINDS = ("overview", "hotspots", "coverage", "sites")
 HOTSPOT_METHODS = ("gistar", "density")
+# One method per question: the Hotspots and Planner pages, the pack and the command line open on this one.
+DEFAULT_HOTSPOT_METHOD = "gistar"
 LABEL_FIELDS = ("name", "name_ru", "name_ky")
 DEFAULT_PRIORITIES = 4
 
@@ -45,10 +48,16 @@ class ReportOptions:
         the latest year with incidents (or the first incident, if later) to
         the last incident.
     priorities : sequence of str, optional
-        Priority categories, one hot spot map each. Default: the
-        :data:`DEFAULT_PRIORITIES` most frequent categories of the selected
-        incidents, leaving out "other" (a residual, not a priority) unless it
-        is the only one.
+        Priority categories, one hot spot map each. Default: the categories
+        the workspace's list marks as its plan's priorities (those with
+        incidents in the selection), else the :data:`DEFAULT_PRIORITIES` most
+        frequent categories of the selected incidents, leaving out "other" (a
+        residual, not a priority) unless it is the only one.
+    category_list : geo.categories.CategoryList, optional
+        The workspace's own categories, against which ``categories`` and
+        ``priorities`` are checked and by which they are named. Default: the
+        list the incidents carry when the pack is made, the default list
+        until then.
     radius : float
         Service standard of a station, metres (straight line).
     minutes : float, optional
@@ -71,6 +80,9 @@ class ReportOptions:
         Grid cell in metres of the hot spots, density and gaps; default: each analysis's own.
     bandwidth : float, optional
         Kernel bandwidth in metres (density); default Silverman's rule as ArcGIS.
+    min_incidents : int
+        The fewest incidents a top hot spot (or density peak, within its
+        search radius) holds to be listed; default 2.
     time_limit : float
         Seconds for the siting solver.
     paper : str
@@ -107,9 +119,10 @@ class ReportOptions:
     radius: float = 1500.0
     k: int = 3
     candidate_spacing: float = 400.0
-    hotspot_method: str = "gistar"
+    hotspot_method: str = DEFAULT_HOTSPOT_METHOD
     cell: float | None = None
     bandwidth: float | None = None
+    min_incidents: int = MIN_TOP_INCIDENTS
     time_limit: float = 60.0
     minutes: float | None = None
     off_road_kmh: float = 20.0
@@ -122,6 +135,7 @@ class ReportOptions:
     lang: str = "en"
     tiles: str | None = None
     tile_cache: str | Path | None = None
+    category_list: CategoryList | None = None
 
     def __post_init__(self) -> None:
         # Tuples: the options stay immutable and hashable whatever sequence was given.
@@ -133,9 +147,10 @@ class ReportOptions:
                     raise ValueError(msg)
                 object.__setattr__(self, name, tuple(str(v) for v in value))
         for name in ("categories", "priorities"):
-            bad = [c for c in getattr(self, name) or () if c not in CATEGORIES]
+            keys = CategoryList.of(self.category_list).keys
+            bad = [c for c in getattr(self, name) or () if c not in keys]
             if bad:
-                msg = f"unknown {name} {', '.join(bad)}; categories: {', '.join(CATEGORIES)}"
+                msg = f"unknown {name} {', '.join(bad)}; categories: {', '.join(keys)}"
                 raise ValueError(msg)
         if self.hotspot_method not in HOTSPOT_METHODS:
             msg = f"hotspot_method must be one of {', '.join(HOTSPOT_METHODS)}, not {self.hotspot_method!r}"
@@ -148,6 +163,7 @@ class ReportOptions:
             if getattr(self, name) is not None:
                 check_positive(getattr(self, name), name)
         check_count(self.k, "k")
+        check_count(self.min_incidents, "min_incidents")
         check_count(self.dpi, "dpi")
         check_choice(self.lang, LANGS, "lang")
         if self.labels is None:

@@ -23,6 +23,7 @@ import pandas as pd
 from geo import printmap
 from geo.atomic import atomic_output
 from geo.i18n import Tr
+from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
 from geo.report.methods import cover_text, methods_text, readme
 from geo.report.options import MapView, PackResult, Progress, ReportOptions
@@ -168,7 +169,8 @@ def _pages(s: PackStudy, views: list[MapView]) -> list[_Page]:
     pages are drawn when written."""
     o, _ = s.options, s.tr
     by_kind = {v.kind: v for v in views}
-    source = _.message(o.source)  # the demo's English title, a catalog message, in the language
+    # the workspace's source (each imported layer by its file, the demo's English title) in the language
+    source = source_in(o.source, lang=_.lang)
 
     def map_page(v: MapView, index: int) -> _Page:
         # "How to read this map" under each map, where the reader looks at it
@@ -234,21 +236,23 @@ def _table_pages(s: PackStudy, views: list[MapView], by_kind: dict[str, MapView]
     # as many of each category's top rows as one page holds for all of them; the tables have TOP_CELLS
     each = min(TOP_CELLS, max(3, PAGE_ROWS // max(len(hot), 1)))
     category = _("Category")
-    top = [v.tables["top"].head(each).assign(**{category: category_label(_, v.category)})
+    top = [v.tables["top"].head(each).assign(**{category: category_label(_, v.category, categories=o.category_list)})
            for v in hot if len(v.tables["top"])]
     top_frame = (pd.concat(top, ignore_index=True) if top else pd.DataFrame())
     if len(top_frame):
         top_frame = top_frame[[category, *[c for c in top_frame.columns if c != category]]]
     if o.hotspot_method == "gistar":
         specs.append((_("Top hot spots of the priority categories"), top_frame,
-                      _("Hot spot cells (Gi*) with a confidence of at least 90 %, the strongest first (Gi* z, then the "
-                        "most incidents); up to {each} per category here, {all} in the tables.",
-                        each=_.int(each), all=_.int(TOP_CELLS))))
+                      _("Neighbouring hot spot cells (Gi*, confidence at least 90 %) merged into one hot spot, the "
+                        "most incidents first; hot spots with fewer than {least} incidents are not listed; up to "
+                        "{each} per category here, {all} in the tables.",
+                        least=_.int(o.min_incidents), each=_.int(each), all=_.int(TOP_CELLS))))
     else:
         specs.append((_("Density peaks of the priority categories"), top_frame,
                       _("The highest points of the density surface, at least a search radius (bandwidth) apart; "
-                        "up to {each} per category here, {all} in the tables.", each=_.int(each),
-                        all=_.int(TOP_CELLS))))
+                        "peaks with fewer than {least} incidents within a search radius are not listed; "
+                        "up to {each} per category here, {all} in the tables.", least=_.int(o.min_incidents),
+                        each=_.int(each), all=_.int(TOP_CELLS))))
     cov = by_kind["coverage"]
     specs.append((_("Coverage by station (within {standard})", standard=standard_text(s)), cov.tables["by_station"],
                   _("“{column}”: the incidents that no other station reaches, which closing this station would "

@@ -17,15 +17,18 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import N_, Tr, area_names, place_names
-from geo.io.store import Workspace
+from geo.i18n import N_, Tr, area_names
+from geo.io.provenance import source_text
+from geo.io.store import LOG_TABLE, Workspace
 from geo.network import RoadNetwork
 from geo.printmap import DEFAULT_SOURCE
 from geo.report.options import DEFAULT_PRIORITIES, ReportOptions
 from geo.report.text import categories_text, category_label, period_text
-from geo.schema import CATEGORIES, validate
+from geo.categories import categories_of, with_categories
+from geo.io.categories import read_categories
+from geo.schema import validate
 from geo.select import (LAYER_NAMES, IncidentFilter, Study, assign_units, categories_present, resolve_period,
-                        select_study)
+                        OUTSIDE, select_study, unit_ids, unit_labels, with_unit_ids)
 
 __all__ = ["WORKSPACE_ATTR", "PackStudy", "pack_study", "read_layers", "study_layers"]
 
@@ -56,9 +59,14 @@ def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoData
     if not ws.exists:
         msg = f"{ws.path}: no such workspace"
         raise FileNotFoundError(msg)
-    out = {name: validate(ws.read(name), name, source=f"{ws.path.name}:{name}").accepted for name in LAYER_NAMES}
-    out["incidents"] = assign_units(out["incidents"], out["boundaries"])
-    info = {"file": ws.path.name, "meta": ws.meta()}
+    cats = read_categories(ws)  # the workspace's own list: validation, names, colours and priorities follow it
+    out = {name: validate(ws.read(name), name, source=f"{ws.path.name}:{name}", categories=cats).accepted
+           for name in LAYER_NAMES}
+    out["boundaries"] = with_unit_ids(out["boundaries"])  # a workspace written before units had ids gets them here
+    out["incidents"] = with_categories(assign_units(out["incidents"], out["boundaries"]), cats)
+    # the import log too: a workspace imported into before each layer's origin was kept in its metadata
+    log = ws.read_table(LOG_TABLE).to_dict("records") if ws.has(LOG_TABLE) else []
+    info = {"file": ws.path.name, "meta": ws.meta(), "import_log": log}
     for frame in out.values():
         frame.attrs[WORKSPACE_ATTR] = info
     return out
@@ -117,7 +125,8 @@ class PackStudy:
     def subtitle(self, category: str | None = None, n: int | None = None) -> str:
         """The study area, period, categories and incidents of a map, in the pack's language."""
         o, _ = self.options, self.tr
-        cats = category_label(_, category) if category is not None else categories_text(_, o.categories)
+        cats = (category_label(_, category, categories=o.category_list) if category is not None
+                else categories_text(_, o.categories, category_list=o.category_list))
         n = len(self.incidents) if n is None else n
         return " · ".join([self.label, period_text(_, o.start, o.end), cats,
                            _.plural("{n} incident", "{n} incidents", n)])
@@ -156,30 +165,39 @@ def pack_study(layers: Mapping[str, gpd.GeoDataFrame], options: ReportOptions) -
     study = select_study(layers, f)
     selected = study.incidents
     _ = Tr(o.lang)
-    label = _area_label(_, o, study.units, layers.get("boundaries"))
-    present = categories_present(selected, CATEGORIES) if len(selected) else []
+    label = _area_label(_, o, study, layers.get("boundaries"))
+    cats = o.category_list if o.category_list is not None else categories_of(incidents)
+    present = categories_present(selected, cats.keys) if len(selected) else []
     priorities = o.priorities
     if priorities is None:
+        # the plan's priorities as the workspace marked them, those with incidents in the selection
+        priorities = tuple(c for c in cats.priorities if c in present)
+    if not priorities and o.priorities is None:
         counts = selected["category"].value_counts() if len(selected) else pd.Series(dtype=int)
-        # most incidents first, ties in the platform's order; "other" is no one's priority unless asked for
+        # most incidents first, ties in the list's order; "other" is no one's priority unless asked for
         named = [c for c in present if c != "other"] or present
-        priorities = tuple(sorted(named, key=lambda c: (-int(counts.get(c, 0)), CATEGORIES.index(c))))
+        priorities = tuple(sorted(named, key=lambda c: (-int(counts.get(c, 0)), cats.index(c))))
         priorities = priorities[:DEFAULT_PRIORITIES]
-    resolved = replace(o, start=start, end=end, priorities=priorities,
+    resolved = replace(o, start=start, end=end, priorities=priorities, category_list=cats,
                        title=o.title or _(_TITLE, area=label),
                        source=o.source or _default_source(layers), date=o.date or dt.date.today())
     return PackStudy(options=resolved, study=study, label=label)
 
 
-def _area_label(_: Tr, o: ReportOptions, units: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None) -> str:
+def _area_label(_: Tr, o: ReportOptions, study: Study, boundaries: gpd.GeoDataFrame | None) -> str:
     """The study area as titles name it, in the language: settlements, an area, or every settlement."""
+    units = study.units
     if o.units:
-        local = (dict(zip(units["name"].astype(str), place_names(units, _.lang), strict=True))
-                 if len(units) and "name" in units else {})
-        names = [local.get(n, n) for n in o.units]
+        # chosen by id (or a name the selection resolved to one); named as every page names them
+        whole = with_unit_ids(boundaries) if boundaries is not None and len(boundaries) else units
+        local = (dict(zip(unit_ids(whole), unit_labels(whole, _.lang), strict=True))
+                 if len(whole) and "name" in whole else {})
+        names = [local.get(n, n) for n in (study.filter.units or o.units)]
         if len(names) <= 3:
             return ", ".join(names)
         return _.plural("{names} and {n} more", "{names} and {n} more", len(names) - 3, names=", ".join(names[:3]))
+    if o.area == OUTSIDE:  # the incidents outside every settlement, studied on their own
+        return _("Imported data")
     named = area_names(boundaries if boundaries is not None and len(boundaries) else units, _.lang)
     if o.area is not None:
         return named.get(o.area, o.area)
@@ -188,9 +206,14 @@ def _area_label(_: Tr, o: ReportOptions, units: gpd.GeoDataFrame, boundaries: gp
 
 
 def _default_source(layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+    """The workspace's real source (English, translated where shown): each imported layer by its file, the
+    rest by the workspace's title (:func:`geo.io.provenance.source_text`); never the demo's title alone once
+    a layer is a city's own."""
+    present = [n for n, f in layers.items() if f is not None and len(f)]
     for frame in layers.values():
         info = getattr(frame, "attrs", {}).get(WORKSPACE_ATTR)
         if info:
             meta = info.get("meta", {})
-            return meta.get("source") or meta.get("title") or info.get("file") or DEFAULT_SOURCE
+            text = source_text(meta, info.get("import_log"), layers=present)
+            return text or info.get("file") or info.get("name") or DEFAULT_SOURCE
     return DEFAULT_SOURCE

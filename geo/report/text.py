@@ -15,7 +15,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.i18n import N_, Tr
-from geo.schema import CATEGORIES, CATEGORY_LABELS
+from geo.categories import CategoryList
 
 __all__ = ["CONFIDENCE", "LISA_WORDS", "categories_text", "category_label", "category_words", "confidence_text",
            "iso", "options_params", "period_text", "rule_text", "some"]
@@ -57,29 +57,32 @@ def period_text(_: Tr, start: dt.date | None, end: dt.date | None, *, long: bool
     return _.period(start, end, form="long" if long else "medium")
 
 
-def category_label(_: Tr, category: str | None) -> str:
-    """A category's name in the language ("Квартирные кражи"); the code itself when unknown."""
+def category_label(_: Tr, category: str | None, *, categories: CategoryList | None = None) -> str:
+    """A category's name in the language ("Квартирные кражи"): the workspace's own label, else the catalog's.
+
+    ``categories`` is the workspace's list (the default list when not given); an unknown key is shown as is.
+    """
     if category is None:
         return _(_ALL_CATEGORIES)
-    return _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else str(category)
+    return CategoryList.of(categories).label(category, _)
 
 
-def categories_text(_: Tr, categories: Sequence[str] | None) -> str:
-    if categories is None or set(categories) >= set(CATEGORIES):
+def categories_text(_: Tr, categories: Sequence[str] | None, *, category_list: CategoryList | None = None) -> str:
+    if categories is None or set(categories) >= set(CategoryList.of(category_list).keys):
         return _(_ALL_CATEGORIES)
-    return ", ".join(category_label(_, c) for c in categories)
+    return ", ".join(category_label(_, c, categories=category_list) for c in categories)
 
 
-def category_words(_: Tr, text: str) -> str:
+def category_words(_: Tr, text: str, *, categories: CategoryList | None = None) -> str:
     """``"burglary 45%, public_order 30%"`` (coverage_gaps) as ``"Квартирные кражи 45 %, ..."`` in the language."""
 
     def one(m: re.Match[str]) -> str:
         if m.group(1) == "none":  # incidents without a category: coverage_gaps writes "(none)"
             return _("no category") + (f" {_.pct(int(m.group(2)) / 100, 0)}" if m.group(2) else "")
-        label = category_label(_, m.group(1))
+        label = category_label(_, m.group(1), categories=categories)
         return f"{label} {_.pct(int(m.group(2)) / 100, 0)}" if m.group(2) else label
 
-    return re.sub(r"\(?([a-z_]+)\)?(?:\s+(\d+)%)?", one, str(text))
+    return re.sub(r"\(?([a-z0-9_]+)\)?(?:\s+(\d+)%)?", one, str(text))
 
 
 def rule_text(_: Tr, rule: str) -> str:
@@ -90,6 +93,7 @@ def options_params(o: Any) -> dict[str, Any]:
     out = {}
     for name in o.__dataclass_fields__:
         v = getattr(o, name)
-        out[name] = (v.isoformat() if isinstance(v, dt.date) else list(v) if isinstance(v, tuple)
+        out[name] = (v.isoformat() if isinstance(v, dt.date) else v.to_frame().to_dict("records")
+                     if isinstance(v, CategoryList) else list(v) if isinstance(v, tuple)
                      else str(v) if isinstance(v, Path) else v)
     return out

@@ -24,11 +24,13 @@ from geo.plain import plain
 from geo.report.options import MAP_KINDS, MapView, ReportOptions
 from geo.report.study import PackStudy, pack_study
 from geo.report.tables import (empty_top, gap_table, settlement_names, study_gaps, top_density_peaks,
-                               top_hot_cells)
+                               top_hot_spots)
 from geo.report.text import LISA_WORDS, category_label, iso, some
-from geo.schema import CATEGORIES
+from geo.categories import CategoryList, categories_of
+from geo.select import unit_labels
 from geo.siting import grid_candidates, site
 from geo.siting.compare import compare_plans, residents_added
+from geo.stats.population import population_surface, surface_params
 from geo.stats.areas import area_statistics
 from geo.stats.density import kernel_density
 from geo.stats.hotspots import MIN_INCIDENTS, hotspots
@@ -68,8 +70,9 @@ def map_content(kind: str, layers: Mapping[str, gpd.GeoDataFrame], *, options: R
     if category is not None and kind != "hotspots":
         msg = "a single category is for the hotspots map"
         raise ValueError(msg)
-    if category is not None and category not in CATEGORIES:
-        msg = f"unknown category {category!r}; categories: {', '.join(CATEGORIES)}"
+    keys = (options.category_list or categories_of(layers.get("incidents"))).keys
+    if category is not None and category not in keys:
+        msg = f"unknown category {category!r}; categories: {', '.join(keys)}"
         raise ValueError(msg)
     return make_view(kind, pack_study(layers, options), category)
 
@@ -111,7 +114,7 @@ def _overview(s: PackStudy) -> MapView:
     if len(s.units):
         stats = area_statistics(s.incidents, s.units, days=s.filter.days, permutations=LISA_PERMUTATIONS)
         settlement, incidents = _("Settlement"), _("Incidents")
-        table = pd.DataFrame({settlement: place_names(stats, s.options.lang).to_numpy(),
+        table = pd.DataFrame({settlement: unit_labels(stats, s.options.lang).to_numpy(),
                               incidents: stats["count"].astype(int).to_numpy()})
         if s.has_population:
             raw = _("Rate per 100,000 a year") if yearly else _("Rate per 100,000 residents")
@@ -120,6 +123,8 @@ def _overview(s: PackStudy) -> MapView:
             table.insert(1, _("Population"), pd.to_numeric(stats["population"], errors="coerce").to_numpy())
             table[raw] = stats["rate"].round(1).to_numpy()
             table[eb] = stats["eb_rate"].round(1).to_numpy()
+            if (stats["rate_note"] != "").any():  # why a settlement has no rate, in the pack's language
+                table[_("Why no rate")] = stats["rate_note"].astype(str).map(_.message).to_numpy()
             table[_("Cluster of high or low rates (LISA)")] = stats["lisa_cluster"].astype(str).map(
                 lambda c: _(LISA_WORDS[c]) if c in LISA_WORDS else c).to_numpy()
             table = table.sort_values([eb, settlement], ascending=[False, True], kind="stable", na_position="last")
@@ -153,7 +158,8 @@ def _overview(s: PackStudy) -> MapView:
 def _hotspots(s: PackStudy, category: str | None) -> MapView:
     o, _ = s.options, s.tr
     inc = s.incidents if category is None else s.incidents[s.incidents["category"] == category]
-    what = category_label(_, category) if category is not None else _("all selected categories")
+    what = (category_label(_, category, categories=o.category_list) if category is not None
+            else _("all selected categories"))
     params: dict[str, Any] = {**_base_params(s, len(inc)), "category": category, "method": o.hotspot_method}
     notes: list[str] = []
     gi_cells = density = None
@@ -175,7 +181,8 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
                        "hot_cells_99": int((bins == 3).sum()), "fdr": bool(res.fdr),
                        "permutations": res.permutations, "p_values": res.params["p_for_bins"],
                        "incidents_analysed": plain(res.n_incidents), "crs": res.crs.to_string()}
-            table = top_hot_cells(gi_cells, s.units, lang=o.lang)
+            params |= {"min_incidents": o.min_incidents, "adjacency": "queen"}
+            table = top_hot_spots(res, inc, s.units, s.roads, min_incidents=o.min_incidents, lang=o.lang)
     else:
         try:
             density = kernel_density(inc, bandwidth=o.bandwidth, cell=o.cell)
@@ -188,7 +195,8 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
                    "cell_rule": "given" if o.cell is not None else "shorter side of the extent / 250, as ArcGIS",
                    "grid": list(density.shape), "max_per_km2": float(density.values.max()),
                    "crs": density.crs.to_string()}
-        table = top_density_peaks(density, s.units, lang=o.lang)
+        params |= {"min_incidents": o.min_incidents}
+        table = top_density_peaks(density, inc, s.units, s.roads, min_incidents=o.min_incidents, lang=o.lang)
     content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(s.stations),
                          gi_cells=gi_cells, density=density)
     if o.hotspot_method == "gistar":
@@ -225,6 +233,8 @@ def _coverage(s: PackStudy) -> MapView:
     notes: list[str] = []
     inc, stations = s.incidents, s.stations
     pop_units = s.units if s.has_population else None
+    # Residents covered: each settlement's residents spread over its roads (else incidents), as on the Planner.
+    surface = population_surface(s.units, roads=s.roads, incidents=inc) if s.has_population else None
     by_road = uses_roads(s)
     if o.minutes is not None and not by_road:
         notes.append(_("There are no roads in the study area: coverage uses the straight-line {metres} m instead "
@@ -240,15 +250,16 @@ def _coverage(s: PackStudy) -> MapView:
     if by_road and len(stations):
         areas = drive_time_areas(stations, s.network, minutes=o.minutes, off_road_kmh=o.off_road_kmh)
         summary = coverage_summary(inc, stations, minutes=o.minutes, roads=s.network, off_road_kmh=o.off_road_kmh,
-                                   boundaries=pop_units)
+                                   boundaries=pop_units, surface=surface)
     else:
         areas = service_areas(stations, radius=o.radius) if len(stations) else None
-        summary = coverage_summary(inc, stations, radius=o.radius, boundaries=pop_units)
+        summary = coverage_summary(inc, stations, radius=o.radius, boundaries=pop_units, surface=surface)
     params |= {"covered": int(summary.overall["covered"]), "share": plain(summary.overall["share"])}
     if summary.population is not None:
-        params |= {"residents": plain(summary.population["total"]),
-                   "residents_covered": plain(round(summary.population["covered"])),
-                   "residents_share": plain(summary.population["share"])}
+        params |= {"residents": plain(round(summary.population["total"])),
+                   "residents_covered": plain(summary.population["covered"]),
+                   "residents_share": plain(summary.population["share"]),
+                   "residents_surface": surface_params(surface)}
     per = summary.per_facility
     standard = standard_text(s)
     tables["by_station"] = pd.DataFrame({
@@ -258,14 +269,14 @@ def _coverage(s: PackStudy) -> MapView:
     by = summary.by_category if summary.by_category is not None else pd.DataFrame(
         {"category": [], "incidents": [], "covered": [], "share": []})
     tables["by_category"] = pd.DataFrame({
-        _("Category"): by["category"].map(lambda c: category_label(_, c)).to_numpy(),
+        _("Category"): [category_label(_, c, categories=o.category_list) for c in by["category"]],
         _("Incidents"): by["incidents"].astype(int).to_numpy(), _("Covered"): by["covered"].astype(int).to_numpy(),
         _("Share covered"): by["share"].astype(float).round(4).to_numpy()})
 
     gaps = None
     params |= {"gap_method": o.hotspot_method}
     try:
-        gaps = study_gaps(inc, stations, units=s.units, method=o.hotspot_method, cell=o.cell,
+        gaps = study_gaps(inc, stations, units=s.units, method=o.hotspot_method, cell=o.cell, roads=s.roads,
                           **({"areas": areas} if by_road and areas is not None else {"radius": o.radius}))
     except ValueError as exc:
         notes.append(_("No coverage gaps computed ({reason}).", reason=_.message(str(exc))))
@@ -360,7 +371,8 @@ def _sites(s: PackStudy) -> MapView:
                               len(chosen)))
     new_areas = reach_of(chosen)
     pop_units = s.units if s.has_population else None
-    compare = compare_plans(inc, some(stations), chosen, boundaries=pop_units, **standard)
+    surface = population_surface(s.units, roads=s.roads, incidents=inc) if s.has_population else None
+    compare = compare_plans(inc, some(stations), chosen, boundaries=pop_units, surface=surface, **standard)
 
     pts = chosen.to_crs(WGS84)
     table = pd.DataFrame({_("Rank"): chosen["rank"].to_numpy(), _("Latitude"): pts.geometry.y.round(5).to_numpy(),
@@ -368,11 +380,11 @@ def _sites(s: PackStudy) -> MapView:
                           _("Settlement"): settlement_names(pts.geometry, s.units, lang=o.lang),
                           _("Incidents newly covered"): chosen["new_covered_count"].astype(int).to_numpy()})
     if pop_units is not None and new_areas is not None:
-        table[_("Residents newly covered")] = np.round(residents_added(today, new_areas, pop_units)).astype(float)
-    for c in CATEGORIES:
+        table[_("Residents newly covered")] = residents_added(today, new_areas, pop_units, surface=surface)
+    for c in CategoryList.of(o.category_list).keys:
         col = f"new_{c}"
         if col in chosen and int(chosen[col].sum()) > 0:
-            table[category_label(_, c)] = chosen[col].astype(int).to_numpy()
+            table[category_label(_, c, categories=o.category_list)] = chosen[col].astype(int).to_numpy()
     measures = compare.table["measure"].astype(str)
     comparison = pd.DataFrame({_("Measure"): measures.map(_.message).to_numpy(),
                                _("Today"): compare.table["today"].to_numpy(),
@@ -381,7 +393,8 @@ def _sites(s: PackStudy) -> MapView:
     # how each row reads (a share, minutes, a count or metres): the pack writes the values by it
     comparison.attrs["measures"] = measures.tolist()
     by_cat = compare.by_category[compare.by_category["incidents"] > 0]
-    by_cat = pd.DataFrame({_("Category"): by_cat["category"].map(lambda c: category_label(_, c)).to_numpy(),
+    names = [category_label(_, c, categories=o.category_list) for c in by_cat["category"]]
+    by_cat = pd.DataFrame({_("Category"): names,
                            _("Incidents"): by_cat["incidents"].to_numpy(),
                            _("Covered today"): by_cat["covered_today"].to_numpy(),
                            _("Covered with the proposal"): by_cat["covered_proposal"].to_numpy(),
