@@ -6,11 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, tiny_layers
-from geo.select import IncidentFilter, assign_units
+from geo.select import OUTSIDE, IncidentFilter, assign_units
 from geo.stats.rates import summarize
 from geo.schema import require_valid
 from geo.io.store import Workspace
@@ -201,3 +202,33 @@ def test_export_results_are_current_only_while_their_settings_hold(monkeypatch, 
     assert not [w.value for w in at.main.warning if "out of date" in w.value]
     at.multiselect(key="f_cats").set_value(["burglary"]).run()  # another study: every made file is out of date
     assert [w.value for w in at.main.warning if "out of date" in w.value]
+
+
+def test_filters_follow_the_data_after_an_import(monkeypatch, tmp_path):
+    """An import that changes the areas, the period and the categories resets the sidebar to the new data's
+    defaults: the old area, year or ticked categories would hide the new incidents."""
+    layers = {k: require_valid(v, k) for k, v in tiny_layers().items()}
+    path = tmp_path / "ws.gpkg"
+    Workspace(path).write(layers)
+    at = run_app(monkeypatch, path)
+    at.radio(key="f_area").set_value("South").run()
+    at.multiselect(key="f_cats").set_value(["burglary"]).run()
+    assert at.session_state["filter"].area == "South"
+    # the registry of another year, with a category the first did not have, replaces the incidents
+    # (as Chicago's into the demo: every incident outside the settlements)
+    new = layers["incidents"].copy()
+    new["occurred_at"] = new["occurred_at"] + pd.DateOffset(years=3)
+    new.loc[new.index[:5], "category"] = "theft"
+    new = new.set_geometry(new.geometry.translate(xoff=1.0))
+    Workspace(path).write({"incidents": new}, mode="replace")
+    at.run()
+    assert not at.exception, at.exception
+    f = at.session_state["filter"]
+    # the area list changed ("Imported data" first): the first area, and the new data's latest year
+    assert f.area == OUTSIDE and f.start == dt.date(2020, 1, 1)
+    assert set(f.categories) == {"burglary", "public_order", "theft"}  # every category of the new data
+    assert at.selectbox(key="f_period_year").value == "2020"
+    # a change that keeps the choices keeps the reader's own selection
+    at.multiselect(key="f_cats").set_value(["theft"]).run()
+    at.run()
+    assert at.session_state["filter"].categories == ("theft",)

@@ -148,3 +148,43 @@ def _study_parts(workspace, f):
 
     s = select_study(read_layers(workspace), f)
     return s.incidents, s.units
+
+
+def _map_texts(at: AppTest) -> str:
+    """Every text the Overview's folium map hands to the browser (st_folium's arguments, unescaped)."""
+    import json
+
+    found: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None and getattr(proto, "json_args", None):
+            found.append(" ".join(str(v) for v in json.loads(proto.json_args).values()))
+        children = getattr(node, "children", None)
+        for child in (children.values() if isinstance(children, dict) else []):
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(found)
+
+
+def test_the_overview_page_and_the_pack_shade_the_settlements_alike(monkeypatch, demo_workspace):
+    """The screen's overview map and the pack's shade each settlement by the same smoothed rate (EB)."""
+    import html as html_lib
+
+    from geo.i18n import Tr
+
+    at = open_page(monkeypatch, demo_workspace, "views/overview.py")
+    area = at.radio(key="f_area").value
+    texts = html_lib.unescape(_map_texts(at))
+    view = map_content("overview", read_layers(demo_workspace), options=ReportOptions(area=area, date=DATE))
+    rates = view.content.rates
+    assert rates is not None and len(rates) >= 3
+    label = "Incidents per 100,000 residents a year, smoothed (Empirical Bayes)"
+    assert view.content.rate_label == label
+    _ = Tr("en")
+    for value in rates["value"]:
+        assert f"{label}: {_.int(value)}" in texts, (value, label)
+    # and not the rate as counted, where it differs
+    raw_only = [r for r, e in zip(rates["rate"], rates["value"], strict=True) if _.int(r) != _.int(e)]
+    assert raw_only and all(f"{label}: {_.int(r)}" not in texts for r in raw_only)

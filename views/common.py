@@ -16,8 +16,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.select import (OUTSIDE, IncidentFilter, Study, assign_units, categories_present, inside_units, select_study,
-                        unit_ids, unit_labels, with_unit_ids)
+from geo.select import (OUTSIDE, IncidentFilter, Study, assign_units, categories_present, inside_units, period_of,
+                        select_study, unit_ids, unit_labels, with_unit_ids)
 from geo.categories import DEFAULT_CATEGORIES, CategoryList, with_categories
 from geo.schema import LAYERS, SchemaError, validate
 from geo.io.categories import read_categories
@@ -152,6 +152,14 @@ def sidebar_filters(data: Data) -> IncidentFilter:
     options = [*areas, ALL, *([OUTSIDE] if outside else [])]
     if outside * 2 > len(data.incidents):
         options = [OUTSIDE, *areas, ALL]
+    # After an import the choices change: a remembered area, period or category list from before would hide
+    # the new data (a Bishkek filter on Chicago's incidents shows 0; new categories left unticked drop most rows).
+    present = categories_present(data.incidents, data.categories.keys)
+    extent = period_of(data.incidents) if len(data.incidents) else None
+    _forget_when_changed("f_area", tuple(options), ["f_area"])
+    _forget_when_changed("f_cats", tuple(present), ["f_cats"])
+    if _forget_when_changed("f_period", extent, [k for k in st.session_state if str(k).startswith("f_period")]):
+        st.query_params.pop("period", None)  # the address's period belongs to the data before: the default now
     area_words = area_names(data.boundaries, _.lang)
     area = (sb.radio(_("Area"), options, horizontal=True, key="f_area",
                      format_func=lambda a: _("All areas") if a == ALL else _("Imported data") if a == OUTSIDE
@@ -167,7 +175,6 @@ def sidebar_filters(data: Data) -> IncidentFilter:
                            format_func=lambda n: local.get(n, n),
                            help=_("Leave empty for every settlement of the area, or pick the ones to study."))
     start, end = period_picker(data.incidents, _)  # a year, quarter, month or two days, kept in the address
-    present = categories_present(data.incidents, data.categories.keys)
     cat_words = data.categories.labels(_)
     cats = sb.multiselect(_("Categories"), present, default=present, key="f_cats",
                           placeholder=_("Choose categories"),
@@ -180,6 +187,21 @@ def sidebar_filters(data: Data) -> IncidentFilter:
         end=end,
         categories=tuple(cats),
     )
+
+
+def _forget_when_changed(name: str, choices: object, keys: list[str]) -> bool:
+    """Drop the widgets' remembered values (``keys``) when their ``choices`` differ from the last run's.
+
+    The first run of a session only records the choices: the address or the defaults decide then.
+    Returns whether anything was forgotten.
+    """
+    marker = f"_choices_{name}"
+    changed = marker in st.session_state and st.session_state[marker] != choices
+    if changed:
+        for key in keys:
+            st.session_state.pop(key, None)
+    st.session_state[marker] = choices
+    return changed
 
 
 def study_key(data: Data, f: IncidentFilter) -> str:

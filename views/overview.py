@@ -11,6 +11,7 @@ from geo.crs import to_display
 from geo.i18n import incidents_text
 from geo.periods import label_of
 from geo.select import categories_present
+from geo.stats.areas import area_statistics
 from geo.stats.rates import Summary, summarize, unit_rates
 from layers.assets import missing_assets
 from layers.basemap import finish, new_map
@@ -36,7 +37,10 @@ units, inc, stations, cameras, roads = study.units, study.incidents, study.stati
 # The figures are computed once per workspace and filter: never again for another language (no `lang` here).
 @st.cache_data(show_spinner=False, max_entries=32)
 def overview_figures(key: str, _data, _f, _inc, _units) -> tuple[Summary, gpd.GeoDataFrame]:
-    return summarize(_data.incidents, _data.boundaries, _f), unit_rates(_inc, _units, days=_f.days)
+    # The pack's overview map: settlements by the smoothed rate (Empirical Bayes) of geo.stats.areas, the same
+    # function and defaults, so the screen and the printed overview shade each settlement alike.
+    shaded = (area_statistics(_inc, _units, days=_f.days) if len(_units) else unit_rates(_inc, _units, days=_f.days))
+    return summarize(_data.incidents, _data.boundaries, _f), shaded
 
 
 kpi, shown_units = overview_figures(study_key(data, f), data, f, inc, units)
@@ -93,7 +97,10 @@ if len(extent) == 0:
     st.info(_("Nothing to show for these filters."))
     st.stop()
 m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
-choropleth, rate_legend = boundary_layer(shown_units, lang=_.lang)
+smoothed = (_("Incidents per 100,000 residents a year, smoothed (Empirical Bayes)") if f.days
+            else _("Incidents per 100,000 residents, smoothed (Empirical Bayes)"))
+choropleth, rate_legend = boundary_layer(shown_units, value="eb_rate" if "eb_rate" in shown_units else "rate",
+                                         name=smoothed, lang=_.lang)
 if len(shown_units):  # none when the incidents outside every settlement are studied on their own
     choropleth.add_to(m)
 road_layer(roads, lang=_.lang).add_to(m)
@@ -120,9 +127,12 @@ st.caption(_("{incidents}, {settlements}, {stations}, {cameras}. Period: {period
              period=_.period(f.start, f.end)))
 with st.expander(_("How to read this map")):
     st.markdown(_(
-        "- **Settlements** are coloured by their rate: incidents per 100,000 residents a year in the chosen "
-        "period. The darker the colour, the more incidents for the number of people who live there; the "
-        "legend gives the classes. Grey means the population is not known.\n"
+        "- **Settlements** are coloured by their smoothed rate (Empirical Bayes): incidents per 100,000 "
+        "residents a year in the chosen period, where the rate of a village with few residents is pulled towards "
+        "the overall rate, so a few incidents do not make it look like a crime wave. The darker the colour, the "
+        "more incidents for the number of people who live there; the legend gives the classes, and the "
+        "settlements' table on the Hotspots page gives the rate as counted. Grey means no rate (population "
+        "unknown or fewer than 100 residents).\n"
         "- **Incidents** are the dots, coloured by category (second legend). Where many lie close together they "
         "are grouped in a circle with their number: zoom in to see each one, click one to read it.\n"
         "- **Police stations** are the markers, **video cameras** the small blue dots with the area each one "
