@@ -256,7 +256,9 @@ class Tr:
             if (fragments or not fragment) and key in text and (m := pattern.fullmatch(text)) is not None:
                 values, left = {}, 0
                 for k, v in m.groupdict().items():
-                    if k in VERBATIM or depth >= _MAX_DEPTH or _AS_WRITTEN.fullmatch(v):
+                    if k not in VERBATIM and _GROUPED.fullmatch(v):
+                        values[k] = self._grouped(v)
+                    elif k in VERBATIM or depth >= _MAX_DEPTH or _AS_WRITTEN.fullmatch(v):
                         values[k] = v
                     elif _DATE_FORM.fullmatch(v):
                         values[k] = self._date_form(v)
@@ -268,6 +270,12 @@ class Tr:
                 if left < unknown:  # a field no template reads: perhaps a less specific template splits better
                     best, unknown = self._catalog.gettext(template).format(**values), left
         return best
+
+    def _grouped(self, value: str) -> str:
+        """A number the library wrote with English grouping ("21,559", "13,487.5") as the language writes it."""
+        whole, _dot, decimals = value.partition(".")
+        number = float(whole.replace(",", "") + ("." + decimals if decimals else ""))
+        return self.num(number, len(decimals)) if decimals else self.int(number)
 
     # ------------------------------------------------------------------ numbers
 
@@ -356,6 +364,9 @@ _MAX_PIECES = 12  # beyond this many "; " pieces, each is translated alone
 _DATE_FORM = re.compile(r"(?:dd|mm|yy|yyyy)(?:[./\- ](?:dd|mm|yy|yyyy)){2}")  # a date's written form
 _FORM_LETTERS = {"ru": {"D": "Д", "M": "М", "Y": "Г"}, "ky": {"D": "К", "M": "А", "Y": "Ж"}}
 _WORDY = re.compile(r"[^\W\d_]{2,}")  # a field value with a word in it (not a number, not a symbol)
+# a number the library formatted with English grouping (f"{n:,}"): at least one comma group, so a user's
+# "41.68" or "1,5" is never taken for one
+_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _AS_WRITTEN = re.compile(r"[\d\s.,:+\-\u2212%°]*|N")  # numbers (and nothing, and "N") stay as written
 
 

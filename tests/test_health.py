@@ -249,6 +249,10 @@ def test_planner_and_hotspots_never_measure_to_another_continent(monkeypatch, ch
     # no mean distance of thousands of kilometres: the Kyrgyz stations are not in the incidents' study
     for label, value in metrics(at).items():
         assert "distance" not in label.lower() or "km" not in value, (label, value)
+    # on their own, the incidents have no settlements to plan in: the page says what is missing
+    assert at.sidebar.radio(key="f_area").value == OUTSIDE_AREA
+    assert any("Planning needs the settlements these incidents lie in" in i.value for i in at.main.info), [
+        i.value for i in at.main.info]
     at.switch_page("views/hotspots.py").run()
     assert not at.exception, at.exception
     assert any("invented demo ones" in w.value for w in at.main.warning)
@@ -320,3 +324,15 @@ def test_data_page_check_stays_valid_without_changes(monkeypatch, tiny_workspace
     assert [b for b in at.button if b.label == "Import 2 incidents"]
     at.radio(key="imp_mode").set_value("append").run()  # the mode does not change what the check found
     assert [b for b in at.button if b.label == "Import 2 incidents"]
+
+
+def test_far_stations_are_named_in_the_readers_language(monkeypatch, chicago_in_demo):
+    """The warning about stations far from the incidents names them as every page does: in Russian."""
+    monkeypatch.setenv("KOOPSUZ_LANG", "ru")
+    at = run_app(monkeypatch, chicago_in_demo)
+    stations = Workspace(chicago_in_demo).read("stations")
+    first = stations.iloc[0]
+    assert first["name_ru"] and first["name_ru"] != first["name"]
+    far = [w.value for w in at.main.warning if first["name_ru"] in w.value]
+    assert far, [w.value for w in at.main.warning]
+    assert all(first["name"] not in w.value for w in at.main.warning)

@@ -170,3 +170,18 @@ def test_every_template_is_translated_with_its_fields(lang):
     assert not missing, f"{len(missing)} templates without a {lang} translation: {missing[:5]}"
     assert not dropped, dropped[:5]
     assert len(templates_with_fields()) > 100
+
+
+def test_numbers_the_library_grouped_read_as_the_language_writes_them():
+    """"21,559" is twenty-one thousand in English and 21.6 in Russian: a grouped number is rewritten;
+    a user's own value ("41.68", "1,5") is left as written."""
+    from geo import messages as M
+    from geo.i18n import Tr
+
+    text = M.PT_OUTSIDE_STUDY.format(n="21,559", total="21,559", layer="incidents", km="50", box="74.5-75.0",
+                                     rows="1, 2, 3 and 21,554 more", row="5612", distance="13,487.5",
+                                     where="41.68°N, 87.73°W")
+    ru = Tr("ru").message(text)
+    assert "21\u00a0559 из 21\u00a0559" in ru and "ещё 21\u00a0554" in ru and "13\u00a0487,5 км" in ru, ru
+    assert "41.68°N" in ru and "21,559" not in ru
+    assert Tr("en").message(text) == text

@@ -46,10 +46,11 @@ def health_report(data) -> HealthReport:  # noqa: ANN001 - views.common.Data (im
     return _report(str(data.path), tuple(data.version), data)
 
 
-def finding_text(finding: Finding, _: Tr, *, places=None, capital: bool = True) -> str:  # noqa: ANN001
+def finding_text(finding: Finding, _: Tr, *, places=None, layers=None, capital: bool = True) -> str:  # noqa: ANN001
     """A finding in the reader's language, its numbers as the language writes them.
 
-    ``places`` (the workspace's boundaries) names the areas and settlements of a finding in the language.
+    ``places`` (the workspace's boundaries) names the areas and settlements of a finding in the language;
+    ``layers`` (the workspace's layers) its stations and cameras.
     """
     fields = {}
     for key, value in finding.fields.items():
@@ -64,6 +65,11 @@ def finding_text(finding: Finding, _: Tr, *, places=None, capital: bool = True) 
             local = dict(zip(places["name"].astype(str), place_names(places, _.lang), strict=False))
         else:
             local = area_names(places, _.lang) if "area" in places else {}
+        names = [local.get(n, n) for n in finding.names]
+        fields["names"] = ", ".join(names[:SHOWN_NAMES]) + (" …" if len(names) > SHOWN_NAMES else "")
+    sites = (layers or {}).get({FAR_STATIONS: "stations", FAR_CAMERAS: "cameras"}.get(finding.code, ""))
+    if sites is not None and len(sites) and "name" in sites and "names" in fields:
+        local = dict(zip(sites["name"].astype(str), place_names(sites, _.lang), strict=False))
         names = [local.get(n, n) for n in finding.names]
         fields["names"] = ", ".join(names[:SHOWN_NAMES]) + (" …" if len(names) > SHOWN_NAMES else "")
     text = _(finding.template, **fields)
@@ -116,7 +122,8 @@ def health_banner(data, study: Study | None, _: Tr, *, everything: bool = False)
         if alone and finding.code in (OUTSIDE, NO_POPULATION):
             continue  # about the settlements, which this study leaves aside
         advice = ADVICE.get(finding.code)
-        text = sentence(finding_text(finding, _, places=places)) + (" " + _(advice) if advice else "")
+        text = sentence(finding_text(finding, _, places=places, layers=data.layers)) + (" " + _(advice) if advice
+                                                                                      else "")
         if finding.severity == INFO:
             st.info(text)
         else:

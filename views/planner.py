@@ -138,6 +138,13 @@ st.caption(_("Where new police posts or cameras would help most: what today's si
 study = current_study(data, f)
 health_banner(data, study, _)  # what makes these numbers wrong, and what to do
 units, inc, roads = study.units, study.incidents, study.roads
+if len(units) == 0 and len(inc) >= 3:
+    # "Imported data": incidents with no settlements of their own; the candidate sites, the residents and the
+    # ground the Planner works on are the settlements', so it says what is missing rather than guessing them
+    st.info(_("Planning needs the settlements these incidents lie in: the candidate sites, the residents and the "
+              "ground to cover are the settlements'. Import the boundaries of the incidents' place on the Data page."))
+    st.page_link("views/data.py", label=_("Import boundaries (Data page)"), icon=":material/upload_file:")
+    st.stop()
 if len(inc) < 3 or len(units) == 0:
     st.info(_("Choose an area or settlements with incidents in the sidebar."))
     st.stop()
