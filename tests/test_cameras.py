@@ -205,3 +205,14 @@ def test_camera_mode_draws_the_existing_cameras_and_says_what_they_see(monkeypat
     assert sentence[0].startswith(f"{seen} of {len(study.incidents):,} incidents in ")
     residents = m["Residents covered today"].value
     assert residents == "–" or residents.replace(",", "").isdigit()
+    # proposing cameras: the solver's total, each camera's gain and the comparison count coverage alike (the
+    # existing cameras by their sectors, never a circle of the standard's radius)
+    at.button(key="pl_run").click().run()
+    assert not at.exception, at.exception
+    stored = at.session_state["pl_result"]
+    compare, result = stored["compare"].table.set_index("measure"), stored["result"]
+    with_proposal = int(compare.loc["Incidents covered", "proposal"])
+    assert int(compare.loc["Incidents covered", "today"]) == int(seen.replace(",", ""))
+    assert round(result.objective + stored["seen_weight"]) == with_proposal  # weights all 1 by default
+    solved = [c.value for c in at.caption if "incidents covered, weighted by category" in c.value]
+    assert len(solved) == 1 and f"{with_proposal:,} incidents covered" in solved[0], solved

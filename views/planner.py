@@ -6,6 +6,7 @@ import hashlib
 
 import altair as alt
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
@@ -109,9 +110,10 @@ def comparison_table(table: pd.DataFrame, _: Tr) -> pd.DataFrame:
                          _("Change"): [shown(r.measure, r.change, change=True) for r in rows]})
 
 
-def solve_text(result: object, _: Tr) -> str:
-    """What the solver found and how sure it is, in plain words."""
-    value = {"mclp": _("{v} incidents covered, weighted by category", v=_.int(result.objective)),
+def solve_text(result: object, _: Tr, *, already: float = 0.0) -> str:
+    """What the solver found and how sure it is, in plain words; ``already``: the weight the existing cameras
+    see, left out of the solve and added back to the incidents covered."""
+    value = {"mclp": _("{v} incidents covered, weighted by category", v=_.int(result.objective + already)),
              "lscp": _("{v} new sites needed", v=_.int(result.objective)),
              "pmedian": _("{v} m in all from the incidents to their nearest sites, weighted by category",
                           v=_.int(result.objective))
@@ -353,11 +355,19 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
         status.update(label=_("Choosing among {candidates} candidate sites for {incidents}…",
                               candidates=_.int(len(reach)), incidents=_.plural("{n} incident", "{n} incidents",
                                                                               len(inc))))
+        # Existing cameras see their viewing sectors, not a circle of the standard's radius: for the most
+        # covered (MCLP), what they already see leaves the demand, so the solve, each site's gain and the
+        # comparison with today count coverage alike (the total adds what they see back).
+        demand, fixed, seen_weight = inc, existing if len(existing) else None, 0.0
+        if is_camera and model == "mclp" and len(existing) and covered_today is not None:
+            seen_mask = np.asarray(covered_today, dtype=bool)
+            demand, fixed = inc[~seen_mask], None
+            seen_weight = float(inc["category"][seen_mask].map(lambda c: weights.get(c, 1.0)).sum())
         try:
-            result, chosen = site(inc, reach, radius=radius, minutes=minutes,
+            result, chosen = site(demand, reach, radius=radius, minutes=minutes,
                                   roads=road_network(roads_key, roads, _) if by_road else None,
                                   off_road_kmh=off_road or 5.0, model=model, k=k, target=target,
-                                  stations=existing if len(existing) else None, category_weights=weights,
+                                  stations=fixed, category_weights=weights,
                                   exclusion=exclusion, time_limit=60,
                                   gains_up_to=max(k, 8) if model == "mclp" else None,
                                   aggregate=200.0 if model == "pmedian" else None)
@@ -380,7 +390,8 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
                                      seconds=_.num(result.seconds, 1)), state="complete")
     # Stored as computed, in no language: switching language shows the same proposal in other words.
     st.session_state["pl_result"] = {"result": result, "chosen": chosen, "areas": new_areas, "compare": compare,
-                                     "residents": residents, "standard": standard, "settings": settings}
+                                     "residents": residents, "standard": standard, "settings": settings,
+                                     "seen_weight": seen_weight}
 
 stored = st.session_state.get("pl_result")
 stale = stored is not None and stored.get("settings") != settings
@@ -425,7 +436,7 @@ if stored is not None:
         if len(chosen) == 0:
             st.info(_("No new site would cover more incidents: the existing sites already cover every incident "
                       "a candidate could reach. Try a smaller service standard or other candidates."))
-        st.caption(solve_text(result, _))
+        st.caption(solve_text(result, _, already=stored.get("seen_weight", 0.0)))
         pts = to_display(chosen)
         where = unit_of(pts, units)  # the one point-in-unit rule: the first unit in table order
         unit_id = unit_ids(units).to_numpy()
