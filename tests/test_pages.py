@@ -232,3 +232,16 @@ def test_filters_follow_the_data_after_an_import(monkeypatch, tmp_path):
     at.multiselect(key="f_cats").set_value(["theft"]).run()
     at.run()
     assert at.session_state["filter"].categories == ("theft",)
+
+
+def test_the_data_page_says_where_the_workspace_comes_from_in_words(monkeypatch, demo_workspace):
+    """"About this workspace": the source line and what the demo is, in the language; no stored keys or JSON."""
+    monkeypatch.setenv("KOOPSUZ_LANG", "ru")
+    at = run_app(monkeypatch, demo_workspace)
+    at.switch_page("views/data.py").run()
+    assert not at.exception, at.exception
+    about = [e for e in at.expander if e.label == "О рабочей базе"]
+    assert len(about) == 1
+    texts = " ".join(m.value for m in about[0].markdown) + " ".join(c.value for c in about[0].caption)
+    assert "Источник данных: Демо Koopsuz" in texts and "Вымышленные демонстрационные данные" in texts, texts
+    assert len(about[0].json) == 0 and "synthetic" not in texts and "provenance" not in texts

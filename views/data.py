@@ -14,6 +14,7 @@ from geo.io.importer import CATEGORY_MAP_TABLE, LOG_TABLE, ImportError_, ImportO
 from geo.io.readers import ReadError, read_table
 from geo.io.mapping import LAYER_ROLES, ROLE_HELP, auto_map
 from geo.io.categories import read_categories
+from geo.io.provenance import LAYER_ORDER, source_in, source_text
 from geo.schema import LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
 from views.common import (DEMO_WORKSPACE, FIELD_WORDS, LAYER_WORDS, discard_upload, file_words, load_data, localized,
@@ -349,7 +350,15 @@ with tab_store:
     meta = ws.meta()
     if meta:
         with st.expander(_("About this workspace")):
-            st.json(meta, expanded=False)  # the workspace's own record, as stored
+            # the workspace's record in words: where each layer comes from (the maps' and the pack's source
+            # line, geo.io.provenance) and whether it is the invented demo; not the stored keys and JSON
+            synthetic = meta.get("synthetic", "")
+            st.markdown(_("Data source: {source}", source=source_in(source_text(meta, layers=LAYER_ORDER),
+                                                                    lang=_.lang)))
+            if synthetic in ("true", "mixed"):
+                st.caption(_("Invented demonstration data: the settlements, roads and stations are drawn by hand "
+                             "from public facts and are off by hundreds of metres; the incidents are random draws "
+                             "modelled on published rates and describe no real person or event."))
 
 # Last: the import tab stops the script while it waits for a file (or on an error), so the workspace tab,
 # filled above, is always there.
