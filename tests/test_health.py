@@ -336,3 +336,19 @@ def test_far_stations_are_named_in_the_readers_language(monkeypatch, chicago_in_
     far = [w.value for w in at.main.warning if first["name_ru"] in w.value]
     assert far, [w.value for w in at.main.warning]
     assert all(first["name"] not in w.value for w in at.main.warning)
+
+
+def test_the_pack_plans_nothing_without_settlements_as_the_planner(chicago_in_demo):
+    """The incidents on their own: the pack's coverage gaps and proposed sites say what the Planner says."""
+    from geo.report import ReportOptions, map_content, read_layers
+    from geo.report.views import PLANNING_NEEDS_SETTLEMENTS
+
+    layers = read_layers(chicago_in_demo)
+    import datetime as dt
+
+    o = ReportOptions(area=OUTSIDE_AREA, date=dt.date(2026, 3, 1))
+    sites = map_content("sites", layers, options=o)
+    assert PLANNING_NEEDS_SETTLEMENTS in sites.notes and sites.content.proposed is None
+    assert len(sites.tables["proposed_sites"]) == 0
+    coverage = map_content("coverage", layers, options=o)
+    assert PLANNING_NEEDS_SETTLEMENTS in coverage.notes and coverage.content.gaps is None

@@ -39,6 +39,10 @@ __all__ = ["LISA_PERMUTATIONS", "MEASURES", "make_view", "map_content", "number_
            "uses_roads"]
 
 LISA_PERMUTATIONS = 999
+# The Planner page's words, when the incidents have no settlements to plan in (the pack says the same).
+PLANNING_NEEDS_SETTLEMENTS = N_("Planning needs the settlements these incidents lie in: the candidate sites, the "
+                                "residents and the ground to cover are the settlements'. Import the boundaries of "
+                                "the incidents' place on the Data page.")
 # The measures of geo.siting.compare's table, for the catalog: the pack shows them in the reader's language.
 MEASURES = (N_("Incidents covered"), N_("Share of incidents covered"), N_("Residents covered"),
             N_("Share of residents covered"), N_("Mean drive time to the nearest site, covered incidents (min)"),
@@ -276,10 +280,13 @@ def _coverage(s: PackStudy) -> MapView:
     gaps = None
     params |= {"gap_method": o.hotspot_method}
     try:
+        if len(s.units) == 0:  # as the Planner: gaps, candidates and residents are the settlements'
+            raise ValueError(PLANNING_NEEDS_SETTLEMENTS)
         gaps = study_gaps(inc, stations, units=s.units, method=o.hotspot_method, cell=o.cell, roads=s.roads,
                           **({"areas": areas} if by_road and areas is not None else {"radius": o.radius}))
     except ValueError as exc:
-        notes.append(_("No coverage gaps computed ({reason}).", reason=_.message(str(exc))))
+        notes.append(_(PLANNING_NEEDS_SETTLEMENTS) if str(exc) == PLANNING_NEEDS_SETTLEMENTS else
+                     _("No coverage gaps computed ({reason}).", reason=_.message(str(exc))))
     else:
         if gaps is None:
             notes.append(_("Too few incidents to look for coverage gaps."))
@@ -345,13 +352,14 @@ def _sites(s: PackStudy) -> MapView:
     reading = _("The numbered symbols are the proposed new sites, in the order to add them, with the area each "
                 "would reach shaded; the existing stations keep theirs. The sites are chosen so that, together with "
                 "the existing stations, they cover the most incidents (MCLP). The tables say what each site adds.")
-    if len(inc) == 0:
-        notes.append(_("No incidents pass the filters: no sites proposed."))
+    if len(inc) == 0 or len(s.units) == 0:
+        # no settlements (the incidents studied on their own): the Planner proposes nothing either
+        notes.append(_("No incidents pass the filters: no sites proposed.") if len(inc) == 0 else
+                     _(PLANNING_NEEDS_SETTLEMENTS))
         content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(stations), coverage=today)
         return MapView(kind="sites", category=None, content=content, title=title, subtitle=s.subtitle(),
                        params=params, tables=empty, notes=tuple(notes), reading=reading)
-    area = s.units if len(s.units) else gpd.GeoDataFrame(geometry=[inc.union_all().convex_hull], crs=inc.crs)
-    candidates = grid_candidates(area, spacing=o.candidate_spacing)
+    candidates = grid_candidates(s.units, spacing=o.candidate_spacing)
     params["candidates"] = len(candidates)
     if len(candidates) == 0:
         notes.append(_("No grid point {metres} m apart falls in the settlements: give a smaller candidate "
