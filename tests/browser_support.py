@@ -223,3 +223,11 @@ class Session:
 
     def close(self) -> None:
         self.context.close()
+
+
+@pytest.fixture
+def session(browser) -> Iterator[Session]:
+    """A fresh page (its own context) for each test, closed after it."""
+    s = Session(browser)
+    yield s
+    s.close()

@@ -91,3 +91,22 @@ def tiny_workspace(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.gpkg"
     Workspace(path).write({k: require_valid(v, k) for k, v in tiny_layers().items()}, meta={"title": "tiny"})
     return path
+
+
+def map_html(at) -> str:  # noqa: ANN001 - a streamlit AppTest
+    """The folium maps of a page as st_folium hands them to the browser (the component's arguments, as JSON
+    text with the page's own characters)."""
+    import json
+
+    found: list[str] = []
+
+    def walk(node) -> None:  # noqa: ANN001 - an AppTest tree node
+        proto = getattr(node, "proto", None)
+        if proto is not None and getattr(proto, "json_args", None):
+            found.append(json.dumps(json.loads(proto.json_args), ensure_ascii=False))
+        children = getattr(node, "children", None)
+        for child in children.values() if isinstance(children, dict) else []:
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(found)

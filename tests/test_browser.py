@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from browser_support import (ARTIFACTS, Session, browser, free_port, running_app,  # noqa: F401 - fixtures
+from browser_support import (ARTIFACTS, Session, browser, free_port, running_app, session,  # noqa: F401 - fixtures
                              tile_server, wait_healthy)
 from conftest import HOSTILE, ROOT
 from geo.demo import make_demo
@@ -53,13 +53,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def app(workspace, tile_server) -> Iterator[str]:
     with running_app(workspace[0], tile_server) as url:
         yield url
-
-
-@pytest.fixture
-def session(browser) -> Iterator[Session]:
-    s = Session(browser)
-    yield s
-    s.close()
 
 
 def expected(layers: dict[str, gpd.GeoDataFrame], area: str) -> tuple[int, int]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, Session, browser, running_app, tile_server  # noqa: F401 - fixtures
+from browser_support import (ARTIFACTS, Session, browser, running_app, session,  # noqa: F401 - fixtures
+                             tile_server)
 from geo.report import ReportOptions, map_content, read_layers
 from geo.stats.hotspots import MIN_TOP_INCIDENTS
 
@@ -37,13 +38,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(workspace, tile_server) -> Iterator[str]:
     with running_app(workspace, tile_server, env={"KOOPSUZ_LANG": "en"}) as url:
         yield url
-
-
-@pytest.fixture
-def session(browser) -> Iterator[Session]:
-    s = Session(browser)
-    yield s
-    s.close()
 
 
 def page_table(s: Session, header: str) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from browser_support import (ARTIFACTS, Session, browser, running_app,  # noqa: F401 - fixtures
+from browser_support import (ARTIFACTS, Session, browser, running_app, session,  # noqa: F401 - fixtures
                              tile_server)
 from geo.demo import make_demo
 from geo.io.store import Workspace
@@ -37,13 +37,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def app(workspace, tile_server) -> Iterator[str]:
     with running_app(workspace[0], tile_server) as url:
         yield url
-
-
-@pytest.fixture
-def session(browser) -> Iterator[Session]:
-    s = Session(browser)
-    yield s
-    s.close()
 
 
 def bishkek_stations(layers: dict[str, gpd.GeoDataFrame]) -> int:

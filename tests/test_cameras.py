@@ -7,7 +7,6 @@ incidents); these tests build small worlds where the right answer is known by co
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, map_html
 from geo.coverage import camera_sectors, coverage_summary, service_areas
 from geo.crs import local_crs
 from geo.siting.compare import compare_plans, residents_added
@@ -156,22 +155,6 @@ def test_the_demo_cameras_see_what_a_direct_count_says():
     assert summary.overall["covered"] == int(seen.sum()) > 0
 
 
-def _map_html(at: AppTest) -> str:
-    """The folium map's HTML as st_folium hands it to the browser (the component's arguments)."""
-    found = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None and hasattr(proto, "json_args") and proto.json_args:
-            found.append(proto.json_args)
-        for child in getattr(node, "children", {}).values() if isinstance(getattr(node, "children", None),
-                                                                             dict) else []:
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(json.dumps(json.loads(a)) for a in found)
-
-
 def test_camera_mode_draws_the_existing_cameras_and_says_what_they_see(monkeypatch, demo_workspace):
     monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(demo_workspace))
     monkeypatch.setenv("KOOPSUZ_TILES", "none")
@@ -182,7 +165,7 @@ def test_camera_mode_draws_the_existing_cameras_and_says_what_they_see(monkeypat
     assert not at.exception, at.exception
     at.radio(key="pl_facility").set_value("Video camera").run()
     assert not at.exception, at.exception
-    html = _map_html(at)
+    html = map_html(at)
     assert "kz-camera" in html and "kz-camera-view" in html  # camera points and their viewing sectors
     assert "Existing cameras" in html and "What the cameras see" in html  # layer and legend
     m = {x.label: x for x in at.metric}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, tiny_layers
+from conftest import ROOT, map_html, tiny_layers
 from geo.categories import DEFAULT_CATEGORIES, OTHER, CategoryList, categories_of
 from geo.io.categories import CATEGORIES_TABLE, read_categories
 from geo.io.store import Workspace
@@ -60,22 +60,6 @@ def _run(monkeypatch, workspace: Path) -> AppTest:
     return at
 
 
-def _map_html(at: AppTest) -> str:
-    """The folium map's HTML as st_folium hands it to the browser (the component's arguments), unescaped."""
-    found: list[str] = []
-
-    def walk(node) -> None:  # noqa: ANN001 - an AppTest tree node
-        proto = getattr(node, "proto", None)
-        if proto is not None and hasattr(proto, "json_args") and proto.json_args:
-            found.append(json.dumps(json.loads(proto.json_args), ensure_ascii=False))
-        children = getattr(node, "children", None)
-        for child in children.values() if isinstance(children, dict) else []:
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(found)
-
-
 def _page_bytes(at: AppTest) -> bytes:
     """Everything the page sends to the browser (charts' data included), as bytes."""
     out: list[bytes] = []
@@ -98,7 +82,7 @@ def test_pages_name_the_workspace_categories(monkeypatch, custom_workspace):
     options = at.multiselect(key="f_cats").options
     assert RENAMED_EN in options and ADDED_EN in options and "Burglary" not in options
     # the Overview's map legend (and the points' popups) name them as the workspace does
-    html = _map_html(at)
+    html = map_html(at)
     assert RENAMED_EN in html and ADDED_EN in html
     assert "Burglary" not in html
 

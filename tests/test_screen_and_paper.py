@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, map_html
 from geo.report import ReportOptions, map_content, read_layers
 from geo.stats.hotspots import MIN_TOP_INCIDENTS
 
@@ -150,24 +150,6 @@ def _study_parts(workspace, f):
     return s.incidents, s.units
 
 
-def _map_texts(at: AppTest) -> str:
-    """Every text the Overview's folium map hands to the browser (st_folium's arguments, unescaped)."""
-    import json
-
-    found: list[str] = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None and getattr(proto, "json_args", None):
-            found.append(" ".join(str(v) for v in json.loads(proto.json_args).values()))
-        children = getattr(node, "children", None)
-        for child in (children.values() if isinstance(children, dict) else []):
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(found)
-
-
 def test_the_overview_page_and_the_pack_shade_the_settlements_alike(monkeypatch, demo_workspace):
     """The screen's overview map and the pack's shade each settlement by the same smoothed rate (EB)."""
     import html as html_lib
@@ -176,7 +158,7 @@ def test_the_overview_page_and_the_pack_shade_the_settlements_alike(monkeypatch,
 
     at = open_page(monkeypatch, demo_workspace, "views/overview.py")
     area = at.radio(key="f_area").value
-    texts = html_lib.unescape(_map_texts(at))
+    texts = html_lib.unescape(map_html(at))
     view = map_content("overview", read_layers(demo_workspace), options=ReportOptions(area=area, date=DATE))
     rates = view.content.rates
     assert rates is not None and len(rates) >= 3
