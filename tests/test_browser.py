@@ -322,7 +322,13 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
     # buffered circle would be a regular many-sided polygon, of compactness 1)
     reach = s.map.locator("path.kz-proposed-area")
     assert reach.count() == 1
-    for d in reach.evaluate_all("els => els.map(e => e.getAttribute('d'))"):
+    # Leaflet writes "M0 0" for a path until the map has laid it out in view: wait (bounded) for its outline
+    deadline = time.monotonic() + 30
+    paths = reach.evaluate_all("els => els.map(e => e.getAttribute('d'))")
+    while any(len(re.findall(r"-?[\d.]+[ ,]-?[\d.]+", d or "")) < 2 for d in paths) and time.monotonic() < deadline:
+        s.page.wait_for_timeout(500)
+        paths = reach.evaluate_all("els => els.map(e => e.getAttribute('d'))")
+    for d in paths:
         assert not re.search(r"[aA]", d), "a proposed reach is drawn as a circle"
         rings = [np.array(re.findall(r"(-?[\d.]+)[ ,](-?[\d.]+)", ring), dtype=float)
                  for ring in re.split(r"[zZ]", d) if ring.strip()]
