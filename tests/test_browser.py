@@ -407,7 +407,10 @@ def test_export_page_downloads_a_print_map_and_the_pack(app, session, workspace,
     info.value.save_as(png)
     assert Image.open(png).size == (1754, 1240)  # A4 landscape at 150 dpi
     s.page.locator("[data-testid=stMain] [role=tab]").nth(1).click()  # the action-plan pack
-    s.key("pk_build").get_by_role("button").click()
+    build = s.key("pk_build").get_by_role("button")
+    # the tab's content appears after a rerun; under load that has taken more than the 30 s default
+    build.wait_for(timeout=120_000)
+    build.click()
     button = s.key("pk_dl_pdf").get_by_role("button")
     button.wait_for(timeout=180_000)
     with s.page.expect_download() as info:
