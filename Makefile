@@ -9,12 +9,12 @@ ASSETS := static/vendor/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test setup assets demo catalogs i18n-extract i18n-update chromium poppler bench clean
+.PHONY: run test setup assets demo catalogs i18n-extract i18n-update chromium poppler postgis haproxy bench clean
 
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
 
-test: setup $(VENV)/.dev-installed chromium poppler
+test: setup $(VENV)/.dev-installed chromium poppler postgis haproxy
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed $(ASSETS) $(DEMO) catalogs
@@ -69,6 +69,14 @@ chromium:
 # pdftoppm and pdfinfo: the tests render exported PDFs to check them.
 poppler:
 	test -x /usr/bin/pdftoppm -a -x /usr/bin/pdfinfo || ($(APT) update -qq && $(APT) install -y -qq poppler-utils)
+
+# The shared store's tests start a throwaway PostgreSQL cluster with PostGIS (tests/pg_cluster.py), and the
+# replica test puts HAProxy in front of two app processes: Debian's packages, installed when absent.
+postgis:
+	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || \
+	    ($(APT) update -qq && $(APT) install -y -qq postgresql postgresql-postgis)
+haproxy:
+	test -x /usr/sbin/haproxy || ($(APT) update -qq && $(APT) install -y -qq haproxy)
 
 clean:
 	rm -rf $(VENV) static/vendor/node_modules data/demo locale/*/LC_MESSAGES/*.mo

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from geo.atomic import atomic_output, atomic_write
 from geo.schema import LAYERS, SchemaError
-from geo.io.store import Workspace, WorkspaceError
+from geo.io.store import WorkspaceError
+from geo.io.workspaces import open_workspace
 
 USER_ERRORS = (SchemaError, WorkspaceError, ValueError, FileNotFoundError, PermissionError)
 DEFAULT_WORKSPACE = Path("data") / "workspace.gpkg"
@@ -35,7 +36,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     path = write_demo(args.out, scale=args.scale, seed=args.seed)
-    ws = Workspace(path)
+    ws = open_workspace(path)
     counts = {t: len(ws.read(t)) for t in ("incidents", "stations", "cameras", "boundaries", "roads")}
     summary = {"workspace": str(path), "seconds": round(time.perf_counter() - t0, 2), **counts}
     return _answer(args, summary, f"wrote {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
@@ -45,7 +46,7 @@ def _import(args: argparse.Namespace) -> int:
     from geo.io.importer import ImportOptions, commit, prepare
     from geo.io.mapping import parse_map_args
 
-    ws = Workspace(args.workspace)
+    ws = open_workspace(args.workspace)
     leftovers = ws.remove_leftovers()  # a killed import's temporary copy, if no import is running now
     opts = ImportOptions(crs=args.crs, mapping=parse_map_args(args.map or []), date_order=args.date_order,
                          encoding=args.encoding, delimiter=args.delimiter, source_layer=args.source_layer,
@@ -55,12 +56,12 @@ def _import(args: argparse.Namespace) -> int:
         commit(result, ws, mode=args.mode, options=opts)  # counts below are what was committed
     counts = result.counts()
     if args.json:
-        print(json.dumps({**counts, "workspace": str(ws.path), "mode": args.mode, "written": not args.dry_run,
+        print(json.dumps({**counts, "workspace": ws.label, "mode": args.mode, "written": not args.dry_run,
                           "mapping": result.mapping, "crs": result.summary.get("crs"),
                           "leftovers": {"files": len(leftovers.files), "bytes": leftovers.nbytes}},
                          ensure_ascii=False))
         return 0
-    verb = "checked (dry run, nothing written)" if args.dry_run else f"imported into {ws.path} ({args.mode})"
+    verb = "checked (dry run, nothing written)" if args.dry_run else f"imported into {ws.label} ({args.mode})"
     print(f"{counts['source']} as {args.layer}: {verb}")
     print(f"  read {counts['read']:,}, accepted {counts['accepted']:,} "
           f"(of which repaired {counts['repaired']:,}), rejected {counts['rejected']:,}")
@@ -95,9 +96,9 @@ def _study(source: str, args: argparse.Namespace):
     from geo.schema import require_valid
     from geo.select import IncidentFilter, select_study
 
-    ws = Workspace(source.removeprefix("workspace:")) if source.startswith("workspace:") else None
+    ws = open_workspace(source.removeprefix("workspace:")) if source.startswith("workspace:") else None
     if ws is not None and not ws.exists:
-        msg = f"{ws.path}: no such workspace"
+        msg = f"{ws.label}: no such workspace"
         raise FileNotFoundError(msg)
     # the workspace's own list (renamed, added, merged categories); a file has the default list
     cats = read_categories(ws) if ws is not None else DEFAULT_CATEGORIES
@@ -107,13 +108,13 @@ def _study(source: str, args: argparse.Namespace):
                        categories=tuple(args.category) if args.category else None,
                        units=tuple(args.unit) if getattr(args, "unit", None) else None)  # ids or names: resolved
     if ws is not None:
-        incidents = require_valid(ws.read("incidents"), "incidents", source=str(ws.path), categories=cats)
+        incidents = require_valid(ws.read("incidents"), "incidents", source=ws.label, categories=cats)
         layers = {"incidents": with_categories(incidents, cats),
                   "boundaries": ws.read("boundaries"), "roads": ws.read("roads"), "stations": ws.read("stations")}
         if args.area and len(layers["boundaries"]) and "area" in layers["boundaries"]:
             areas = sorted(set(layers["boundaries"]["area"].dropna().astype(str)) - {""})
             if args.area not in areas:
-                msg = f"no area {args.area!r} in {ws.path.name}; areas: {', '.join(areas)}"
+                msg = f"no area {args.area!r} in {ws.name}; areas: {', '.join(areas)}"
                 raise ValueError(msg)
     elif args.area or getattr(args, "unit", None):
         msg = "--area and --unit need INCIDENTS as workspace:PATH (settlements come from its boundaries)"
@@ -228,11 +229,11 @@ def _layer(source: str, layer: str):
     from geo.schema import require_valid
 
     if source.startswith("workspace:"):
-        ws = Workspace(source.removeprefix("workspace:"))
+        ws = open_workspace(source.removeprefix("workspace:"))
         if not ws.exists:
-            msg = f"{ws.path}: no such workspace"
+            msg = f"{ws.label}: no such workspace"
             raise FileNotFoundError(msg)
-        return require_valid(ws.read(layer), layer, source=str(ws.path))
+        return require_valid(ws.read(layer), layer, source=ws.label)
     result = prepare(source, layer)
     if len(result.rejected):
         print(f"note: {len(result.rejected):,} of {result.read:,} rows of {result.source} rejected", file=sys.stderr)
@@ -326,7 +327,7 @@ def _report_options(args: argparse.Namespace, **extra: object):
     from geo.io.categories import read_categories
 
     # the workspace's own list: its added keys are accepted, its names and priorities printed
-    ws = Workspace(args.workspace)
+    ws = open_workspace(args.workspace)
     cats = read_categories(ws) if ws.exists else None
     if cats is not None:
         _check_categories(args.category, cats.keys)
@@ -341,11 +342,11 @@ def _report_options(args: argparse.Namespace, **extra: object):
 def _workspace_layers(path: str) -> dict:
     from geo.report import read_layers
 
-    ws = Workspace(path)
+    ws = open_workspace(path)
     if not ws.exists:
-        msg = f"{ws.path}: no such workspace"
+        msg = f"{ws.label}: no such workspace"
         raise FileNotFoundError(msg)
-    return read_layers(ws.path)
+    return read_layers(ws.location)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -452,11 +453,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=20161231, help="random seed (default 20161231)")
     d.add_argument("--json", action="store_true", help="print a JSON summary")
     d.set_defaults(func=_demo)
+    from koopsuz.workspace_cli import add_workspace_parser
+
+    add_workspace_parser(sub)
 
     i = sub.add_parser("import", help="import a file into a workspace layer, keeping every row accounted for")
     i.add_argument("layer", choices=list(LAYERS), help="layer type")
     i.add_argument("file", help="CSV, TSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile or KML")
-    i.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help=f"GeoPackage (default {DEFAULT_WORKSPACE})")
+    i.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help=f"GeoPackage or postgresql://...?schema=NAME (default {DEFAULT_WORKSPACE})")
     i.add_argument("--crs", help="EPSG code of the coordinates when the file does not say (e.g. 4326, 32643, 7694)")
     i.add_argument("--map", action="append", metavar="FIELD=COLUMN",
                    help="which column holds a field (repeatable), e.g. --map date=Дата --map lat=Y")
@@ -533,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     s_.set_defaults(func=_site)
 
     def report_args(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help=f"GeoPackage (default {DEFAULT_WORKSPACE})")
+        q.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help=f"GeoPackage or postgresql://...?schema=NAME (default {DEFAULT_WORKSPACE})")
         q.add_argument("--area", help="the area to map (default: all)")
         q.add_argument("--settlement", "--unit", nargs="+", dest="settlement",
                        help="only these settlements, each by its id (unit_id) or its name; a name that several "

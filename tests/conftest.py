@@ -110,3 +110,47 @@ def map_html(at) -> str:  # noqa: ANN001 - a streamlit AppTest
 
     walk(at._tree)
     return "\n".join(found)
+
+
+# --- the two stores: every store test runs on the GeoPackage file and on PostGIS ----------------------
+
+STORES = ("gpkg", "postgis")
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """A throwaway PostgreSQL + PostGIS cluster for the session (tests/pg_cluster.py)."""
+    from pg_cluster import Cluster, missing
+
+    reason = missing()
+    if reason:
+        if os.environ.get("CI"):  # make test installs it: its absence in CI is a broken set-up, not a skip
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_store(request, store_kind, tmp_path):
+    """Make an empty workspace of the parametrised kind: ``new_store("w")`` (a file in tmp_path, or a schema)."""
+    import uuid
+
+    from geo.io.workspaces import open_workspace, with_schema
+
+    def make(name: str = "w", *, folder: Path | None = None, lock_timeout: float | None = None):
+        kw = {} if lock_timeout is None else {"lock_timeout": lock_timeout}
+        if store_kind == "gpkg":
+            where = folder or tmp_path
+            where.mkdir(parents=True, exist_ok=True)
+            return open_workspace(where / f"{name}.gpkg", **kw)
+        cluster = request.getfixturevalue("pg")
+        return open_workspace(with_schema(cluster.url, f"{name}_{uuid.uuid4().hex[:10]}"), **kw)
+
+    return make

@@ -22,14 +22,18 @@ from geo.categories import DEFAULT_CATEGORIES, CategoryList, with_categories
 from geo.schema import LAYERS, SchemaError, validate
 from geo.io.categories import read_categories
 from geo.io.store import Workspace, WorkspaceError
+from geo.io.workspaces import (DATABASE_ENV, Municipality, is_database, list_municipalities, open_workspace,
+                               with_schema)
 from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, pick_lang
 from layers.basemap import Tiles
 from views.period import period_picker
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORKSPACE = ROOT / "data" / "workspace.gpkg"
+DEFAULT_LOCATION = ROOT / "data" / "workspaces"  # the embedded store: one GeoPackage per municipality
 DEMO_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
+DEMO_MUNICIPALITIES = ROOT / "data" / "demo" / "municipalities"
 WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
+MUNICIPALITY_KEY = "m"  # the address's parameter and the sidebar widget's key
 ALL = "All"
 
 # The layers and fields of the data model in a reader's words (messages about stored rows name them).
@@ -51,7 +55,8 @@ FIELD_WORDS = {
 class Data:
     """The layers of the open workspace; incidents carry ``unit`` and ``area``."""
 
-    path: Path
+    location: str  # what geo.io.workspaces.open_workspace takes
+    name: str  # the workspace's short name in messages (file name or schema)
     meta: dict[str, str]
     incidents: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
@@ -75,46 +80,136 @@ class Data:
                 "boundaries": self.boundaries, "roads": self.roads}
 
 
-def workspace_path() -> Path:
-    return Path(os.environ.get(WORKSPACE_ENV) or DEFAULT_WORKSPACE)
+def workspace_location() -> str:
+    """Where the municipalities' workspaces are: the PostGIS database, a folder or file, or the default folder."""
+    return os.environ.get(DATABASE_ENV) or os.environ.get(WORKSPACE_ENV) or str(DEFAULT_LOCATION)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def store(location: str) -> Workspace:
+    """The store object of one workspace, kept for the server's life (a PostGIS store keeps its connections)."""
+    return open_workspace(location)
+
+
+def _seed_from_demo(location: str) -> None:
+    """An empty default folder or database starts as the two demo municipalities (imports change the copies)."""
+    demos = sorted(DEMO_MUNICIPALITIES.glob("*.gpkg"))
+    if not demos:
+        return
+    if is_database(location):
+        if list_municipalities(location):
+            return
+        for demo in demos:
+            store(with_schema(location, demo.stem)).copy_from(Workspace(demo))
+    elif Path(location) == DEFAULT_LOCATION and not list(DEFAULT_LOCATION.glob("*.gpkg")):
+        DEFAULT_LOCATION.mkdir(parents=True, exist_ok=True)
+        for demo in demos:
+            Workspace(DEFAULT_LOCATION / demo.name).copy_from(Workspace(demo))
+
+
+def municipalities() -> list[Municipality]:
+    """The municipalities at the current location (seeded from the demo when the default is empty)."""
+    location = workspace_location()
+    _seed_from_demo(location)
+    return list_municipalities(location)
+
+
+def municipality_names(found: list[Municipality], lang: str) -> dict[str, str]:
+    """Each municipality's name in the reader's language (its workspace's ``municipality_<lang>``), by key."""
+    out = {}
+    for m in found:
+        meta = store(m.location).meta() if lang != "en" else {}
+        out[m.key] = meta.get(f"municipality_{lang}") or m.name
+    return out
+
+
+def current_municipality() -> Municipality | None:
+    """The municipality chosen in the sidebar (the address's ``?m=``), or ``None`` when there is none."""
+    found = municipalities()
+    if not found:
+        return None
+    keys = [m.key for m in found]
+    chosen = st.session_state.get(MUNICIPALITY_KEY) or st.query_params.get(MUNICIPALITY_KEY)
+    return found[keys.index(chosen)] if chosen in keys else found[0]
+
+
+def municipality_picker() -> None:
+    """The sidebar's choice of municipality, shown when the location holds more than one."""
+    _ = tr()
+    found = municipalities()
+    if len(found) < 2:
+        return
+    keys = [m.key for m in found]
+    names = municipality_names(found, _.lang)
+    wanted = st.query_params.get(MUNICIPALITY_KEY)
+    if st.session_state.get(MUNICIPALITY_KEY) not in keys:
+        st.session_state[MUNICIPALITY_KEY] = wanted if wanted in keys else keys[0]
+    chosen = st.sidebar.selectbox(_("Municipality"), keys, key=MUNICIPALITY_KEY, format_func=lambda k: names[k],
+                                  help=_("Each municipality has its own workspace: its data, imports and plan."))
+    if st.query_params.get(MUNICIPALITY_KEY) != chosen:
+        st.query_params[MUNICIPALITY_KEY] = chosen  # a bookmark or a shared link opens the same municipality
+
+
+def current_workspace() -> Workspace:
+    """The store of the chosen municipality's workspace (or of the one file the location names)."""
+    chosen = current_municipality()
+    return store(chosen.location if chosen is not None else workspace_location())
+
+
+def demo_workspace(ws: Workspace) -> Path | None:
+    """The demo a workspace can start again from: its municipality's, else the whole demo (never itself)."""
+    key = ws.path.stem if isinstance(ws, Workspace) else ws.name
+    own = DEMO_MUNICIPALITIES / f"{key}.gpkg"
+    demo = own if own.is_file() else DEMO_WORKSPACE if DEMO_WORKSPACE.is_file() else None
+    if demo is None or (isinstance(ws, Workspace) and ws.path.resolve() == demo.resolve()):
+        return None
+    return demo
 
 
 # No spinner text here: it would be English whatever the reader's language (load_data shows its own).
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _load(path: str, version: tuple[int, int]) -> Data:  # version: reload when the file changes
-    ws = Workspace(path)
-    layers, rejected = {}, {}
-    categories = read_categories(ws)
-    for name in LAYERS:
-        v = validate(ws.read(name), name, source=f"{Path(path).name}:{name}", categories=categories)
-        layers[name], rejected[name] = v.accepted, v.rejected
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(location: str, version: tuple[int, int]) -> Data:  # version: reload when the workspace changes
+    ws = store(location)
+    for _attempt in range(3):  # a write between two reads changes the version: read again, all from one state
+        layers, rejected = {}, {}
+        with contextlib.ExitStack() as stack:
+            if hasattr(ws, "snapshot"):
+                stack.enter_context(ws.snapshot())  # PostGIS: one transaction for every table
+            categories = read_categories(ws)
+            for name in LAYERS:
+                v = validate(ws.read(name), name, source=f"{ws.name}:{name}", categories=categories)
+                layers[name], rejected[name] = v.accepted, v.rejected
+            meta = ws.meta()
+        if ws.version() == tuple(version):
+            break
+        version = ws.version()
     layers["boundaries"] = with_unit_ids(layers["boundaries"])  # a workspace from before units had ids
     # the incidents carry the list: legends and tables drawn from them name the workspace's own categories
     layers["incidents"] = with_categories(assign_units(layers["incidents"], layers["boundaries"]), categories)
-    return Data(Path(path), ws.meta(), rejected=rejected, version=tuple(version), categories=categories, **layers)
+    return Data(location, ws.name, meta, rejected=rejected, version=tuple(version), categories=categories,
+                **layers)
 
 
 def load_data() -> Data:
-    """The open workspace, or stop the page with a clear message.
+    """The chosen municipality's workspace, or stop the page with a clear message.
 
-    The default workspace starts as a copy of the demo; imports then change
-    the copy, never the demo itself.
+    The default folder starts as a copy of the demo municipalities; imports
+    then change the copies, never the demo itself.
     """
     _ = tr()
-    path = workspace_path()
-    if not path.is_file() and path == DEFAULT_WORKSPACE and DEMO_WORKSPACE.is_file():
-        Workspace(path).copy_from(Workspace(DEMO_WORKSPACE))
-    if not path.is_file():
-        st.error(_("No workspace at `{path}`. Run `make run` (it builds the demo data) or set {setting} to a "
-                   "Koopsuz GeoPackage.", path=path, setting=WORKSPACE_ENV))
-        st.stop()
     try:
-        leftovers = Workspace(path).remove_leftovers()  # a killed write's copy goes on the next open, any page
+        ws = current_workspace()
+        if not ws.exists:
+            st.error(_("No workspace at `{path}`. Run `make run` (it builds the demo data) or set {setting} to a "
+                       "Koopsuz GeoPackage, a folder of them, or {database} to a PostGIS database.",
+                       path=ws.label, setting=WORKSPACE_ENV, database=DATABASE_ENV))
+            st.stop()
+        leftovers = ws.remove_leftovers()  # a killed write's copy goes on the next open, any page
         if leftovers:
             st.info(_.message(leftovers.message))
         with st.spinner(_("Opening the workspace…")):  # shown only when opening takes a while
-            return _load(str(path), Workspace(path).version())
-    except (WorkspaceError, SchemaError) as exc:
+            return _load(ws.location, ws.version())
+    except (WorkspaceError, SchemaError, ValueError) as exc:
         st.error(_.message(str(exc)))
         st.stop()
 
@@ -131,7 +226,7 @@ def report_rejected(data: Data) -> None:
                 "{reason}.",
                 "{n} rows of the “{layer}” layer in {file} break the data model and are left out; first: row {row}, "
                 "{field}: {reason}.", len(rej),
-                layer=_(LAYER_WORDS.get(name, name)), file=data.path.name, row=first["row"],
+                layer=_(LAYER_WORDS.get(name, name)), file=data.name, row=first["row"],
                 field=_(FIELD_WORDS[field]) if field in FIELD_WORDS else field, reason=_.message(first["reason"])))
 
 
@@ -210,7 +305,7 @@ def study_key(data: Data, f: IncidentFilter) -> str:
     Pages key their ``st.cache_data`` analyses on it (with the layers passed unhashed), so an analysis
     runs once per study and setting, never again for another language: the language is not part of it.
     """
-    return repr((str(data.path), data.version, f))
+    return repr((data.location, data.version, f))
 
 
 def current_study(data: Data, f: IncidentFilter) -> Study:

@@ -17,8 +17,8 @@ from geo.io.categories import read_categories
 from geo.io.provenance import LAYER_ORDER, source_in, source_text
 from geo.schema import LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
-from views.common import (DEMO_WORKSPACE, FIELD_WORDS, LAYER_WORDS, discard_upload, file_words, load_data, localized,
-                          stored_upload, tr, workspace_path)
+from views.common import (FIELD_WORDS, LAYER_WORDS, current_workspace, demo_workspace, discard_upload, file_words,
+                          load_data, localized, stored_upload, tr)
 from views.categories import categories_section, keep_own_labels
 from views.health import health_banner
 
@@ -113,7 +113,7 @@ MODE_WORDS = {"replace": N_("Replace them"), "append": N_("Add to them")}
 
 _ = tr()
 load_data()  # makes sure the workspace exists, and removes (and reports) a killed import's leftovers
-ws = Workspace(workspace_path())
+ws = current_workspace()
 st.title(_("Data"))
 tab_import, tab_store = st.tabs([_("Import a file"), _("Workspace")])
 
@@ -307,7 +307,10 @@ def after_import(done: str) -> None:
 RESET_KEY = "ws_reset_done"
 
 with tab_store:
-    st.caption(_("Workspace file: `{path}` (a GeoPackage; it opens in QGIS).", path=ws.path))
+    if isinstance(ws, Workspace):
+        st.caption(_("Workspace file: `{path}` (a GeoPackage; it opens in QGIS).", path=ws.path))
+    else:
+        st.caption(_("Workspace: `{path}` (a PostGIS database; QGIS opens its tables).", path=ws.label))
     rows = []
     for name in LAYERS:
         rej = ws.read_table(f"rejected_{name}")
@@ -337,13 +340,14 @@ with tab_store:
                                   _("Category"): cats["category"].map(lambda c: words.get(c, c))})
             st.dataframe(shown, hide_index=True, width="stretch")
     categories_section(ws)  # views.categories: the workspace's own list of categories
-    if DEMO_WORKSPACE.is_file() and ws.path != DEMO_WORKSPACE:
+    demo = demo_workspace(ws)
+    if demo is not None:
         if st.session_state.pop(RESET_KEY, False):
             st.success(_("The workspace is the demo again."))
         with st.expander(_("Start again from the demo data")):
             st.warning(_("This replaces every layer of the workspace with the invented demo data."))
             if st.button(_("Replace the workspace with the demo"), key="reset_demo"):
-                ws.copy_from(Workspace(DEMO_WORKSPACE))
+                ws.copy_from(Workspace(demo))
                 st.cache_resource.clear()
                 st.session_state[RESET_KEY] = True
                 st.rerun()  # the counts above were read before the reset: draw them again

@@ -68,7 +68,7 @@ tiles = st.session_state["tiles"]
 layers = {"incidents": data.incidents, "stations": data.stations, "cameras": data.cameras,
           "boundaries": data.boundaries, "roads": data.roads}
 for frame in layers.values():
-    frame.attrs["koopsuz_workspace"] = {"name": data.path.name, "meta": dict(data.meta)}
+    frame.attrs["koopsuz_workspace"] = {"name": data.name, "meta": dict(data.meta)}
 st.title(_("Export"))
 health_banner(data, None, _)  # what makes the pack's numbers wrong, and what to do
 st.caption(_("Maps for the action plan, as print images or one interactive file, with the tables behind them. "

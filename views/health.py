@@ -13,7 +13,6 @@ from geo.health import (SHOWN_NAMES, ALL_OUTSIDE, DEMO_BOUNDARIES, FAR_APART, FA
                         INFO, OTHER_CATEGORY, OUTSIDE, Finding, HealthReport, check_health)
 from geo.i18n import N_, Tr, area_names, place_names
 from geo.io.importer import LOG_TABLE
-from geo.io.store import Workspace
 from geo.schema import CATEGORY_LABELS
 from geo.select import OUTSIDE as OUTSIDE_AREA
 from geo.select import Study
@@ -35,15 +34,17 @@ MISMATCH = (ALL_OUTSIDE, FAR_APART, DEMO_BOUNDARIES)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _report(path: str, version: tuple[int, int], _data) -> HealthReport:  # keyed on the workspace's version
-    ws = Workspace(path)
+def _report(location: str, version: tuple[int, int], _data) -> HealthReport:  # keyed on the workspace's version
+    from views.common import store  # lazily: views.common imports this module
+
+    ws = store(location)
     log = ws.read_table(LOG_TABLE) if ws.has(LOG_TABLE) else pd.DataFrame()
     return check_health(_data.layers, meta=_data.meta, import_log=log, categories=getattr(_data, "categories", None))
 
 
 def health_report(data) -> HealthReport:  # noqa: ANN001 - views.common.Data (imported lazily: no cycle)
     """The workspace's health report, computed once per workspace version."""
-    return _report(str(data.path), tuple(data.version), data)
+    return _report(data.location, tuple(data.version), data)
 
 
 def finding_text(finding: Finding, _: Tr, *, places=None, layers=None, capital: bool = True) -> str:  # noqa: ANN001

@@ -51,6 +51,7 @@ import numpy as np
 
 from geo.checks import check_count, check_positive
 from geo.demo.incidents import YEARS, _incidents
+from geo.demo.municipalities import FOLDER, MUNICIPALITIES, write_municipalities
 from geo.demo.places import (
     JETI_OGUZ_SETTLEMENTS,
     SVERDLOVSKY_RATE_2016,
@@ -66,7 +67,7 @@ from geo.io.store import Workspace
 from geo.schema import LAYERS, require_valid
 
 __all__ = [
-    "DEFAULT_SEED", "JETI_OGUZ_SETTLEMENTS", "MAX_SCALE", "PROVENANCE", "SVERDLOVSKY_RATE_2016", "TITLE", "YEARS",
+    "DEFAULT_SEED", "FOLDER", "JETI_OGUZ_SETTLEMENTS", "MUNICIPALITIES", "MAX_SCALE", "PROVENANCE", "SVERDLOVSKY_RATE_2016", "TITLE", "YEARS",
     "make_demo", "write_demo",
 ]
 
@@ -140,10 +141,14 @@ def make_demo(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, gpd.
 
 
 def write_demo(out_dir: str | os.PathLike[str], *, scale: float = 1.0, seed: int = DEFAULT_SEED) -> Path:
-    """Generate the demo and write it to ``<out_dir>/demo.gpkg``.
+    """Generate the demo and write it to ``<out_dir>/demo.gpkg``, and one workspace per municipality.
 
     The file is built fresh beside the target and moved over it in one step,
     so an existing demo is replaced whole (no stale tables) or left intact.
+    The same layers cut by municipality go to
+    ``<out_dir>/municipalities/bishkek.gpkg`` and ``.../jeti-oguz.gpkg``
+    (:func:`geo.demo.municipalities.write_municipalities`), the folder a
+    national coordinator's Municipalities page opens.
 
     Parameters
     ----------
@@ -155,7 +160,7 @@ def write_demo(out_dir: str | os.PathLike[str], *, scale: float = 1.0, seed: int
     Returns
     -------
     pathlib.Path
-        Path of the written GeoPackage.
+        Path of the written ``demo.gpkg`` (the municipalities' files are beside it, in ``municipalities/``).
     """
     layers = make_demo(scale=scale, seed=seed)
     out = Path(out_dir)
@@ -164,4 +169,5 @@ def write_demo(out_dir: str | os.PathLike[str], *, scale: float = 1.0, seed: int
     meta = {"title": TITLE, "synthetic": "true", "provenance": PROVENANCE,
             "seed": str(seed), "scale": f"{float(scale):g}"}
     Workspace(path).write(layers, meta=meta, fresh=True)
+    write_municipalities(layers, out, meta=meta)
     return path

@@ -300,7 +300,7 @@ def commit(result: ImportResult, workspace: Workspace, *, mode: str = "replace",
     with workspace.locked():
         if mode == "replace" and result.checked_against is not None \
                 and workspace.fingerprint(layer) != result.checked_against:
-            msg = M.IMP_CHANGED.format(file=workspace.path, layer=layer, source=result.source)
+            msg = M.IMP_CHANGED.format(file=workspace.label, layer=layer, source=result.source)
             raise ImportError_(msg)
         staged = _without_duplicates(result, workspace) if mode == "append" else result
         if len(staged.accepted) == 0:

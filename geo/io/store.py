@@ -25,6 +25,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -36,6 +37,9 @@ from geo.io.lock import file_lock, try_file_lock
 from geo.messages import (WS_BUSY, WS_INTEGRITY, WS_NOT_GEOPACKAGE, WS_NOTHING_TO_COPY, WS_TABLE_NO_CRS,
                           WS_TABLE_UNREADABLE)
 from geo.schema import LAYERS, spec
+
+if TYPE_CHECKING:
+    from geo.io.pgstore import PostGISWorkspace
 
 __all__ = ["LOCK_TIMEOUT", "LOG_TABLE", "META_TABLE", "MODES", "Leftovers", "Workspace", "WorkspaceError"]
 
@@ -93,6 +97,21 @@ class Workspace:
     @property
     def exists(self) -> bool:
         return self.path.is_file()
+
+    @property
+    def name(self) -> str:
+        """The workspace's short name in messages: the file name."""
+        return self.path.name
+
+    @property
+    def label(self) -> str:
+        """Where the workspace is, for messages: the file's path."""
+        return str(self.path)
+
+    @property
+    def location(self) -> str:
+        """What :func:`geo.io.workspaces.open_workspace` takes to open this workspace again."""
+        return str(self.path)
 
     def tables(self) -> list[str]:
         """Names of all tables in the file (empty if it does not exist)."""
@@ -230,11 +249,15 @@ class Workspace:
             msg = WS_TABLE_UNREADABLE.format(file=self.path, name=table, reason=exc)
             raise WorkspaceError(msg) from exc
 
-    def copy_from(self, other: Workspace) -> None:
-        """Make this workspace a copy of ``other`` (atomic; used to start from the demo)."""
+    def copy_from(self, other: Workspace | PostGISWorkspace) -> None:
+        """Make this workspace a copy of ``other``, of either store (atomic; used to start from the demo)."""
         if not other.exists:
-            msg = WS_NOTHING_TO_COPY.format(file=other.path)
+            msg = WS_NOTHING_TO_COPY.format(file=other.label)
             raise WorkspaceError(msg)
+        if not isinstance(other, Workspace):  # another kind of store (PostGIS): table by table, one atomic write
+            tables = {name: other.read_table(name) for name in other.tables() if name != META_TABLE}
+            self.write(tables, meta=other.meta() or None, fresh=True)
+            return
         with self.locked():
             self._remove_leftovers()
             with atomic_output(self.path, suffix=".tmp.gpkg") as tmp:

@@ -19,7 +19,8 @@ import pandas as pd
 
 from geo.i18n import N_, Tr, area_names
 from geo.io.provenance import source_text
-from geo.io.store import LOG_TABLE, Workspace
+from geo.io.store import LOG_TABLE
+from geo.io.workspaces import open_workspace
 from geo.network import RoadNetwork
 from geo.printmap import DEFAULT_SOURCE
 from geo.report.options import DEFAULT_PRIORITIES, ReportOptions
@@ -47,26 +48,27 @@ def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoData
 
     Parameters
     ----------
-    workspace_path : path-like
-        A Koopsuz GeoPackage.
+    workspace_path : str or path-like
+        A Koopsuz workspace: a GeoPackage, or a PostGIS address with its schema
+        (:func:`geo.io.workspaces.open_workspace`).
 
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
         ``incidents``, ``stations``, ``cameras``, ``boundaries``, ``roads``.
     """
-    ws = Workspace(workspace_path)
+    ws = open_workspace(workspace_path)
     if not ws.exists:
-        msg = f"{ws.path}: no such workspace"
+        msg = f"{ws.label}: no such workspace"
         raise FileNotFoundError(msg)
     cats = read_categories(ws)  # the workspace's own list: validation, names, colours and priorities follow it
-    out = {name: validate(ws.read(name), name, source=f"{ws.path.name}:{name}", categories=cats).accepted
+    out = {name: validate(ws.read(name), name, source=f"{ws.name}:{name}", categories=cats).accepted
            for name in LAYER_NAMES}
     out["boundaries"] = with_unit_ids(out["boundaries"])  # a workspace written before units had ids gets them here
     out["incidents"] = with_categories(assign_units(out["incidents"], out["boundaries"]), cats)
     # the import log too: a workspace imported into before each layer's origin was kept in its metadata
     log = ws.read_table(LOG_TABLE).to_dict("records") if ws.has(LOG_TABLE) else []
-    info = {"file": ws.path.name, "meta": ws.meta(), "import_log": log}
+    info = {"file": ws.name, "meta": ws.meta(), "import_log": log}
     for frame in out.values():
         frame.attrs[WORKSPACE_ATTR] = info
     return out

@@ -1,0 +1,187 @@
+"""Where workspaces live: one store per municipality, GeoPackage files or PostGIS schemas.
+
+A *location* names either one workspace or a set of them (municipalities):
+
+- a GeoPackage file (``data/bishkek.gpkg``): one workspace;
+- a folder (``data/workspaces/``): one workspace per ``*.gpkg`` file in it,
+  the embedded store's way of holding several municipalities;
+- a PostgreSQL address (``postgresql://user@host/db``): one workspace per
+  schema that holds a Koopsuz metadata table; ``...?schema=bishkek`` names
+  one of them (``schema`` is ours: it is taken off before the address reaches
+  libpq).
+
+:func:`open_workspace` gives the store object for a single workspace; both
+kinds answer the same methods (``read``, ``read_table``, ``write``, ``meta``,
+``fingerprint``, ``version``, ``locked``, ``copy_from``...), so the importer,
+the pages, the pack and the command line do not know which they hold.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geo.io.store import LOCK_TIMEOUT, Workspace, WorkspaceError
+
+if TYPE_CHECKING:
+    from geo.io.pgstore import PostGISWorkspace
+
+__all__ = ["DATABASE_ENV", "SCHEMA_PARAM", "Municipality", "copy_workspace", "is_database", "list_municipalities",
+           "municipality_key", "open_workspace", "split_schema", "with_schema"]
+
+DATABASE_ENV = "KOOPSUZ_DATABASE"
+SCHEMA_PARAM = "schema"
+_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
+# Schema and file names the stores accept for a municipality: lower-case letters, digits, "_" and "-",
+# so that a name never needs quoting in SQL or escaping in a path.
+_KEY = re.compile(r"[a-z][a-z0-9_-]{0,40}")
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """One municipality's workspace: its key, the name shown, and where it is."""
+
+    key: str
+    name: str
+    location: str
+
+
+def is_database(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` is a PostgreSQL address rather than a path."""
+    return isinstance(location, str) and location.startswith(_SCHEMES)
+
+
+def split_schema(url: str) -> tuple[str, str | None]:
+    """The address without its ``schema`` parameter, and that schema (or ``None``)."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in query if k == SCHEMA_PARAM), None)
+    rest = urllib.parse.urlencode([(k, v) for k, v in query if k != SCHEMA_PARAM])
+    return urllib.parse.urlunsplit(parts._replace(query=rest)), schema
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The address naming the workspace in ``schema``."""
+    base, _old = split_schema(url)
+    parts = urllib.parse.urlsplit(base)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True) + [(SCHEMA_PARAM, schema)]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def municipality_key(text: str) -> str:
+    """A valid key (file stem or schema name) for a municipality, or a ``ValueError`` saying why not."""
+    if not _KEY.fullmatch(text):
+        msg = (f"{text!r} cannot name a municipality's workspace: use 1-41 lower-case Latin letters, digits, "
+               f"'_' or '-', starting with a letter (for example 'jeti-oguz')")
+        raise ValueError(msg)
+    return text
+
+
+def open_workspace(location: str | os.PathLike[str], *,
+                   lock_timeout: float = LOCK_TIMEOUT) -> Workspace | PostGISWorkspace:
+    """The store of the single workspace at ``location``.
+
+    Parameters
+    ----------
+    location : str or path-like
+        A GeoPackage path, or a PostgreSQL address with ``?schema=NAME``.
+    lock_timeout : float, default LOCK_TIMEOUT
+        Seconds a write waits for another write to the same workspace.
+
+    Raises
+    ------
+    ValueError
+        When a PostgreSQL address names no schema, or a path is a folder.
+    """
+    if is_database(location):
+        from geo.io.pgstore import PostGISWorkspace  # psycopg is needed only with a database
+
+        base, schema = split_schema(str(location))
+        if not schema:
+            msg = (f"{_redacted(str(location))}: name the municipality's workspace with "
+                   f"'?{SCHEMA_PARAM}=NAME' (one schema per municipality)")
+            raise ValueError(msg)
+        return PostGISWorkspace(base, schema=municipality_key(schema), lock_timeout=lock_timeout)
+    path = Path(location)
+    if path.is_dir():
+        msg = f"{path}: a folder of municipalities, not one workspace; name one of its .gpkg files"
+        raise ValueError(msg)
+    return Workspace(path, lock_timeout=lock_timeout)
+
+
+def list_municipalities(location: str | os.PathLike[str]) -> list[Municipality]:
+    """The municipalities at ``location``, sorted by name.
+
+    A GeoPackage file is one municipality; a folder, each ``*.gpkg`` in it
+    (files whose stem is not a valid key are left out); a PostgreSQL address
+    without a schema, each schema holding a Koopsuz workspace. The name shown
+    is the workspace's ``municipality`` metadata, else its key.
+
+    Raises
+    ------
+    WorkspaceError
+        When the database cannot be reached.
+    """
+    if is_database(location):
+        from geo.io.pgstore import list_schemas
+
+        base, schema = split_schema(str(location))
+        keys = [schema] if schema else list_schemas(base)
+        places = [(k, with_schema(base, k)) for k in keys]
+    else:
+        path = Path(location)
+        if path.is_dir():
+            places = [(p.stem, str(p)) for p in sorted(path.glob("*.gpkg")) if _KEY.fullmatch(p.stem)]
+        else:
+            places = [(path.stem, str(path))]
+    out = []
+    for key, where in places:
+        try:
+            meta = open_workspace(where).meta()
+        except (WorkspaceError, ValueError):
+            meta = {}
+        out.append(Municipality(key, meta.get("municipality") or key, where))
+    return sorted(out, key=lambda m: (m.name.casefold(), m.key))
+
+
+def copy_workspace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> dict[str, int]:
+    """Copy every table of one workspace into another, in one atomic write.
+
+    Layers, rejected rows, the import log, the category list and map, and the
+    metadata; the target's own tables are replaced (it holds exactly the
+    source's afterwards). GeoPackage to PostGIS and back, or between two of
+    a kind.
+
+    Returns
+    -------
+    dict of str to int
+        Rows copied per table.
+
+    Raises
+    ------
+    WorkspaceError
+        When the source does not exist or either store fails.
+    """
+    src, dst = open_workspace(source), open_workspace(target)
+    if not src.exists:
+        msg = f"{src.label}: no such workspace"
+        raise WorkspaceError(msg)
+    tables = {name: src.read_table(name) for name in src.tables()}
+    meta = tables.pop("koopsuz_meta", None)
+    meta_dict = {} if meta is None or meta.empty else dict(zip(meta["key"].astype(str), meta["value"].astype(str),
+                                                               strict=True))
+    dst.write(tables, meta=meta_dict or None, fresh=True)
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def _redacted(url: str) -> str:
+    """The address without its password, for messages."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return url
