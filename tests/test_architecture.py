@@ -40,6 +40,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 NETWORK_MODULES = ("urllib", "http", "requests", "socket", "httpx", "aiohttp")
 NETWORK_HOME = "geo/printmap/tiles.py"  # the library's one module that reaches the network
+DATABASE_MODULES = ("sqlalchemy", "psycopg", "psycopg2", "geoalchemy2")
+DATABASE_HOME = "geo/io/pgstore.py"  # the library's one module that talks to a database server
 
 
 def sources(folder: str) -> list[Path]:
@@ -119,6 +121,14 @@ def test_only_the_tile_module_reaches_the_network():
            if name.split(".")[0] in NETWORK_MODULES and p.relative_to(ROOT).as_posix() != NETWORK_HOME]
     assert not bad, "\n".join(bad)
     assert (ROOT / NETWORK_HOME).is_file()
+
+
+def test_only_the_postgis_store_talks_to_a_database():
+    bad = [f"{p.relative_to(ROOT)}:{line} imports {name}" for p in sources("geo")
+           for line, name in imports(p)
+           if name.split(".")[0] in DATABASE_MODULES and p.relative_to(ROOT).as_posix() != DATABASE_HOME]
+    assert not bad, "\n".join(bad)
+    assert (ROOT / DATABASE_HOME).is_file()
 
 
 def test_no_geo_module_is_over_the_size_limit():

@@ -97,10 +97,10 @@ def test_chicago_community_areas_invalid_geometries_repaired():
     assert int(r.accepted["population"].sum()) == 2_695_598  # POP2010
 
 
-def test_kyrgyz_rayons_keep_cyrillic_names(tmp_path):
+def test_kyrgyz_rayons_keep_cyrillic_names(new_store):
     r = prepare(realdata("kyrgyzstan_wfp_prism", "District_KRYG.json"), "boundaries")
     assert r.read == 40 and len(r.accepted) == 40
-    ws = Workspace(tmp_path / "w.gpkg")
+    ws = new_store("w")
     commit(r, ws)
     back = ws.read("boundaries")
     src = gpd.read_file(realdata("kyrgyzstan_wfp_prism", "District_KRYG.json"))
@@ -141,11 +141,11 @@ def test_cp1251_csv_with_russian_headers(tmp_path):
     assert "<script>alert(1)</script>" in json.loads(rej.loc[5, "raw"])["Фабула"]  # kept verbatim
 
 
-def test_html_in_text_fields_is_stored_verbatim(tmp_path):
+def test_html_in_text_fields_is_stored_verbatim(tmp_path, new_store):
     path = tmp_path / "html.csv"
     path.write_text("id,date,type,description,lat,lon\n"
                     'a,2016-01-01 10:00,burglary,"<img src=x onerror=alert(1)>",42.87,74.6\n', encoding="utf-8")
-    ws = Workspace(tmp_path / "w.gpkg")
+    ws = new_store("w")
     import_file(path, "incidents", ws)
     assert ws.read("incidents")["description"].iloc[0] == "<img src=x onerror=alert(1)>"
 
@@ -159,8 +159,8 @@ def small_csv(path: Path, ids: list[str]) -> Path:
     return path
 
 
-def test_replace_append_and_duplicate_ids(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_replace_append_and_duplicate_ids(tmp_path, new_store):
+    ws = new_store("w")
     import_file(small_csv(tmp_path / "a.csv", ["a1", "a2"]), "incidents", ws)
     import_file(small_csv(tmp_path / "b.csv", ["b1", "a2"]), "incidents", ws, mode="append")
     inc = ws.read("incidents")
@@ -174,8 +174,8 @@ def test_replace_append_and_duplicate_ids(tmp_path):
     assert list(ws.read("incidents")["id"]) == ["c1"]
 
 
-def test_saved_category_mapping_is_used_next_time(tmp_path):
-    ws = Workspace(tmp_path / "w.gpkg")
+def test_saved_category_mapping_is_used_next_time(tmp_path, new_store):
+    ws = new_store("w")
     path = tmp_path / "x.csv"
     path.write_text("id,date,type,lat,lon\n1,2016-01-01,Самоуправство,42.87,74.6\n", encoding="utf-8")
     r = prepare(path, "incidents", workspace=ws)
@@ -255,15 +255,17 @@ def test_unusable_mapping_is_explained(tmp_path):
     assert p.returncode == 2 and "no column 'Nope' to map to lat" in p.stderr
 
 
-def test_cli_json_summary(tmp_path):
+def test_cli_json_summary(tmp_path, new_store):
     path = tmp_path / "registry.csv"
     path.write_bytes(RU_CSV.encode("cp1251"))
-    p = cli("import", "incidents", str(path), "--workspace", str(tmp_path / "w.gpkg"), "--json")
+    ws = new_store("w")
+    p = cli("import", "incidents", str(path), "--workspace", ws.location, "--json")
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert {"read", "accepted", "repaired", "rejected", "reasons"} <= set(out)
     assert out["read"] == 5 and out["accepted"] == 3 and out["rejected"] == 2
-    assert Workspace(tmp_path / "w.gpkg").has("rejected_incidents")
+    assert ws.has("rejected_incidents") and len(ws.read_table("rejected_incidents")) == 2
+    assert len(ws.read("incidents")) == 3 and list(ws.read_table("import_log")["accepted"]) == [3]
 
 
 def test_a_million_rows(tmp_path):

@@ -1,4 +1,7 @@
-"""The pages' logic through Streamlit's AppTest (no browser): KPIs, filters, messages."""
+"""The pages' logic through Streamlit's AppTest (no browser): KPIs, filters, messages.
+
+The tests that open a workspace run on both stores: the GeoPackage file and PostGIS (``store_kind``).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,29 @@ from conftest import ROOT, tiny_layers
 from geo.select import OUTSIDE, IncidentFilter, assign_units
 from geo.stats.rates import summarize
 from geo.schema import require_valid
-from geo.io.store import Workspace
+from geo.io.workspaces import is_database, open_workspace
+
+
+@pytest.fixture
+def on_store(store_kind, new_store):
+    """Put a GeoPackage workspace on the test's store: the file itself, or a copy in a new PostGIS schema."""
+    def place(path: Path, name: str = "w") -> str:
+        if store_kind == "gpkg":
+            return str(path)
+        ws = new_store(name)
+        ws.copy_from(open_workspace(path))
+        return ws.location
+
+    return place
 
 
 def run_app(monkeypatch, workspace) -> AppTest:
-    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(workspace))
+    if is_database(str(workspace)):
+        monkeypatch.delenv("KOOPSUZ_WORKSPACE", raising=False)
+        monkeypatch.setenv("KOOPSUZ_DATABASE", str(workspace))
+    else:
+        monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
+        monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(workspace))
     monkeypatch.setenv("KOOPSUZ_TILES", "none")
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
@@ -27,9 +48,9 @@ def run_app(monkeypatch, workspace) -> AppTest:
     return at
 
 
-def test_default_view_kpis(monkeypatch, tiny_workspace):
+def test_default_view_kpis(monkeypatch, tiny_workspace, on_store):
     """First area (North), latest calendar year of the data (2017-01-01 to 2017-03-01)."""
-    at = run_app(monkeypatch, tiny_workspace)
+    at = run_app(monkeypatch, on_store(tiny_workspace))
     assert at.radio(key="f_area").value == "North"
     # the year of the last incident, studied to the last incident (2017-01-01 to 2017-03-01)
     assert (at.radio(key="f_period_kind").value, at.selectbox(key="f_period_year").value) == ("year", "2017")
@@ -70,15 +91,15 @@ def test_summary_without_population_has_no_rate(tiny):
     assert s.count == 1 and np.isnan(s.rate)
 
 
-def test_bad_stored_rows_are_reported_with_row_and_reason(monkeypatch, tmp_path):
+def test_bad_stored_rows_are_reported_with_row_and_reason(monkeypatch, new_store):
     layers = {k: require_valid(v, k) for k, v in tiny_layers().items()}
     layers["boundaries"].loc[1, "population"] = -5
-    path = tmp_path / "bad.gpkg"
-    Workspace(path).write(layers)
-    at = run_app(monkeypatch, path)
+    ws = new_store("bad")
+    ws.write(layers)
+    at = run_app(monkeypatch, ws.location)
     texts = [w.value for w in at.warning]
     # the row is left out, so its incidents lie outside every settlement: the data-health check says so too
-    assert texts == ["1 row of the “Settlements” layer in bad.gpkg breaks the data model and is left out: "
+    assert texts == [f"1 row of the “Settlements” layer in {ws.name} breaks the data model and is left out: "
                      "row 2, population: population is below 0.",
                      "7 of 18 incidents (39%) lie outside every settlement; rates and coverage count only the 11 "
                      "inside. Import boundaries that cover all the incidents to count them too (Data page)."]
@@ -111,14 +132,14 @@ def demo_workspace(tmp_path_factory) -> Path:
     return write_demo(tmp_path_factory.mktemp("demo"), scale=0.2)
 
 
-def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
+def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace, on_store):
     import io
     import zipfile
 
     import pyogrio
     from PIL import Image
 
-    at = run_app(monkeypatch, demo_workspace)
+    at = run_app(monkeypatch, on_store(demo_workspace))
     at.switch_page("views/export.py").run()
     assert not at.exception, at.exception
     # PDF of the overview and two hot spot maps
@@ -171,10 +192,10 @@ def test_export_page_makes_maps_pack_and_data(monkeypatch, demo_workspace):
     assert {"incidents", "boundaries", "stations", "coverage_gaps", "sites_proposed_sites"} <= listed
 
 
-def test_export_page_builds_a_pack_by_drive_time(monkeypatch, demo_workspace, tmp_path):
+def test_export_page_builds_a_pack_by_drive_time(monkeypatch, demo_workspace, tmp_path, on_store):
     import subprocess
 
-    at = run_app(monkeypatch, demo_workspace)
+    at = run_app(monkeypatch, on_store(demo_workspace))
     at.radio(key="f_area").set_value("Jeti-Oguz").run()
     at.switch_page("views/export.py").run()
     at.radio(key="pk_standard").set_value("Drive time").run()
@@ -188,8 +209,8 @@ def test_export_page_builds_a_pack_by_drive_time(monkeypatch, demo_workspace, tm
     assert "covers the incidents within 8 min by road" in text  # the methods page states the standard
 
 
-def test_export_results_are_current_only_while_their_settings_hold(monkeypatch, demo_workspace):
-    at = run_app(monkeypatch, demo_workspace)
+def test_export_results_are_current_only_while_their_settings_hold(monkeypatch, demo_workspace, on_store):
+    at = run_app(monkeypatch, on_store(demo_workspace))
     at.switch_page("views/export.py").run()
     at.radio(key="ex_format").set_value("svg").run()
     at.button(key="ex_make").click().run()
@@ -204,13 +225,13 @@ def test_export_results_are_current_only_while_their_settings_hold(monkeypatch, 
     assert [w.value for w in at.main.warning if "out of date" in w.value]
 
 
-def test_filters_follow_the_data_after_an_import(monkeypatch, tmp_path):
+def test_filters_follow_the_data_after_an_import(monkeypatch, new_store):
     """An import that changes the areas, the period and the categories resets the sidebar to the new data's
     defaults: the old area, year or ticked categories would hide the new incidents."""
     layers = {k: require_valid(v, k) for k, v in tiny_layers().items()}
-    path = tmp_path / "ws.gpkg"
-    Workspace(path).write(layers)
-    at = run_app(monkeypatch, path)
+    ws = new_store("ws")
+    ws.write(layers)
+    at = run_app(monkeypatch, ws.location)
     at.radio(key="f_area").set_value("South").run()
     at.multiselect(key="f_cats").set_value(["burglary"]).run()
     assert at.session_state["filter"].area == "South"
@@ -220,7 +241,7 @@ def test_filters_follow_the_data_after_an_import(monkeypatch, tmp_path):
     new["occurred_at"] = new["occurred_at"] + pd.DateOffset(years=3)
     new.loc[new.index[:5], "category"] = "theft"
     new = new.set_geometry(new.geometry.translate(xoff=1.0))
-    Workspace(path).write({"incidents": new}, mode="replace")
+    ws.write({"incidents": new}, mode="replace")
     at.run()
     assert not at.exception, at.exception
     f = at.session_state["filter"]
@@ -234,10 +255,10 @@ def test_filters_follow_the_data_after_an_import(monkeypatch, tmp_path):
     assert at.session_state["filter"].categories == ("theft",)
 
 
-def test_the_data_page_says_where_the_workspace_comes_from_in_words(monkeypatch, demo_workspace):
+def test_the_data_page_says_where_the_workspace_comes_from_in_words(monkeypatch, demo_workspace, on_store):
     """"About this workspace": the source line and what the demo is, in the language; no stored keys or JSON."""
     monkeypatch.setenv("KOOPSUZ_LANG", "ru")
-    at = run_app(monkeypatch, demo_workspace)
+    at = run_app(monkeypatch, on_store(demo_workspace))
     at.switch_page("views/data.py").run()
     assert not at.exception, at.exception
     about = [e for e in at.expander if e.label == "О рабочей базе"]

@@ -207,8 +207,7 @@ class PostGISWorkspace:
     def exists(self) -> bool:
         try:
             with self._connection() as con:
-                return bool(con.execute(sa.text("SELECT to_regclass(:t) IS NOT NULL"),
-                                        {"t": f'"{self.schema}".{STATE_TABLE}'}).scalar())
+                return _table_exists(con, self.schema, STATE_TABLE)
         except WorkspaceError:
             raise
         except sa.exc.DBAPIError as exc:
@@ -367,7 +366,7 @@ class PostGISWorkspace:
             tables[META_TABLE] = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
         version = int(con.execute(sa.text(f'SELECT coalesce(max(changed), 0) + 1 FROM "{s}".{STATE_TABLE}')).scalar())
         for name, frame in tables.items():
-            exists = bool(con.execute(sa.text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f'"{s}"."{name}"'}).scalar())
+            exists = _table_exists(con, s, name)
             if modes.get(name, "replace") == "append" and exists and name != META_TABLE:
                 frame = self._appended(con, name, frame)
             if exists:
@@ -390,6 +389,14 @@ class PostGISWorkspace:
         if _is_geo(old):
             out = gpd.GeoDataFrame(out, geometry=old.geometry.name, crs=old.crs)
         return out
+
+
+def _table_exists(con: Connection, schema: str, table: str) -> bool:
+    # A catalog scan, not to_regclass: after waiting for the advisory lock, a statement that locks no relation
+    # can still see the catalog as it was before the previous writer's commit (a schema it created missing);
+    # reading pg_tables takes a lock on the catalog, which makes the backend take in the committed changes.
+    return bool(con.execute(sa.text("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = :s "
+                                    "AND tablename = :t)"), {"s": schema, "t": table}).scalar())
 
 
 def _driver_error(exc: BaseException) -> BaseException:

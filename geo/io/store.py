@@ -227,14 +227,29 @@ class Workspace:
         st = self.path.stat()
         return (st.st_mtime_ns, st.st_size)
 
-    def read(self, layer: str) -> gpd.GeoDataFrame:
-        """Read a layer table; an absent layer gives an empty frame with its columns."""
+    def read(self, layer: str, *, bbox: tuple[float, float, float, float] | None = None,
+             start: object = None, end: object = None) -> gpd.GeoDataFrame:
+        """Read a layer table; an absent layer gives an empty frame with its columns.
+
+        Parameters
+        ----------
+        layer : str
+            The layer's table.
+        bbox : (xmin, ymin, xmax, ymax), optional
+            Only rows whose geometry's bounding box meets this box (in the
+            layer's CRS), found through the GeoPackage's R-tree index.
+        start, end : date-like, optional
+            Only rows with ``start <= occurred_at < end``, filtered by SQLite
+            (GeoPackage date-times are ISO 8601 text, which sorts as time does).
+        """
         if layer in LAYERS and not self.has(layer):
             s = spec(layer)
             return gpd.GeoDataFrame(
                 {f: pd.Series(dtype=object) for f in s.field_names}, geometry=[], crs="EPSG:4326"
             )
-        return self._read(layer)
+        where = [f"occurred_at >= '{pd.Timestamp(start).strftime('%Y-%m-%dT%H:%M:%S')}'" if start is not None else "",
+                 f"occurred_at < '{pd.Timestamp(end).strftime('%Y-%m-%dT%H:%M:%S')}'" if end is not None else ""]
+        return self._read(layer, bbox=bbox, where=" AND ".join(w for w in where if w) or None)
 
     def read_table(self, table: str) -> pd.DataFrame:
         """Read any table (rejected rows, log); empty frame if absent."""
@@ -242,9 +257,10 @@ class Workspace:
             return pd.DataFrame()
         return self._read(table)
 
-    def _read(self, table: str) -> gpd.GeoDataFrame | pd.DataFrame:
+    def _read(self, table: str, *, bbox: tuple[float, float, float, float] | None = None,
+              where: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
         try:
-            return pyogrio.read_dataframe(self.path, layer=table, use_arrow=True)
+            return pyogrio.read_dataframe(self.path, layer=table, use_arrow=True, bbox=bbox, where=where)
         except Exception as exc:
             msg = WS_TABLE_UNREADABLE.format(file=self.path, name=table, reason=exc)
             raise WorkspaceError(msg) from exc

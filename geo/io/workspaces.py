@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,20 +55,22 @@ def is_database(location: str | os.PathLike[str]) -> bool:
 
 
 def split_schema(url: str) -> tuple[str, str | None]:
-    """The address without its ``schema`` parameter, and that schema (or ``None``)."""
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-    schema = next((v for k, v in query if k == SCHEMA_PARAM), None)
-    rest = urllib.parse.urlencode([(k, v) for k, v in query if k != SCHEMA_PARAM])
-    return urllib.parse.urlunsplit(parts._replace(query=rest)), schema
+    """The address without its ``schema`` parameter, and that schema (or ``None``).
+
+    The other parameters (libpq's ``host=``, ``sslmode=``...) are kept as written; a schema is a key
+    (:func:`municipality_key`), which never needs percent-encoding.
+    """
+    base, _sep, query = url.partition("?")
+    params = [p for p in query.split("&") if p]
+    schema = next((p.partition("=")[2] for p in params if p.partition("=")[0] == SCHEMA_PARAM), None)
+    rest = "&".join(p for p in params if p.partition("=")[0] != SCHEMA_PARAM)
+    return (f"{base}?{rest}" if rest else base), schema
 
 
 def with_schema(url: str, schema: str) -> str:
     """The address naming the workspace in ``schema``."""
     base, _old = split_schema(url)
-    parts = urllib.parse.urlsplit(base)
-    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True) + [(SCHEMA_PARAM, schema)]
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    return f"{base}{'&' if '?' in base else '?'}{SCHEMA_PARAM}={municipality_key(schema)}"
 
 
 def municipality_key(text: str) -> str:
@@ -180,8 +181,4 @@ def copy_workspace(source: str | os.PathLike[str], target: str | os.PathLike[str
 
 def _redacted(url: str) -> str:
     """The address without its password, for messages."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-    return url
+    return re.sub(r"^([a-z+]+://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
