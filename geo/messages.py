@@ -411,6 +411,7 @@ SOURCE_OTHER = N_("Other layers: {origin}")
 # ---------------------------------------------------------------- municipalities side by side (geo.report.municipalities; issue 14, item 3)
 MUNI_SOME_WITHOUT_POPULATION = N_("{n} of {total} settlements have no population figure: no rate for the municipality")
 MUNI_NO_PREVIOUS = N_("no data for {year}: no change")
+MUNI_NONE_BEFORE = N_("no incidents in {year}: no change in %")
 
 def fields_of(template: str) -> tuple[str, ...]:
     """The field names of ``template`` in order of appearance (repeats kept)."""

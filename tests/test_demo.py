@@ -237,7 +237,9 @@ def test_write_demo_round_trip(demo, tmp_path):
     # writing again replaces the file whole and leaves no temporary files behind
     write_demo(tmp_path / "out", scale=0.1)
     assert len(Workspace(path).read("incidents")) < len(demo["incidents"]) / 5
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.gpkg"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["demo.gpkg", "municipalities"]
+    assert sorted(p.name for p in (tmp_path / "out" / "municipalities").iterdir()) == ["bishkek.gpkg",
+                                                                                      "jeti-oguz.gpkg"]
 
 
 def test_names_in_russian_and_kyrgyz_survive_the_workspace(demo, tmp_path):

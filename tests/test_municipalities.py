@@ -21,7 +21,7 @@ from geo.crs import local_crs
 from geo.demo import make_demo, write_demo
 from geo.io.store import Workspace
 from geo.io.workspaces import list_municipalities, open_workspace
-from geo.messages import MUNI_NO_PREVIOUS, RATE_NO_POPULATION
+from geo.messages import MUNI_NO_PREVIOUS, MUNI_NONE_BEFORE, RATE_NO_POPULATION
 from geo.report.municipalities import (comparison_pdf, comparison_table, compare_municipalities, settlement_rates,
                                        years_of)
 from geo.report.study import read_layers
@@ -144,6 +144,12 @@ def test_the_first_year_has_no_change_and_says_why(workspaces):
     assert all(t is None for r in first["priorities"] for *_x, t in r)
     assert years_of(workspaces) == [2017, 2016, 2015]
     assert compare_municipalities(workspaces).attrs["year"] == 2017  # the latest year by default
+    # none the year before: no percentage, and the reason
+    gap = dict(workspaces["jeti-oguz"])
+    gap["incidents"] = gap["incidents"][gap["incidents"]["occurred_at"].dt.year != 2016]
+    row = compare_municipalities({"jeti-oguz": gap}, year=2017).iloc[0]
+    assert row["previous_incidents"] == 0 and np.isnan(row["change"])
+    assert row["change_note"] == MUNI_NONE_BEFORE.format(year="2016")
 
 
 def test_missing_population_gives_no_rate_and_the_reason(workspaces):
@@ -166,10 +172,10 @@ def test_table_headers_say_unit_and_period(rows):
     table = comparison_table(rows, lang="en")
     assert list(table["Municipality"]) == ["Bishkek", "Jeti-Oguz"]
     for head in ("Incidents in 2017", "Incidents in 2016", "Change on 2016, %",
-                 "Rate per 100,000 residents a year, 2017", "Within 1,500 m of a police station, 2017, %"):
+                 "Rate per 100,000 residents a year, 2017", "Coverage: within 1,500 m of a station, 2017, %"):
         assert head in table.columns
     assert pd.api.types.is_integer_dtype(table["Incidents in 2017"])  # sortable as numbers
-    assert table["Within 1,500 m of a police station, 2017, %"].tolist() == \
+    assert table["Coverage: within 1,500 m of a station, 2017, %"].tolist() == \
         (rows["covered_share"] * 100).round(1).tolist()
     ru = comparison_table(rows, lang="ru")
     assert list(ru[ru.columns[0]]) == ["Бишкек", "Джети-Огуз"]

@@ -66,7 +66,8 @@ if not workspaces:
     st.stop()
 
 st.caption(_("For a national or regional coordinator: each municipality's figures for one year, as its own "
-             "action-plan pack counts them. Click a column's header to sort."))
+             "action-plan pack counts them. The sidebar's filters do not apply here: each municipality is taken "
+             "whole. Click a column's header to sort."))
 if len(workspaces) == 1:
     st.info(_("There is only one municipality at this location, so there is nothing to compare it with yet; "
               "its figures are below."))

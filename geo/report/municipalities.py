@@ -29,7 +29,7 @@ import pandas as pd
 from geo import printmap
 from geo.coverage import coverage_summary
 from geo.i18n import N_, Tr
-from geo.messages import MUNI_NO_PREVIOUS, MUNI_SOME_WITHOUT_POPULATION, RATE_NO_POPULATION
+from geo.messages import MUNI_NO_PREVIOUS, MUNI_NONE_BEFORE, MUNI_SOME_WITHOUT_POPULATION, RATE_NO_POPULATION
 from geo.periods import label_of, period_days, periods_with_data, year as calendar_year
 from geo.printmap.multiples import Panel, multiples_figure
 from geo.report.options import ReportOptions
@@ -40,7 +40,7 @@ from geo.select import IncidentFilter, period_of, select_study
 from geo.stats.rates import MIN_POPULATION, rate_notes, rate_per_100k, unit_rates
 
 __all__ = ["TREND_MARKS", "compare_municipalities", "comparison_pdf", "comparison_png", "comparison_table",
-           "municipality_name", "settlement_rates", "years_of"]
+           "municipality_name", "priority_text", "reach_text", "settlement_rates", "table_note", "years_of"]
 
 # A priority category's trend against the year before: more, fewer, as many; none when that year has no data.
 TREND_MARKS = {"up": "↑", "down": "↓", "same": "="}
@@ -159,6 +159,8 @@ def _row(key: str, layers: Mapping[str, gpd.GeoDataFrame], *, year: int, radius:
         change_note = MUNI_NO_PREVIOUS.format(year=str(year - 1))
     elif previous > 0:
         change = (n - previous) / previous
+    else:  # from none to some is no percentage
+        change_note = MUNI_NONE_BEFORE.format(year=str(year - 1))
     # the previous year's incidents by category, for the priorities' trends (as counted in the study)
     before = before["category"].value_counts() if before is not None else None
     now = s.incidents["category"].value_counts() if n else pd.Series(dtype=int)
@@ -223,7 +225,7 @@ def comparison_table(rows: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
         _("Rate per 100,000 residents a year, {year}", year=str(year)): rows["rate"].round(1).to_numpy(),
         _("Priority categories: incidents in {year} and trend", year=str(year)):
             [priority_text(_, p) for p in rows["priorities"]],
-        _("Within {reach} of a police station, {year}, %", reach=reach, year=str(year)):
+        _("Coverage: within {reach} of a station, {year}, %", reach=reach, year=str(year)):
             (rows["covered_share"] * 100).round(1).to_numpy(),
         _("Police stations"): rows["stations"].astype(int).to_numpy(),
         _("Video cameras"): rows["cameras"].astype(int).to_numpy(),
@@ -277,7 +279,11 @@ def _figures(rows: pd.DataFrame, maps: Mapping[str, gpd.GeoDataFrame], *, lang: 
                                                                 title=title),
                                 subtitle=subtitle, legend_title=_("Rate per 100,000 a year"), source=source,
                                 date=date, lang=lang)
-    tables = printmap.table_pages(comparison_table(rows, lang=lang), title=f"{title} · {year}",
+    table = comparison_table(rows, lang=lang)
+    for col in table.columns:  # rates and percentages to one decimal on paper, as on the page ("–" for none)
+        if pd.api.types.is_float_dtype(table[col]):
+            table[col] = table[col].map(lambda v: "–" if pd.isna(v) else _.num(v, 1))
+    tables = printmap.table_pages(table, title=f"{title} · {year}",
                                   note=table_note(_, rows), paper="a4-landscape", lang=lang)
     return [*tables, maps_fig]
 
