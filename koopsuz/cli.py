@@ -108,9 +108,19 @@ def _study(source: str, args: argparse.Namespace):
                        categories=tuple(args.category) if args.category else None,
                        units=tuple(args.unit) if getattr(args, "unit", None) else None)  # ids or names: resolved
     if ws is not None:
-        incidents = require_valid(ws.read("incidents"), "incidents", source=ws.label, categories=cats)
+        boundaries = ws.read("boundaries")
+        # The store reads only the incidents of the period and the area's box (an index query in PostGIS),
+        # when both are given: select_study then applies the exact filter.
+        where: dict[str, object] = {}
+        if f.start is not None and f.end is not None:
+            where.update(start=f.start, end=f.end + dt.timedelta(days=1))
+        if args.area and len(boundaries) and "area" in boundaries and boundaries.crs is not None:
+            mine = boundaries[boundaries["area"].astype(str) == args.area]
+            if len(mine):
+                where["bbox"] = tuple(mine.to_crs("EPSG:4326").total_bounds)
+        incidents = require_valid(ws.read("incidents", **where), "incidents", source=ws.label, categories=cats)
         layers = {"incidents": with_categories(incidents, cats),
-                  "boundaries": ws.read("boundaries"), "roads": ws.read("roads"), "stations": ws.read("stations")}
+                  "boundaries": boundaries, "roads": ws.read("roads"), "stations": ws.read("stations")}
         if args.area and len(layers["boundaries"]) and "area" in layers["boundaries"]:
             areas = sorted(set(layers["boundaries"]["area"].dropna().astype(str)) - {""})
             if args.area not in areas:
