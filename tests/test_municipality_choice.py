@@ -1,0 +1,79 @@
+"""One workspace per municipality, chosen in the sidebar: a folder of GeoPackages or a PostGIS database.
+
+AppTest on both stores: the sidebar offers the municipalities, the chosen one's data is what every page
+shows, the address remembers it; an empty database starts as the demo's two municipalities.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from geo.io.workspaces import list_municipalities, open_workspace
+
+DEMO_MUNICIPALITIES = ROOT / "data" / "demo" / "municipalities"
+
+
+@pytest.fixture
+def municipalities_dir(tmp_path):
+    if not (DEMO_MUNICIPALITIES / "bishkek.gpkg").is_file():
+        pytest.skip("the demo municipalities are built by `make demo`")
+    folder = tmp_path / "workspaces"
+    folder.mkdir()
+    for f in DEMO_MUNICIPALITIES.glob("*.gpkg"):
+        shutil.copyfile(f, folder / f.name)
+    return folder
+
+
+def open_app(monkeypatch, *, folder=None, database=None) -> AppTest:
+    for name in ("KOOPSUZ_WORKSPACE", "KOOPSUZ_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    if folder is not None:
+        monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(folder))
+    if database is not None:
+        monkeypatch.setenv("KOOPSUZ_DATABASE", database)
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def headline(at: AppTest) -> str:
+    return {m.label: m.value for m in at.metric}["Incidents"]
+
+
+def check_choice(at: AppTest) -> None:
+    picker = at.selectbox(key="m")
+    assert picker.options == ["Bishkek", "Jeti-Oguz"] and picker.value == "bishkek"
+    assert at.session_state["filter"].area == "Bishkek" and at.radio(key="f_area").options == ["Bishkek", "All areas"]
+    bishkek = headline(at)
+    picker.set_value("jeti-oguz").run()
+    assert not at.exception, at.exception
+    assert at.query_params["m"] in ("jeti-oguz", ["jeti-oguz"])  # the address remembers it
+    assert at.session_state["filter"].area == "Jeti-Oguz" and at.radio(key="f_area").options == ["Jeti-Oguz", "All areas"]
+    assert headline(at) != bishkek
+    at.switch_page("views/data.py").run()  # the Data page works on the chosen municipality's workspace
+    assert not at.exception, at.exception
+    assert any("jeti-oguz" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_folder_of_geopackages_is_one_municipality_per_file(monkeypatch, municipalities_dir):
+    check_choice(open_app(monkeypatch, folder=municipalities_dir))
+
+
+def test_an_empty_database_starts_as_the_demo_municipalities(monkeypatch, pg, municipalities_dir):
+    pg.reset()
+    at = open_app(monkeypatch, database=pg.url)
+    assert [m.key for m in list_municipalities(pg.url)] == ["bishkek", "jeti-oguz"]
+    check_choice(at)
+    # the seeded schemas hold what the demo files hold
+    for key in ("bishkek", "jeti-oguz"):
+        seeded = open_workspace(f"{pg.url}?schema={key}")
+        demo = open_workspace(DEMO_MUNICIPALITIES / f"{key}.gpkg")
+        assert {t: len(seeded.read_table(t)) for t in seeded.tables()} == \
+            {t: len(demo.read_table(t)) for t in demo.tables()}
