@@ -77,3 +77,32 @@ def test_an_empty_database_starts_as_the_demo_municipalities(monkeypatch, pg, mu
         demo = open_workspace(DEMO_MUNICIPALITIES / f"{key}.gpkg")
         assert {t: len(seeded.read_table(t)) for t in seeded.tables()} == \
             {t: len(demo.read_table(t)) for t in demo.tables()}
+
+
+def test_the_command_line_finds_the_municipality_as_the_app_does(pg, municipalities_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    csv = tmp_path / "naryn.csv"
+    csv.write_text("id,date,type,lat,lon\nn1,2017-03-01 10:00,Кража,41.43,76.0\n", encoding="utf-8")
+
+    def geo(*args: str, **env: str) -> subprocess.CompletedProcess:
+        clean = {k: v for k, v in os.environ.items() if k not in ("KOOPSUZ_WORKSPACE", "KOOPSUZ_DATABASE")}
+        return subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300, env={**clean, **env})
+
+    # the app's location with two municipalities and none named: refused, naming them
+    p = geo("import", "incidents", str(csv), KOOPSUZ_WORKSPACE=str(municipalities_dir))
+    assert p.returncode == 2 and "holds 2 municipalities (bishkek, jeti-oguz)" in p.stderr, p.stderr
+    # a new key creates its workspace beside the others, which the app then offers
+    p = geo("import", "incidents", str(csv), "--municipality", "naryn", KOOPSUZ_WORKSPACE=str(municipalities_dir))
+    assert p.returncode == 0, p.stderr
+    assert [m.key for m in list_municipalities(municipalities_dir)] == ["bishkek", "jeti-oguz", "naryn"]
+    # the same on PostGIS: KOOPSUZ_DATABASE, a schema per municipality
+    pg.reset()
+    p = geo("import", "incidents", str(csv), "--municipality", "naryn", KOOPSUZ_DATABASE=pg.url)
+    assert p.returncode == 0, p.stderr
+    assert len(open_workspace(f"{pg.url}?schema=naryn").read("incidents")) == 1
+    p = geo("import", "incidents", str(csv), "--municipality", "Naryn!", KOOPSUZ_DATABASE=pg.url)
+    assert p.returncode == 2 and "cannot name a municipality" in p.stderr

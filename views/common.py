@@ -22,17 +22,16 @@ from geo.categories import DEFAULT_CATEGORIES, CategoryList, with_categories
 from geo.schema import LAYERS, SchemaError, validate
 from geo.io.categories import read_categories
 from geo.io.store import Workspace, WorkspaceError
-from geo.io.workspaces import (DATABASE_ENV, Municipality, is_database, list_municipalities, open_workspace,
-                               with_schema)
+from geo.io.workspaces import (DATABASE_ENV, DEFAULT_FOLDER, WORKSPACE_ENV, Municipality, default_location,
+                               is_database, list_municipalities, open_workspace, with_schema)
 from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, pick_lang
 from layers.basemap import Tiles
 from views.period import period_picker
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LOCATION = ROOT / "data" / "workspaces"  # the embedded store: one GeoPackage per municipality
+DEFAULT_LOCATION = ROOT / DEFAULT_FOLDER  # the embedded store: one GeoPackage per municipality
 DEMO_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
 DEMO_MUNICIPALITIES = ROOT / "data" / "demo" / "municipalities"
-WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
 MUNICIPALITY_KEY = "m"  # the address's parameter and the sidebar widget's key
 ALL = "All"
 
@@ -82,7 +81,7 @@ class Data:
 
 def workspace_location() -> str:
     """Where the municipalities' workspaces are: the PostGIS database, a folder or file, or the default folder."""
-    return os.environ.get(DATABASE_ENV) or os.environ.get(WORKSPACE_ENV) or str(DEFAULT_LOCATION)
+    return default_location(root=ROOT)  # the command line finds it the same way
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

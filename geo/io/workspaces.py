@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,10 +30,13 @@ from geo.io.store import LOCK_TIMEOUT, Workspace, WorkspaceError
 if TYPE_CHECKING:
     from geo.io.pgstore import PostGISWorkspace
 
-__all__ = ["DATABASE_ENV", "SCHEMA_PARAM", "Municipality", "copy_workspace", "is_database", "list_municipalities",
-           "municipality_key", "open_workspace", "split_schema", "with_schema"]
+__all__ = ["DATABASE_ENV", "DEFAULT_FOLDER", "SCHEMA_PARAM", "WORKSPACE_ENV", "Municipality", "copy_workspace",
+           "default_location", "is_database", "is_single", "list_municipalities", "municipality_key", "open_workspace",
+           "resolve_workspace", "split_schema", "with_schema"]
 
 DATABASE_ENV = "KOOPSUZ_DATABASE"
+WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
+DEFAULT_FOLDER = Path("data") / "workspaces"  # the embedded store's municipalities, one GeoPackage each
 SCHEMA_PARAM = "schema"
 _SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 # Schema and file names the stores accept for a municipality: lower-case letters, digits, "_" and "-",
@@ -80,6 +84,61 @@ def municipality_key(text: str) -> str:
                f"'_' or '-', starting with a letter (for example 'jeti-oguz')")
         raise ValueError(msg)
     return text
+
+
+def default_location(environ: Mapping[str, str] | None = None, *, root: str | os.PathLike[str] = ".") -> str:
+    """Where the municipalities' workspaces are, as the app and the command line both find them.
+
+    ``KOOPSUZ_DATABASE`` (a PostGIS database) first, else ``KOOPSUZ_WORKSPACE`` (a GeoPackage or a
+    folder of them), else the folder ``data/workspaces`` under ``root``.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(DATABASE_ENV) or env.get(WORKSPACE_ENV) or str(Path(root) / DEFAULT_FOLDER)
+
+
+def is_single(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` names one workspace (a file, or a database address with its schema)."""
+    if is_database(location):
+        return split_schema(str(location))[1] is not None
+    return not Path(location).is_dir() and Path(location).suffix.lower() == ".gpkg"
+
+
+def resolve_workspace(location: str | os.PathLike[str], municipality: str | None = None, *,
+                      create: bool = False) -> str:
+    """The single workspace a command works on: ``location`` itself, or its municipality ``municipality``.
+
+    Parameters
+    ----------
+    location : str or path-like
+        As :func:`list_municipalities` takes it.
+    municipality : str, optional
+        A municipality's key (or its name); needed when the location holds more than one.
+    create : bool, default False
+        Whether a municipality not there yet may be named (an import creates its workspace).
+
+    Raises
+    ------
+    ValueError
+        When the municipality is not there, or several are and none is named; the message lists them.
+    """
+    if is_single(location):
+        return str(location)
+    found = list_municipalities(location) if is_database(location) or Path(location).is_dir() else []
+    keys = ", ".join(m.key for m in found) or "none yet"
+    if municipality is None:
+        if len(found) == 1:
+            return found[0].location
+        msg = (f"{_redacted(str(location))} holds {len(found)} municipalities ({keys}): name one with "
+               f"--municipality KEY, or give --workspace FILE")
+        raise ValueError(msg)
+    for m in found:
+        if municipality in (m.key, m.name):
+            return m.location
+    if create:
+        key = municipality_key(municipality)
+        return with_schema(str(location), key) if is_database(location) else str(Path(location) / f"{key}.gpkg")
+    msg = f"no municipality {municipality!r} in {_redacted(str(location))}; there: {keys}"
+    raise ValueError(msg)
 
 
 def open_workspace(location: str | os.PathLike[str], *,
