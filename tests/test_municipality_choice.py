@@ -106,3 +106,18 @@ def test_the_command_line_finds_the_municipality_as_the_app_does(pg, municipalit
     assert len(open_workspace(f"{pg.url}?schema=naryn").read("incidents")) == 1
     p = geo("import", "incidents", str(csv), "--municipality", "Naryn!", KOOPSUZ_DATABASE=pg.url)
     assert p.returncode == 2 and "cannot name a municipality" in p.stderr
+
+
+def test_the_default_folder_starts_as_the_demo_municipalities(monkeypatch, tmp_path):
+    """`make run` on a fresh clone: data/workspaces/ is empty, the app copies the two demo municipalities in."""
+    import views.common
+
+    if not (DEMO_MUNICIPALITIES / "bishkek.gpkg").is_file():
+        pytest.skip("the demo municipalities are built by `make demo`")
+    folder = tmp_path / "workspaces"  # stands for data/workspaces, which this test must not touch
+    monkeypatch.setattr(views.common, "DEFAULT_LOCATION", folder)
+    at = open_app(monkeypatch, folder=folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["bishkek.gpkg", "jeti-oguz.gpkg"]
+    assert at.selectbox(key="m").options == ["Bishkek", "Jeti-Oguz"]
+    for f in folder.iterdir():  # copies: an import changes them, never the demo
+        assert f.read_bytes() == (DEMO_MUNICIPALITIES / f.name).read_bytes()
