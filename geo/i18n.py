@@ -32,7 +32,7 @@ from babel.messages.pofile import read_po
 from geo.checks import check_choice
 from geo.messages import COUNTS, FRAGMENT_FIELDS, FRAGMENTS, N_, NESTED, TEMPLATES, VERBATIM
 
-__all__ = ["DEFAULT_LANG", "area_names", "DOMAIN", "LANGS", "LANGUAGE_NAMES", "LANG_ENV", "NAME_FIELDS", "N_", "Tr", "locale_dir",
+__all__ = ["DEFAULT_LANG", "area_names", "DOMAIN", "LANGS", "LANGUAGE_NAMES", "LANG_ENV", "NAME_FIELDS", "N_", "Tr", "locale_dir", "markdown_escape",
            "incidents_text", "pick_lang", "place_names"]
 
 LANGS = ("ru", "ky", "en")
@@ -169,28 +169,35 @@ class Tr:
     ``_.ctx("context", "...")`` and ``N_("...")`` (see the Makefile).
     """
 
-    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+    def __init__(self, lang: str = DEFAULT_LANG, *, markdown: bool = False) -> None:
         self.lang = check_choice(lang, LANGS, "lang")
         self.locale = Locale.parse(self.lang)
+        self.markdown = bool(markdown)
         self._catalog = _load(self.lang)
 
     def __repr__(self) -> str:
-        return f"Tr({self.lang!r})"
+        return f"Tr({self.lang!r}, markdown=True)" if self.markdown else f"Tr({self.lang!r})"
 
     def __call__(self, message: str, /, **values: object) -> str:
         """``message`` in this language, with ``{name}`` fields filled from ``values``."""
         text = self._catalog.gettext(message)
-        return _fill(text, values)
+        return _fill(text, self._safe(values))
 
     def ctx(self, context: str, message: str, /, **values: object) -> str:
         """``message`` in ``context`` (the same English word with two meanings, e.g. a verb and a noun)."""
         text = self._catalog.pgettext(context, message)
-        return _fill(text, values)
+        return _fill(text, self._safe(values))
 
     def plural(self, singular: str, plural: str, count: int, /, **values: object) -> str:
         """The plural form for ``count``; ``{n}`` is ``count`` formatted for the language."""
         text = self._catalog.ngettext(singular, plural, count)
-        return _fill(text, {"n": self.int(count), **values})
+        return _fill(text, {"n": self.int(count), **self._safe(values)})
+
+    def _safe(self, values: dict[str, object]) -> dict[str, object]:
+        """With ``markdown``, the fields' text escaped: a name written as Markdown stays text on the page."""
+        if not self.markdown:
+            return values
+        return {k: markdown_escape(v) if isinstance(v, str) else v for k, v in values.items()}
 
     def message(self, text: str) -> str:
         """A message the library wrote in English (an error, a rejected row's reason), in this language.
@@ -210,8 +217,10 @@ class Tr:
         """
         text = str(text)
         if self.lang == "en" or not text:
-            return text
-        return self._message(text, 0, False)
+            return markdown_escape(text) if self.markdown else text
+        out = self._message(text, 0, False)
+        # library messages are plain text with the user's values in them: shown on a page, all of it is text
+        return markdown_escape(out) if self.markdown else out
 
     def messages(self, values: pd.Series) -> pd.Series:
         """:meth:`message` over a column (rejected rows' reasons): each distinct text translated once."""
@@ -368,6 +377,23 @@ _WORDY = re.compile(r"[^\W\d_]{2,}")  # a field value with a word in it (not a n
 # "41.68" or "1,5" is never taken for one
 _GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _AS_WRITTEN = re.compile(r"[\d\s.,:+\-\u2212%°]*|N")  # numbers (and nothing, and "N") stay as written
+
+
+# What Streamlit's Markdown would act on in a value: links and images ([..](..), <http..>), colour and icon
+# directives (:red[..]), code spans and LaTeX ($..$). A backslash before each makes it plain text; the
+# rest (* _ #) only changes emphasis, and escaping it would show backslashes in a file name.
+_MARKDOWN_ACTIVE = re.compile(r"([\\\[\]`$<>])")
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` with the characters that Markdown would turn into a link, image, code or formula escaped.
+
+    Examples
+    --------
+    >>> markdown_escape("![a](http://host/x.png)")
+    '!\\[a\\](http://host/x.png)'
+    """
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", str(text))
 
 
 def _fill(text: str, values: dict[str, object]) -> str:

@@ -196,8 +196,10 @@ def _some(frame):  # noqa: ANN001, ANN202 - a layer or None
 
 def _write_table(out: Path, table) -> None:  # noqa: ANN001 - a pandas DataFrame
     """A reader's table as CSV (UTF-8 with a BOM, so that Excel reads it), written whole or not at all."""
+    from geo.report.data import safe_cells
+
     with atomic_output(out, suffix=".tmp.csv", create=False) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        safe_cells(table).to_csv(tmp, index=False, encoding="utf-8-sig")  # a name like =cmd|... opens as text
 
 
 def _layer(source: str, layer: str):
@@ -431,9 +433,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print a JSON summary")
     d.set_defaults(func=_demo)
     from koopsuz.import_cli import add_import_parser
+    from koopsuz.user_cli import add_user_parser
     from koopsuz.workspace_cli import add_workspace_parser
 
     add_workspace_parser(sub)
+    add_user_parser(sub)
 
     add_import_parser(sub, workspace_help=WORKSPACE_HELP)
 

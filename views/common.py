@@ -24,7 +24,7 @@ from geo.io.categories import read_categories
 from geo.io.store import Workspace, WorkspaceError
 from geo.io.workspaces import (DATABASE_ENV, DEFAULT_FOLDER, WORKSPACE_ENV, Municipality, default_location,
                                is_database, list_municipalities, open_workspace, with_schema)
-from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, pick_lang
+from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, markdown_escape, pick_lang
 from layers.basemap import Tiles
 from views.period import period_picker
 
@@ -257,7 +257,7 @@ def sidebar_filters(data: Data) -> IncidentFilter:
     area_words = area_names(data.boundaries, _.lang)
     area = (sb.radio(_("Area"), options, horizontal=True, key="f_area",
                      format_func=lambda a: _("All areas") if a == ALL else _("Imported data") if a == OUTSIDE
-                     else area_words.get(a, a),
+                     else markdown_escape(area_words.get(a, a)),  # radio labels are Markdown; names are text
                      help=_("The municipality to study. Every page, map and table shows only this area."))
             if areas or outside else ALL)
     pool = (data.boundaries.iloc[:0] if area == OUTSIDE else data.boundaries if area == ALL
@@ -331,7 +331,9 @@ LANG_KEY = "lang"
 
 @st.cache_resource(max_entries=len(LANGS))
 def _tr(lang: str) -> Tr:
-    return Tr(lang)
+    # Pages show text through Streamlit's Markdown: the values put into messages (names, files, labels from
+    # the data) are escaped there, so that an area named "![a](http://host/x.png)" is shown, never fetched.
+    return Tr(lang, markdown=True)
 
 
 def language() -> Tr:

@@ -41,7 +41,10 @@ ROW_COLUMNS = {"source": N_("File"), "row": N_("Row"), "field": N_("Field"), "re
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Cyrillic correctly
+    # rejected rows and the log hold the registry's own text: a cell like =cmd|... must open as text
+    from geo.report.data import csv_bytes as safe_csv
+
+    return safe_csv(frame)
 
 
 def layer_name(layer: str, _: Tr) -> str:

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas,
                           nearest_facility, service_areas)
@@ -20,6 +19,7 @@ from geo.io.importer import ImportError_, prepare
 from geo.io.readers import ReadError, read_areas
 from geo.network import RoadNetwork
 from geo.siting.compare import compare_plans, residents_added
+from geo.report.data import csv_bytes
 from geo.report.options import DEFAULT_HOTSPOT_METHOD
 from geo.report.tables import gap_table, study_gaps
 from geo.select import categories_present, unit_ids, unit_labels, unit_of, within_boundaries
@@ -32,6 +32,7 @@ from layers.cameras import camera_layer, camera_legend
 from layers.coverage import gap_layer, planner_legend, proposed_layer, service_layer
 from layers.stations import station_layer
 from views.health import health_banner
+from views.map_cache import cached_map
 from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download,
                           result_block, stored_upload, study_key, tr)
 
@@ -78,6 +79,15 @@ def _population_surface(key: str, _units: gpd.GeoDataFrame, _roads: gpd.GeoDataF
                         _incidents: gpd.GeoDataFrame) -> PopulationSurface:  # key: study_key(data, f)
     """Where the study's residents live (road density, else incident density), built once per study."""
     return population_surface(_units, roads=_roads, incidents=_incidents)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def coverage_gaps(key: str, _inc: gpd.GeoDataFrame, _existing: gpd.GeoDataFrame | None, _units: gpd.GeoDataFrame,
+                  method: str, _roads: gpd.GeoDataFrame, radius: float | None, _areas: gpd.GeoDataFrame
+                  ) -> gpd.GeoDataFrame:  # key: the study, the facility, its service standard and the method
+    """The hot ground today's sites leave uncovered (:func:`geo.report.tables.study_gaps`), once per study."""
+    return study_gaps(_inc, _existing, units=_units, method=method, roads=_roads,
+                      **({"radius": radius} if radius is not None else {"areas": _areas}))
 
 
 def residents_text(v: float, _: Tr) -> str:
@@ -306,14 +316,14 @@ else:
 if surface is not None:  # how the residents covered are estimated, and whose are not counted
     st.caption(surface_note(surface, names=names, lang=_.lang))
 
+standard = ("camera", radius) if is_camera else ("drive", minutes, off_road) if by_road else ("radius", radius)
 gaps = None
 try:
-    gaps = study_gaps(inc, existing if len(existing) else None, units=units, method=gap_method, roads=roads,
-                      **({"radius": radius} if radius is not None and not is_camera else {"areas": areas}))
+    gaps = coverage_gaps(repr((study_key(data, f), facility, standard, gap_method)), inc,
+                         existing if len(existing) else None, units, gap_method, roads,
+                         radius if radius is not None and not is_camera else None, areas)
 except ValueError as exc:
     st.caption(_("No gaps computed: {reason}", reason=_.message(str(exc))))
-
-standard = ("camera", radius) if is_camera else ("drive", minutes, off_road) if by_road else ("radius", radius)
 # Everything a proposal depends on, in no language: the proposal is shown as current only while the page's
 # settings are still these; otherwise it is greyed out and the page asks to propose again.
 settings = repr((study_key(data, f), facility, standard, model, k, target, source, spacing,
@@ -395,24 +405,35 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
 
 stored = st.session_state.get("pl_result")
 stale = stored is not None and stored.get("settings") != settings
-m = new_map(tuple(to_display(units).total_bounds), tiles=tiles, lang=_.lang)
-outline_layer(units, lang=_.lang).add_to(m)
-if len(areas) and not is_camera:  # cameras: their own layer below draws what they see
-    service_layer(areas, lang=_.lang).add_to(m)
-if gaps is not None and len(gaps):
-    gap_layer(gaps, lang=_.lang).add_to(m)
-if not is_camera and len(existing):
-    station_layer(existing, name=_("Existing stations"), lang=_.lang).add_to(m)
-if is_camera and len(existing):  # the existing cameras and their viewing sectors, always
-    camera_layer(existing, name=_("Existing cameras"), lang=_.lang).add_to(m)
-if stored is not None and not stale:
-    proposed_layer(stored["chosen"], radius=radius, areas=stored["areas"] if by_road else None,
-                   lang=_.lang).add_to(m)
-planner_legend(gaps=gaps is not None and len(gaps) > 0, covered=not is_camera, lang=_.lang).add_to(m)
-if is_camera and len(existing):
-    camera_legend(lang=_.lang).add_to(m)
-finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
-st_folium(m, key="planner_map", height=560, use_container_width=True, returned_objects=[])
+proposal = stored if stored is not None and not stale else None
+
+
+def build_map():  # noqa: ANN201 - a folium map
+    m = new_map(tuple(to_display(units).total_bounds), tiles=tiles, lang=_.lang)
+    outline_layer(units, lang=_.lang).add_to(m)
+    if len(areas) and not is_camera:  # cameras: their own layer below draws what they see
+        service_layer(areas, lang=_.lang).add_to(m)
+    if gaps is not None and len(gaps):
+        gap_layer(gaps, lang=_.lang).add_to(m)
+    if not is_camera and len(existing):
+        station_layer(existing, name=_("Existing stations"), lang=_.lang).add_to(m)
+    if is_camera and len(existing):  # the existing cameras and their viewing sectors, always
+        camera_layer(existing, name=_("Existing cameras"), lang=_.lang).add_to(m)
+    if proposal is not None:
+        proposed_layer(proposal["chosen"], radius=radius, areas=proposal["areas"] if by_road else None,
+                       lang=_.lang).add_to(m)
+    planner_legend(gaps=gaps is not None and len(gaps) > 0, covered=not is_camera, lang=_.lang).add_to(m)
+    if is_camera and len(existing):
+        camera_legend(lang=_.lang).add_to(m)
+    finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
+    return m
+
+
+# Today's coverage and its gaps are the same for every reader of this study: built once (views.map_cache).
+# A proposal is this session's own: its map is keyed by the proposal's sites too.
+chosen_key = None if proposal is None else (proposal["settings"], proposal["chosen"].geometry.to_wkb().tolist())
+m = cached_map(repr(("planner", study_key(data, f), facility, standard, gap_method, chosen_key, _.lang, tiles)),
+               build_map, widget_key="planner_map", height=560)
 st.markdown("**" + _("How to read this map") + "**")
 st.caption(_("The shaded ground is what today's sites reach within the service standard. Dashed red shapes "
              "are coverage gaps: places where incidents cluster but no site reaches them. Numbered circles are "
@@ -468,10 +489,9 @@ if stored is not None:
         d1, d2, d3 = st.columns(3)
         d1.download_button(_("Proposed sites (GeoJSON)"), pts.to_json().encode(),
                            file_name=_.ctx("file name", "proposed_sites") + ".geojson", mime="application/geo+json")
-        d2.download_button(_("Proposed sites (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
+        d2.download_button(_("Proposed sites (CSV)"), csv_bytes(table),
                            file_name=_.ctx("file name", "proposed_sites") + ".csv", mime="text/csv")
-        d3.download_button(_("Comparison (CSV)"), pd.concat([shown_compare, by_cat], ignore_index=True)
-                           .to_csv(index=False).encode("utf-8-sig"),
+        d3.download_button(_("Comparison (CSV)"), csv_bytes(pd.concat([shown_compare, by_cat], ignore_index=True)),
                            file_name=_.ctx("file name", "plan_comparison") + ".csv", mime="text/csv")
         gains = result.stats.get("gains")
         if gains is not None and len(gains):

@@ -23,7 +23,7 @@ from geo.i18n import Tr
 from geo.report.options import MapView
 from geo.stats.density import DensityGrid
 
-__all__ = ["XLSX_NAME", "export_data", "export_tables", "file_words", "image_name", "safe_cells", "table_files",
+__all__ = ["XLSX_NAME", "csv_bytes", "export_data", "export_tables", "file_words", "image_name", "safe_cells", "table_files",
            "write_zip", "zip_info"]
 
 # Excel's limits on sheet names: 31 characters, none of these.
@@ -92,6 +92,12 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(safe)
     return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV bytes for a download: UTF-8 with a byte-order mark (Excel then shows Cyrillic), and
+    every cell a spreadsheet would run as a formula made plain text (:func:`safe_cells`)."""
+    return safe_cells(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def export_tables(views: Iterable[MapView], out: str | os.PathLike[str], *, date: dt.date | None = None) -> list[Path]:
