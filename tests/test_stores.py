@@ -75,6 +75,23 @@ def test_write_read_append_meta_and_fingerprints(new_store):
     assert ws.tables() == ["stations"] and ws.meta() == {}
 
 
+def test_appends_in_place_or_rewritten_keep_every_row_in_order(new_store):
+    from shapely.geometry import box
+
+    ws = new_store("w")
+    ws.write({"incidents": points(3), "log": pd.DataFrame({"a": [1, 2], "b": ["x", "=y"]})})
+    ws.write({"incidents": points(2, start=3), "log": pd.DataFrame({"a": [3], "b": ["z"]})}, mode="append")
+    ws.write({"log": pd.DataFrame({"b": ["w"]})}, mode="append")  # fewer columns: the others empty
+    log = ws.read_table("log")
+    assert log["b"].tolist() == ["x", "=y", "z", "w"] and log["a"].iloc[:3].tolist() == [1, 2, 3]
+    assert pd.isna(log["a"].iloc[3])
+    other = gpd.GeoDataFrame({"id": ["poly"]}, geometry=[box(74.5, 42.8, 74.6, 42.9)], crs="EPSG:4326")
+    ws.write({"incidents": other}, mode="append")  # another geometry type: the table is rewritten, nothing lost
+    got = ws.read("incidents")
+    assert got["id"].tolist() == ["i0", "i1", "i2", "i3", "i4", "poly"]
+    assert got.geometry.iloc[-1].geom_type == "Polygon" and got.geometry.iloc[0].geom_type == "Point"
+
+
 def test_a_failed_write_changes_nothing(new_store):
     ws = new_store("w")
     ws.write({"incidents": points(3)}, meta={"title": "T"})

@@ -100,7 +100,7 @@ def _seed_from_demo(location: str) -> None:
             return
         for demo in demos:
             store(with_schema(location, demo.stem)).copy_from(Workspace(demo))
-    elif Path(location) == DEFAULT_LOCATION and not list(DEFAULT_LOCATION.glob("*.gpkg")):
+    elif Path(location) == DEFAULT_LOCATION and not (DEFAULT_LOCATION.is_dir() and list_municipalities(location)):
         DEFAULT_LOCATION.mkdir(parents=True, exist_ok=True)
         for demo in demos:
             Workspace(DEFAULT_LOCATION / demo.name).copy_from(Workspace(demo))

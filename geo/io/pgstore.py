@@ -38,6 +38,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -357,7 +358,13 @@ class PostGISWorkspace:
     def _write(self, con: Connection, tables: dict[str, pd.DataFrame], modes: dict[str, str],
                meta: Mapping[str, str] | None, *, fresh: bool) -> None:
         s = self.schema
+        previous = 0
         if fresh:
+            # the new workspace's version goes on from the replaced one's: a cache keyed by the version (every
+            # replica's) must not take the new content for the old one, nor an import's check its fingerprint
+            if _table_exists(con, s, STATE_TABLE):
+                previous = int(con.execute(sa.text(f'SELECT coalesce(max(changed), 0) FROM "{s}".{STATE_TABLE}'))
+                               .scalar())
             con.execute(sa.text(f'DROP SCHEMA IF EXISTS "{s}" CASCADE'))
         con.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{s}"'))
         _migrate(con, s)
@@ -365,13 +372,18 @@ class PostGISWorkspace:
             merged = {**({} if fresh else self.meta()), **{str(k): str(v) for k, v in meta.items()}}
             tables[META_TABLE] = pd.DataFrame({"key": list(merged), "value": list(merged.values())})
         version = int(con.execute(sa.text(f'SELECT coalesce(max(changed), 0) + 1 FROM "{s}".{STATE_TABLE}')).scalar())
+        version = max(version, previous + 1)
         for name, frame in tables.items():
             exists = _table_exists(con, s, name)
-            if modes.get(name, "replace") == "append" and exists and name != META_TABLE:
-                frame = self._appended(con, name, frame)
-            if exists:
-                con.execute(sa.text(f'DROP TABLE "{s}"."{name}"'))
-            _create(con, s, name, frame)
+            appending = modes.get(name, "replace") == "append" and exists and name != META_TABLE
+            if appending and _insert(con, s, name, frame):
+                pass  # the new rows added in place: the import log and audit trail grow without a rewrite
+            else:
+                if appending:
+                    frame = self._appended(con, name, frame)
+                if exists:
+                    con.execute(sa.text(f'DROP TABLE "{s}"."{name}"'))
+                _create(con, s, name, frame)
             con.execute(sa.text(f'INSERT INTO "{s}".{STATE_TABLE} (table_name, changed) VALUES (:t, :v) '
                                 "ON CONFLICT (table_name) DO UPDATE SET changed = EXCLUDED.changed"),
                         {"t": name, "v": version})
@@ -407,6 +419,44 @@ def _driver_error(exc: BaseException) -> BaseException:
             return seen
         seen = getattr(seen, "orig", None) or seen.__cause__
     return exc
+
+
+def _insert(con: Connection, schema: str, name: str, frame: pd.DataFrame) -> bool:
+    """Append ``frame`` to the existing table in place, when its columns are the table's own; else ``False``.
+
+    The rows get keys after the table's last, so they read back after the old ones. Tried inside a
+    savepoint: a geometry of another type, or a value the column cannot hold, leaves the table as it was
+    and the caller rewrites the table with the union of columns (:meth:`PostGISWorkspace._appended`).
+    """
+    columns = con.execute(sa.text("SELECT column_name FROM information_schema.columns WHERE table_schema = :s "
+                                  "AND table_name = :t"), {"s": schema, "t": name}).scalars().all()
+    geo = frame.geometry.name if _is_geo(frame) else None
+    if not set(frame.columns) - ({geo} if geo else set()) <= set(columns) or (geo and "geometry" not in columns):
+        return False
+    if _is_geo(frame) and frame.crs is not None:
+        srid = con.execute(sa.text("SELECT Find_SRID(:s, :t, 'geometry')"), {"s": schema, "t": name}).scalar()
+        if frame.crs.to_epsg() != srid:
+            return False
+    start = int(con.execute(sa.text(f'SELECT coalesce(max({ROW_KEY}), 0) FROM "{schema}"."{name}"')).scalar())
+    rows = frame.reset_index(drop=True).copy()
+    for col in rows.columns:
+        if isinstance(rows[col].dtype, pd.StringDtype):
+            rows[col] = rows[col].astype(object)
+    rows.insert(0, ROW_KEY, pd.RangeIndex(start + 1, start + len(rows) + 1, dtype="int64"))
+    savepoint = con.begin_nested()
+    try:
+        if geo is not None:
+            gdf = gpd.GeoDataFrame(rows, geometry=geo, crs=frame.crs)
+            gdf = gdf.rename_geometry("geometry") if geo != "geometry" else gdf
+            gdf.to_postgis(name, con, schema=schema, index=False, if_exists="append")
+        else:
+            pd.DataFrame(rows).to_sql(name, con, schema=schema, index=False, if_exists="append", method="multi",
+                                      chunksize=5000)
+    except (sa.exc.DBAPIError, psycopg.Error, ValueError, pd.errors.DatabaseError):  # COPY raises psycopg's own
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
 
 
 def _create(con: Connection, schema: str, name: str, frame: pd.DataFrame) -> None:

@@ -30,9 +30,9 @@ from geo.io.store import LOCK_TIMEOUT, Workspace, WorkspaceError
 if TYPE_CHECKING:
     from geo.io.pgstore import PostGISWorkspace
 
-__all__ = ["DATABASE_ENV", "DEFAULT_FOLDER", "SCHEMA_PARAM", "WORKSPACE_ENV", "Municipality", "copy_workspace",
-           "default_location", "is_database", "is_single", "list_municipalities", "municipality_key", "open_workspace",
-           "resolve_workspace", "split_schema", "with_schema"]
+__all__ = ["ACCOUNTS_SCHEMA", "DATABASE_ENV", "DEFAULT_FOLDER", "SCHEMA_PARAM", "WORKSPACE_ENV", "Municipality",
+           "copy_workspace", "default_location", "is_database", "is_single", "list_municipalities", "municipality_key",
+           "open_workspace", "resolve_workspace", "split_schema", "with_schema"]
 
 DATABASE_ENV = "KOOPSUZ_DATABASE"
 WORKSPACE_ENV = "KOOPSUZ_WORKSPACE"
@@ -42,6 +42,11 @@ _SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 # Schema and file names the stores accept for a municipality: lower-case letters, digits, "_" and "-",
 # so that a name never needs quoting in SQL or escaping in a path.
 _KEY = re.compile(r"[a-z][a-z0-9_-]{0,40}")
+# Schemas PostgreSQL, PostGIS or the store keep for themselves (the accounts, pg_*, koopsuz_*).
+_RESERVED = frozenset({"public", "information_schema", "topology", "tiger", "tiger_data"})
+# The PostGIS schema of the accounts and the audit trail (geo.auth), beside the municipalities' schemas: never
+# listed as a municipality (the GeoPackage folder's "_accounts.gpkg" is left out by _KEY).
+ACCOUNTS_SCHEMA = "koopsuz_accounts"
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def split_schema(url: str) -> tuple[str, str | None]:
 def with_schema(url: str, schema: str) -> str:
     """The address naming the workspace in ``schema``."""
     base, _old = split_schema(url)
-    return f"{base}{'&' if '?' in base else '?'}{SCHEMA_PARAM}={municipality_key(schema)}"
+    return f"{base}{'&' if '?' in base else '?'}{SCHEMA_PARAM}={_schema_name(schema)}"
 
 
 def municipality_key(text: str) -> str:
@@ -83,6 +88,16 @@ def municipality_key(text: str) -> str:
         msg = (f"{text!r} cannot name a municipality's workspace: use 1-41 lower-case Latin letters, digits, "
                f"'_' or '-', starting with a letter (for example 'jeti-oguz')")
         raise ValueError(msg)
+    if text in _RESERVED or text.startswith(("pg_", "koopsuz_")):
+        msg = f"{text!r} cannot name a municipality's workspace: the database uses that name for its own tables"
+        raise ValueError(msg)
+    return text
+
+
+def _schema_name(text: str) -> str:
+    """``text`` if it is a schema name the stores accept (the store's own schemas included)."""
+    if not _KEY.fullmatch(text):
+        municipality_key(text)  # the same message
     return text
 
 
@@ -165,7 +180,7 @@ def open_workspace(location: str | os.PathLike[str], *,
             msg = (f"{_redacted(str(location))}: name the municipality's workspace with "
                    f"'?{SCHEMA_PARAM}=NAME' (one schema per municipality)")
             raise ValueError(msg)
-        return PostGISWorkspace(base, schema=municipality_key(schema), lock_timeout=lock_timeout)
+        return PostGISWorkspace(base, schema=_schema_name(schema), lock_timeout=lock_timeout)
     path = Path(location)
     if path.is_dir():
         msg = f"{path}: a folder of municipalities, not one workspace; name one of its .gpkg files"
@@ -190,7 +205,7 @@ def list_municipalities(location: str | os.PathLike[str]) -> list[Municipality]:
         from geo.io.pgstore import list_schemas
 
         base, schema = split_schema(str(location))
-        keys = [schema] if schema else list_schemas(base)
+        keys = [schema] if schema else [k for k in list_schemas(base) if k != ACCOUNTS_SCHEMA]
         places = [(k, with_schema(base, k)) for k in keys]
     else:
         path = Path(location)
