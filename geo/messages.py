@@ -413,6 +413,48 @@ MUNI_SOME_WITHOUT_POPULATION = N_("{n} of {total} settlements have no population
 MUNI_NO_PREVIOUS = N_("no data for {year}: no change")
 MUNI_NONE_BEFORE = N_("no incidents in {year}: no change in %")
 
+# ---------------------------------------------------------------- accounts, roles and the audit trail (geo.auth; issue 15, items 1, 2, 5)
+ROLE_LABELS = {"admin": N_("administrator"), "analyst": N_("analyst"), "viewer": N_("viewer"),
+               "public": N_("public")}
+AUDIT_ACTION_LABELS = {
+    "sign_in": N_("signed in"), "sign_in_failed": N_("sign-in refused"), "locked": N_("account locked"),
+    "sign_out": N_("signed out"), "import": N_("data imported"), "export": N_("file exported"),
+    "publish": N_("published"), "role_change": N_("role changed"), "user_change": N_("account changed"),
+    "view_exact_points": N_("exact points viewed"), "replace_layer": N_("layer replaced"),
+    "reset_to_demo": N_("started again from the demo"),
+}
+AUTH_REFUSED = N_("wrong user name or password")
+AUTH_DISABLED = N_("this account is disabled: ask an administrator")
+AUTH_LOCKED = N_("too many wrong passwords: this account is locked until {time} UTC")
+AUTH_NO_USER = N_("there is no user {value}")
+AUTH_USER_EXISTS = N_("user {value} already exists")
+AUTH_BAD_USERNAME = N_("{value} cannot be a user name: use 1 to 64 lower-case Latin letters, digits, '.', '_', '-' "
+                       "or '@', starting with a letter")
+AUTH_BAD_ROLE = N_("{value} is not a role: use admin, analyst, viewer or public")
+AUTH_BAD_MUNICIPALITY = N_("{value} cannot name a municipality: use its key, or * for every municipality")
+AUTH_SHORT_PASSWORD = N_("the password is too short: use at least {n} characters")
+AUTH_LONG_PASSWORD = N_("the password is too long: use at most {n} characters")
+AUTH_NO_NAME = N_("give the user's name")
+AUDIT_WRONG_PASSWORD = N_("wrong password")
+AUDIT_UNKNOWN_USER = N_("no such user")
+AUDIT_WHILE_DISABLED = N_("account disabled")
+AUDIT_LOCKED_FOR = N_("{n} wrong passwords: locked until {time} UTC")
+AUDIT_USER_ADDED = N_("user {value} added")
+AUDIT_USER_DISABLED = N_("user {value} disabled")
+AUDIT_USER_ENABLED = N_("user {value} enabled")
+AUDIT_PASSWORD_RESET = N_("password of {value} reset")
+AUDIT_ROLE_SET = N_("role of {value} set to {role} in {name}")
+AUDIT_ROLE_SET_ALL = N_("role of {value} set to {role} in every municipality")
+AUDIT_ROLE_REMOVED = N_("role of {value} in {name} removed")
+AUDIT_ROLE_REMOVED_ALL = N_("role of {value} in every municipality removed")
+
+# ---------------------------------------------------------------- privacy for viewers (geo.privacy; issue 15, item 3)
+PRIVACY_BAD_METHOD = N_("{value} is not a masking method: use {choices}")
+PRIVACY_BAD_DISTANCES = N_("the masking distances must be above 0 m, the smaller one first: {low} m and {high} m")
+PRIVACY_AT_LEAST_ONE = N_("{field} must be at least 1")
+PRIVACY_NOT_ALIGNED = N_("the true and the masked points differ in number: {n} and {m}")
+
+
 def fields_of(template: str) -> tuple[str, ...]:
     """The field names of ``template`` in order of appearance (repeats kept)."""
     return tuple(f for _lit, f, _spec, _conv in string.Formatter().parse(template) if f is not None)

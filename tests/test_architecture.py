@@ -21,12 +21,14 @@ MAX_LINES = 700
 # geo's subpackages and top modules from the bottom of the house up: a module may import its own
 # rank and below, never above (geo.network sits under geo.coverage, which sits under geo.siting...).
 RANKS: dict[str, int] = {
-    "geo.atomic": 0, "geo.checks": 0, "geo.plain": 0, "geo.crs": 0, "geo.schema": 0, "geo.i18n": 0, "geo.messages": 0,
+    "geo.atomic": 0, "geo.checks": 0, "geo.plain": 0, "geo.cells": 0, "geo.crs": 0, "geo.schema": 0, "geo.i18n": 0, "geo.messages": 0,
     "geo.categories": 0,
     "geo.palette": 1, "geo.io": 1, "geo.select": 1, "geo.periods": 1,
     "geo.stats": 2, "geo.network": 2, "geo.health": 2,
+    "geo.auth": 2,  # accounts, roles and the audit trail, kept in the workspace store (geo.io)
     "geo.stats.population": 2,  # the residents' surface: used by geo.coverage (3) and geo.siting (4)
     "geo.content": 3, "geo.coverage": 3,
+    "geo.privacy": 3,  # what a viewer may see: uses geo.stats (2) for the density and Gi* results
     "geo.siting": 4,
     "geo.printmap": 5, "geo.demo": 5,
     "geo.report": 6,

@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.atomic import atomic_output, atomic_write
+from geo.cells import FORMULA_START, safe_cells  # noqa: F401 - FORMULA_START kept importable here
 from geo.i18n import Tr
 from geo.report.options import MapView
 from geo.stats.density import DensityGrid
@@ -30,9 +31,6 @@ __all__ = ["XLSX_NAME", "csv_bytes", "export_data", "export_tables", "file_words
 SHEET_MAX = 31
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_NAME = "koopsuz_tables.xlsx"
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV and XLSX alike): text from the
-# data (a station's name) is written with a leading apostrophe, so that it is shown, never run.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters a file name may not hold on Windows, macOS or Linux.
 _NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
 
@@ -75,23 +73,6 @@ def _stem(words: dict[str, str], view: MapView, key: str | None = None) -> str:
 def image_name(_: Tr, view: MapView, index: int) -> str:
     """The file name of a map's image in the pack's zip: ``01_overview.png``, ``02_hotspots_burglary.png``."""
     return f"{index:02d}_{_stem(file_words(_), view)}.png"
-
-
-def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every text cell (and header) that a spreadsheet would run as a formula made plain text.
-
-    Such a cell gets a leading apostrophe (OWASP's advice for CSV injection): ``=HYPERLINK(...)`` in a
-    station's name is shown as written, never run. Numbers are left alone (-5 is a number, not a formula).
-    """
-
-    def safe(v: object) -> object:
-        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
-
-    out = frame.rename(columns=lambda c: safe(c) if isinstance(c, str) else c)
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe)
-    return out
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
