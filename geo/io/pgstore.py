@@ -56,30 +56,54 @@ _BOOKKEEPING = {STATE_TABLE, "koopsuz_migrations"}
 CONNECT_TIMEOUT = 10  # seconds to reach the server before a clear error
 
 
-def _engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 2, max_overflow: int = 4) -> Engine:
+    """A connection pool to the database at ``url``, to share between its workspaces (schemas).
+
+    A page server keeps one per database (``views.common``): a pool per schema would hold ten times the
+    connections with ten municipalities, and PostgreSQL's ``max_connections`` is 100 by default.
+    """
+    return _engine(url, pool_size=pool_size, max_overflow=max_overflow)
+
+
+def _engine(url: str, *, pool_size: int = 2, max_overflow: int = 4) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     elif url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=6,
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
                             connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "koopsuz",
                                           # no server-side prepared plans: a replaced table changes its columns
                                           "prepare_threshold": None})
 
 
-def list_schemas(url: str) -> list[str]:
+def list_schemas(url: str, *, engine: Engine | None = None) -> list[str]:
     """The schemas of the database at ``url`` that hold a Koopsuz workspace."""
-    engine = _engine(url)
+    return list(schema_metas(url, engine=engine))
+
+
+def schema_metas(url: str, *, engine: Engine | None = None) -> dict[str, dict[str, str]]:
+    """Each Koopsuz schema of the database and its metadata, read in one connection (two queries)."""
+    own = engine is None
+    engine = engine or _engine(url, pool_size=1, max_overflow=0)
     try:
         with engine.connect() as con:
-            rows = con.execute(sa.text("SELECT table_schema FROM information_schema.tables "
-                                       "WHERE table_name = :t ORDER BY 1"), {"t": STATE_TABLE}).scalars()
-            return [str(r) for r in rows]
+            schemas = [str(r) for r in con.execute(sa.text(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = :t ORDER BY 1"),
+                {"t": STATE_TABLE}).scalars()]
+            metas: dict[str, dict[str, str]] = {s: {} for s in schemas}
+            with_meta = [s for s in schemas if _table_exists(con, s, META_TABLE)]
+            if with_meta:
+                union = " UNION ALL ".join(f"SELECT '{s}' AS schema, key, value FROM \"{s}\".{META_TABLE}"
+                                           for s in with_meta)  # names are checked keys: no quoting needed
+                for schema, key, value in con.execute(sa.text(union)):
+                    metas[str(schema)][str(key)] = str(value)
+            return metas
     except sa.exc.OperationalError as exc:
         msg = f"{engine.url.render_as_string(hide_password=True)}: cannot reach the database ({exc.orig})"
         raise WorkspaceError(msg) from exc
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()
 
 
 class PostGISWorkspace:
@@ -96,11 +120,12 @@ class PostGISWorkspace:
         for a write that holds a table it needs.
     """
 
-    def __init__(self, url: str, *, schema: str, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(self, url: str, *, schema: str, lock_timeout: float = LOCK_TIMEOUT,
+                 engine: Engine | None = None) -> None:
         self.url = url
         self.schema = schema
         self.lock_timeout = float(lock_timeout)
-        self._engine = _engine(url)
+        self._engine = engine if engine is not None else _engine(url)
         # this thread's open write and snapshot connections: one object serves every session of a page server
         self._local = threading.local()
 

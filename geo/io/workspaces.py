@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 from geo.io.store import LOCK_TIMEOUT, Workspace, WorkspaceError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from geo.io.pgstore import PostGISWorkspace
 
 __all__ = ["ACCOUNTS_SCHEMA", "DATABASE_ENV", "DEFAULT_FOLDER", "SCHEMA_PARAM", "WORKSPACE_ENV", "Municipality",
@@ -156,8 +158,8 @@ def resolve_workspace(location: str | os.PathLike[str], municipality: str | None
     raise ValueError(msg)
 
 
-def open_workspace(location: str | os.PathLike[str], *,
-                   lock_timeout: float = LOCK_TIMEOUT) -> Workspace | PostGISWorkspace:
+def open_workspace(location: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT,
+                   engine: Engine | None = None) -> Workspace | PostGISWorkspace:
     """The store of the single workspace at ``location``.
 
     Parameters
@@ -166,6 +168,9 @@ def open_workspace(location: str | os.PathLike[str], *,
         A GeoPackage path, or a PostgreSQL address with ``?schema=NAME``.
     lock_timeout : float, default LOCK_TIMEOUT
         Seconds a write waits for another write to the same workspace.
+    engine : sqlalchemy.engine.Engine, optional
+        The database's connection pool to share (:func:`geo.io.pgstore.make_engine`); by default the
+        store makes its own. Ignored for a GeoPackage.
 
     Raises
     ------
@@ -180,7 +185,7 @@ def open_workspace(location: str | os.PathLike[str], *,
             msg = (f"{_redacted(str(location))}: name the municipality's workspace with "
                    f"'?{SCHEMA_PARAM}=NAME' (one schema per municipality)")
             raise ValueError(msg)
-        return PostGISWorkspace(base, schema=_schema_name(schema), lock_timeout=lock_timeout)
+        return PostGISWorkspace(base, schema=_schema_name(schema), lock_timeout=lock_timeout, engine=engine)
     path = Path(location)
     if path.is_dir():
         msg = f"{path}: a folder of municipalities, not one workspace; name one of its .gpkg files"
@@ -188,7 +193,7 @@ def open_workspace(location: str | os.PathLike[str], *,
     return Workspace(path, lock_timeout=lock_timeout)
 
 
-def list_municipalities(location: str | os.PathLike[str]) -> list[Municipality]:
+def list_municipalities(location: str | os.PathLike[str], *, engine: Engine | None = None) -> list[Municipality]:
     """The municipalities at ``location``, sorted by name.
 
     A GeoPackage file is one municipality; a folder, each ``*.gpkg`` in it
@@ -201,11 +206,13 @@ def list_municipalities(location: str | os.PathLike[str]) -> list[Municipality]:
     WorkspaceError
         When the database cannot be reached.
     """
+    metas: dict[str, dict[str, str]] | None = None
     if is_database(location):
-        from geo.io.pgstore import list_schemas
+        from geo.io.pgstore import schema_metas
 
         base, schema = split_schema(str(location))
-        keys = [schema] if schema else [k for k in list_schemas(base) if k != ACCOUNTS_SCHEMA]
+        metas = schema_metas(base, engine=engine)  # every schema's metadata in one connection
+        keys = [schema] if schema else [k for k in metas if k != ACCOUNTS_SCHEMA]
         places = [(k, with_schema(base, k)) for k in keys]
     else:
         path = Path(location)
@@ -216,7 +223,7 @@ def list_municipalities(location: str | os.PathLike[str]) -> list[Municipality]:
     out = []
     for key, where in places:
         try:
-            meta = open_workspace(where).meta()
+            meta = metas.get(key, {}) if metas is not None else open_workspace(where).meta()
         except (WorkspaceError, ValueError):
             meta = {}
         out.append(Municipality(key, meta.get("municipality") or key, where))
