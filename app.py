@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.common import (language, load_data, municipality_picker, report_rejected, sidebar_filters, tiles_setting,
-                          translate_chrome)
+from geo.auth import role_at_least, role_for
+from views.auth import account_sidebar, current_role, signed_in
+from views.common import (ALLOWED_KEY, language, load_data, municipalities, municipality_picker, report_rejected,
+                          sidebar_filters, tiles_setting, translate_chrome)
 
 st.set_page_config(page_title="Koopsuz", layout="wide")
 
 _ = language()  # first: every text below is in the reader's language
 translate_chrome(_)
+account = signed_in()  # the sign-in form (and a stopped run) until someone is signed in
+# only the municipalities where the account holds a role are offered, and only they open
+st.session_state[ALLOWED_KEY] = [m.key for m in municipalities()
+                                 if role_at_least(role_for(account, m.key), "viewer")]
 municipality_picker()  # before the data: the municipality decides which workspace opens
-data = load_data()
+account_sidebar(account)
+role = current_role(account)
+if not role_at_least(role, "viewer"):
+    st.info(_("Your account has no role in any municipality here yet. Ask an administrator to give you one."))
+    st.stop()
+data = load_data()  # a viewer's data never holds the recorded locations (views.privacy)
 report_rejected(data)
 st.session_state["filter"] = sidebar_filters(data)
 st.session_state["tiles"] = tiles_setting()
@@ -22,13 +33,20 @@ elif data.meta.get("synthetic") == "mixed":
     st.sidebar.caption(_("Layers not imported yet are still the invented demo data (see Data → Workspace)."))
 st.sidebar.caption(_("Workspace: `{file}`", file=data.name))
 
-# Pages keep their English file names (the address); their titles are in the reader's language.
-page = st.navigation([
+# Pages keep their English file names (the address); their titles are in the reader's language. Only the
+# pages the role may open are registered: any other address opens the Overview.
+pages = [
     st.Page("views/overview.py", title=_("Overview"), default=True),
     st.Page("views/hotspots.py", title=_("Hotspots"), url_path="hotspots"),
-    st.Page("views/planner.py", title=_("Planner"), url_path="planner"),
-    st.Page("views/export.py", title=_("Export"), url_path="export"),
-    st.Page("views/municipalities.py", title=_("Municipalities"), url_path="municipalities"),
-    st.Page("views/data.py", title=_("Data"), url_path="data"),
-])
+]
+if role_at_least(role, "analyst"):
+    pages.append(st.Page("views/planner.py", title=_("Planner"), url_path="planner"))
+pages.append(st.Page("views/export.py", title=_("Export"), url_path="export"))
+if role_at_least(role, "analyst"):
+    pages += [st.Page("views/municipalities.py", title=_("Municipalities"), url_path="municipalities"),
+              st.Page("views/data.py", title=_("Data"), url_path="data")]
+if role_at_least(role, "admin"):
+    pages += [st.Page("views/users.py", title=_("Users"), url_path="users"),
+              st.Page("views/audit.py", title=_("Audit trail"), url_path="audit")]
+page = st.navigation(pages)
 page.run()

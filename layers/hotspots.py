@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import folium
+import pandas as pd
 import geopandas as gpd
 
 from geo.crs import to_display
@@ -27,9 +28,11 @@ def gi_layer(cells: gpd.GeoDataFrame, *, name: str | None = None, show_insignifi
     if len(shown):
         d = to_display(shown[["count", "gi_z", "gi_p", "gi_bin", shown.geometry.name]])
         d = d.reset_index(drop=True)
-        counts = [_("Incidents: {n}", n=_.int(int(c))) for c in d["count"]]
+        # a viewer's cell of 1 or 2 incidents has no count, z or p (geo.privacy.viewer_hotspots): only its bin
+        counts = [_("Incidents: {n}", n=_.int(int(c))) if pd.notna(c) else "" for c in d["count"]]
         d["label"] = [f"{html_text(_(BIN_LABELS[int(b)]))}<br>{html_text(n)}"
-                      f"<br>z = {_.num(float(z), 2)}, p = {_.num(float(p), 4)}"
+                      f"<br>z = {_.num(float(z), 2)}, p = {_.num(float(p), 4)}" if n else
+                      html_text(_(BIN_LABELS[int(b)]))
                       for b, n, z, p in zip(d["gi_bin"], counts, d["gi_z"], d["gi_p"], strict=True)]
         d["fill"] = d["gi_bin"].astype(int).map(BIN_COLORS)
         folium.GeoJson(

@@ -47,7 +47,7 @@ var {{ this.get_name() }} = (function () {
         box.className = 'kz-incident-popup';
         row(box, d.words.category, d.labels[d.cat[i]]);
         row(box, d.words.date, d.when[i]);
-        row(box, d.words.id, d.id[i]);
+        if (d.id[i]) { row(box, d.words.id, d.id[i]); }
         if (d.desc[i]) { row(box, d.words.desc, d.desc[i]); }
         return box;
     }
@@ -111,14 +111,15 @@ def incident_payload(incidents: gpd.GeoDataFrame, *, lang: str = "en") -> dict[s
     keys = list(lst.keys)
     cat_codes = pd.Categorical(incidents["category"], categories=keys).codes
     cat_codes = np.where(cat_codes < 0, keys.index("other"), cat_codes)
-    when = _when(incidents["occurred_at"], _)
+    masked = bool(incidents.attrs.get("privacy"))  # a viewer's layer (geo.privacy): no number, the month only
+    when = _month(incidents["occurred_at"], _) if masked else _when(incidents["occurred_at"], _)
     desc = (incidents["description"] if "description" in incidents else pd.Series("", index=incidents.index))
     desc = desc.fillna("").astype(str).str.slice(0, MAX_DESCRIPTION)
     return {
         "lat": np.round(pts.y.to_numpy(), 6).tolist(),
         "lon": np.round(pts.x.to_numpy(), 6).tolist(),
         "cat": cat_codes.astype(int).tolist(),
-        "id": incidents["id"].astype(str).tolist(),
+        "id": [""] * len(incidents) if masked else incidents["id"].astype(str).tolist(),
         "when": when.tolist(),
         "desc": desc.tolist(),
         "labels": [lst.label(c, _) for c in keys],
@@ -126,6 +127,13 @@ def incident_payload(incidents: gpd.GeoDataFrame, *, lang: str = "en") -> dict[s
         "words": {"category": _("Category"), "date": _("Date"), "id": _("Registry number"),
                   "desc": _("Description")},
     }
+
+
+def _month(occurred: pd.Series, _: Tr) -> pd.Series:
+    """The month of each incident as ``_`` writes it ("декабрь 2017"): a viewer's dates are to the month."""
+    at = pd.to_datetime(occurred)
+    months = {m: _.month_year(m.date()) for m in map(pd.Timestamp, at.dt.to_period("M").dt.start_time.dropna().unique())}
+    return at.dt.to_period("M").dt.start_time.map(months).fillna("").astype(object)
 
 
 def _when(occurred: pd.Series, _: Tr) -> pd.Series:

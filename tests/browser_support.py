@@ -98,8 +98,9 @@ def running_app(workspace: Path, tiles: str, *, env: dict[str, str] | None = Non
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"streamlit-{port}.log", "wb")  # a pipe nobody reads would fill and block the server
     proc = subprocess.Popen(
+        # on the loopback address, as `make run`: a demo workspace opens as the demo session, without an account
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:

@@ -154,3 +154,30 @@ def new_store(request, store_kind, tmp_path):
         return open_workspace(with_schema(cluster.url, f"{name}_{uuid.uuid4().hex[:10]}"), **kw)
 
     return make
+
+
+# --- sessions: AppTest runs are signed in as an administrator unless a test says otherwise ---------------
+
+@pytest.fixture(autouse=True)
+def _signed_in_apptest(request, monkeypatch):
+    """Every AppTest session holds a signed-in administrator, as a session after the sign-in form does.
+
+    The pages' own tests are about the pages; what the sign-in form, the roles and the demo session do is
+    tested by tests/test_sign_in.py (marked ``anonymous``), and in the browser.
+    """
+    if request.node.get_closest_marker("anonymous"):
+        yield
+        return
+    from streamlit.testing.v1 import AppTest
+
+    from geo.auth import Account
+
+    original = AppTest.from_file.__func__
+
+    def from_file(cls, *args, **kwargs):
+        at = original(cls, *args, **kwargs)
+        at.session_state["koopsuz_account"] = Account("tester", "Test administrator", roles={"*": "admin"})
+        return at
+
+    monkeypatch.setattr(AppTest, "from_file", classmethod(from_file))
+    yield

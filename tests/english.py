@@ -19,7 +19,7 @@ ALLOWED = frozenset({
     "koopsuz", "openstreetmap", "osm", "leaflet", "highs",
     # file formats and coordinate systems
     "pdf", "png", "csv", "tsv", "txt", "xlsx", "xls", "json", "geojson", "gpkg", "geopackage", "geotiff", "tif",
-    "tiff", "kml", "zip", "epsg", "wgs", "utm", "crs", "svg", "html", "shapefile", "utf", "windows",
+    "tiff", "kml", "zip", "epsg", "wgs", "utm", "utc", "crs", "svg", "html", "shapefile", "utf", "windows",
     # programs and a key named as they are written on screen and keyboard; Kyrg-06 and CP1251 are proper names
     "qgis", "arcgis", "excel", "enter", "kyrg", "cp",
     # units

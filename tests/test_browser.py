@@ -184,6 +184,8 @@ def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
                 "Read": "5", "Accepted": "3", "of which repaired": "0", "Rejected": "2"}
             assert s.page.get_by_text("encoding cp1251").count() == 1
             s.page.get_by_text("Rejected rows (2)").click()
+            s.key("imp_confirm_replace").locator("label").click()  # the demo's incidents replaced: confirmed
+            s.settle()
             confirm.click()
             s.page.get_by_text("Imported 3 incidents from registry.csv (replace)").wait_for(timeout=60_000)
             s.page.screenshot(path=str(ARTIFACTS / "data_import.png"))

@@ -66,6 +66,8 @@ def test_chicago_into_the_demo_warns_and_shows_no_rate_from_kyrgyz_population(br
             confirm = s.page.get_by_role("button", name="Import 21,559 incidents")
             confirm.wait_for(timeout=120_000)
             s.settle()
+            s.key("imp_confirm_replace").locator("label").click()  # replacing the demo's incidents: confirmed
+            s.settle()
             done = s.page.get_by_text("Imported 21,559 incidents from crimes_2014_09.csv (replace)")
             for _attempt in range(3):  # Streamlit may swallow a click that lands during a rerun
                 if confirm.count():

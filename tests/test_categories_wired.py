@@ -223,6 +223,7 @@ def test_data_page_import_keeps_the_files_labels_when_asked(monkeypatch, tiny_wo
     assert not [b for b in at.button if b.label == "Import 4 incidents"]
     at.button(key="imp_check").click().run()
     assert not at.exception, at.exception
+    at.checkbox(key="imp_confirm_replace").check().run()  # the incidents there replaced: confirmed
     [confirm] = [b for b in at.button if b.label == "Import 4 incidents"]
     confirm.click().run()
     assert not at.exception, at.exception

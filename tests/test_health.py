@@ -299,7 +299,9 @@ def test_data_page_counts_refresh_and_show_the_health_after_an_import(monkeypatc
     assert at.button(key="imp_waiting").disabled
     assert any("changed since the last check" in w.value for w in at.main.warning)
     at.button(key="imp_check").click().run()
+    at.checkbox(key="imp_confirm_replace").check().run()  # the demo's incidents replaced: confirmed
     [confirm] = [b for b in at.button if b.label == "Import 21,559 incidents"]
+    assert not confirm.disabled
     confirm.click().run()
     assert not at.exception, at.exception
     assert any("Imported 21,559 incidents from crimes_2014_09.csv (replace)" in s.value for s in at.success)

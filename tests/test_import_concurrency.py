@@ -222,7 +222,9 @@ def test_the_data_page_refuses_a_replace_after_a_concurrent_change(monkeypatch, 
                         "--workspace", ws.location], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr  # someone else's import, while the page waits for the user
 
+    at.checkbox(key="imp_confirm_replace").check().run()  # replacing the rows there: confirmed
     [confirm] = [b for b in at.button if b.label == "Import 2 incidents"]
+    assert not confirm.disabled
     confirm.click().run()
     assert not at.exception, at.exception
     assert any("the layer changed since you checked it" in e.value for e in at.error), [e.value for e in at.error]

@@ -23,7 +23,7 @@ from geo.schema import LAYERS, SchemaError, validate
 from geo.io.categories import read_categories
 from geo.io.store import Workspace, WorkspaceError
 from geo.io.workspaces import (DATABASE_ENV, DEFAULT_FOLDER, WORKSPACE_ENV, Municipality, default_location,
-                               is_database, list_municipalities, open_workspace, with_schema)
+                               is_database, list_municipalities, open_workspace, split_schema, with_schema)
 from geo.i18n import LANG_ENV, LANGS, LANGUAGE_NAMES, N_, Tr, area_names, markdown_escape, pick_lang
 from layers.basemap import Tiles
 from views.period import period_picker
@@ -33,6 +33,7 @@ DEFAULT_LOCATION = ROOT / DEFAULT_FOLDER  # the embedded store: one GeoPackage p
 DEMO_WORKSPACE = ROOT / "data" / "demo" / "demo.gpkg"
 DEMO_MUNICIPALITIES = ROOT / "data" / "demo" / "municipalities"
 MUNICIPALITY_KEY = "m"  # the address's parameter and the sidebar widget's key
+ALLOWED_KEY = "koopsuz_allowed"  # the municipalities the signed-in account may open (views.auth sets it)
 ALL = "All"
 
 # The layers and fields of the data model in a reader's words (messages about stored rows name them).
@@ -84,10 +85,27 @@ def workspace_location() -> str:
     return default_location(root=ROOT)  # the command line finds it the same way
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _database(url: str):  # noqa: ANN202 - a SQLAlchemy engine
+    """One connection pool per database, shared by its municipalities' stores (server-wide)."""
+    from geo.io.pgstore import make_engine  # psycopg is needed only with a database
+
+    return make_engine(url, pool_size=4, max_overflow=8)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def store(location: str) -> Workspace:
-    """The store object of one workspace, kept for the server's life (a PostGIS store keeps its connections)."""
+    """The store object of one workspace, kept for the server's life; PostGIS stores share one pool."""
+    if is_database(location):
+        return open_workspace(location, engine=_database(split_schema(location)[0]))
     return open_workspace(location)
+
+
+@st.cache_data(show_spinner=False, ttl=5, max_entries=8)
+def _listed(location: str) -> list[Municipality]:
+    # several calls per page run, from every session: the folder or database is asked at most every 5 s
+    engine = _database(split_schema(location)[0]) if is_database(location) else None
+    return list_municipalities(location, engine=engine)
 
 
 def _seed_from_demo(location: str) -> None:
@@ -96,21 +114,30 @@ def _seed_from_demo(location: str) -> None:
     if not demos:
         return
     if is_database(location):
-        if list_municipalities(location):
+        if _listed(location):
             return
         for demo in demos:
             store(with_schema(location, demo.stem)).copy_from(Workspace(demo))
-    elif Path(location) == DEFAULT_LOCATION and not (DEFAULT_LOCATION.is_dir() and list_municipalities(location)):
+        _listed.clear()  # the empty list just read is no longer true
+    elif Path(location) == DEFAULT_LOCATION and not (DEFAULT_LOCATION.is_dir() and _listed(location)):
         DEFAULT_LOCATION.mkdir(parents=True, exist_ok=True)
         for demo in demos:
             Workspace(DEFAULT_LOCATION / demo.name).copy_from(Workspace(demo))
+        _listed.clear()
 
 
 def municipalities() -> list[Municipality]:
     """The municipalities at the current location (seeded from the demo when the default is empty)."""
     location = workspace_location()
     _seed_from_demo(location)
-    return list_municipalities(location)
+    return _listed(location)
+
+
+def allowed_municipalities() -> list[Municipality]:
+    """The municipalities this session may open: those where its account holds a role (all before sign-in)."""
+    found = municipalities()
+    allowed = st.session_state.get(ALLOWED_KEY)
+    return found if allowed is None else [m for m in found if m.key in allowed]
 
 
 def municipality_names(found: list[Municipality], lang: str) -> dict[str, str]:
@@ -124,7 +151,7 @@ def municipality_names(found: list[Municipality], lang: str) -> dict[str, str]:
 
 def current_municipality() -> Municipality | None:
     """The municipality chosen in the sidebar (the address's ``?m=``), or ``None`` when there is none."""
-    found = municipalities()
+    found = allowed_municipalities()
     if not found:
         return None
     keys = [m.key for m in found]
@@ -135,7 +162,7 @@ def current_municipality() -> Municipality | None:
 def municipality_picker() -> None:
     """The sidebar's choice of municipality, shown when the location holds more than one."""
     _ = tr()
-    found = municipalities()
+    found = allowed_municipalities()
     if len(found) < 2:
         return
     keys = [m.key for m in found]
@@ -166,7 +193,7 @@ def demo_workspace(ws: Workspace) -> Path | None:
 
 
 # No spinner text here: it would be English whatever the reader's language (load_data shows its own).
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=24)  # ten municipalities, for analysts and viewers
 def _load(location: str, version: tuple[int, int]) -> Data:  # version: reload when the workspace changes
     ws = store(location)
     for _attempt in range(3):  # a write between two reads changes the version: read again, all from one state
@@ -207,7 +234,10 @@ def load_data() -> Data:
         if leftovers:
             st.info(_.message(leftovers.message))
         with st.spinner(_("Opening the workspace…")):  # shown only when opening takes a while
-            return _load(ws.location, ws.version())
+            data = _load(ws.location, ws.version())
+        from views.privacy import for_session  # lazily: views.privacy imports this module
+
+        return for_session(data)  # a viewer's session gets masked incidents, never the recorded (issue 15)
     except (WorkspaceError, SchemaError, ValueError) as exc:
         st.error(_.message(str(exc)))
         st.stop()

@@ -19,6 +19,7 @@ from geo.schema import LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
 from views.common import (FIELD_WORDS, LAYER_WORDS, current_workspace, demo_workspace, discard_upload, file_words,
                           load_data, localized, stored_upload, tr)
+from views.auth import may, record, signed_in
 from views.categories import categories_section, keep_own_labels
 from views.health import health_banner
 
@@ -115,6 +116,10 @@ def shown_log(log: pd.DataFrame, _: Tr) -> pd.DataFrame:
 MODE_WORDS = {"replace": N_("Replace them"), "append": N_("Add to them")}
 
 _ = tr()
+ACCOUNT = signed_in()  # the session's account (app.py signed it in; this page checks again: it writes)
+if not may(ACCOUNT, "analyst"):
+    st.error(_("This page needs the analyst or administrator role in this municipality."))
+    st.stop()
 load_data()  # makes sure the workspace exists, and removes (and reports) a killed import's leftovers
 ws = current_workspace()
 st.title(_("Data"))
@@ -270,10 +275,19 @@ def check_and_confirm(path: Path, name: str, layer: str, file_id: str | None = N
     seen = st.session_state.get(seen_key, result.checked_against)
     st.session_state[seen_key] = result.checked_against
     have = len(ws.read(layer)) if ws.exists else 0
-    mode = st.radio(_("The workspace holds {count}", count=counted(layer, have, _)), list(MODE_WORDS),
+    # replacing a layer throws rows away: an administrator's decision, confirmed (issue 15); adding is not
+    admin = may(ACCOUNT, "admin")
+    modes = list(MODE_WORDS) if admin or not have else ["append"]
+    mode = st.radio(_("The workspace holds {count}", count=counted(layer, have, _)), modes,
                     horizontal=True, key="imp_mode", format_func=lambda v: _(MODE_WORDS[v]))
+    if not admin and have:
+        st.caption(_("Replacing a layer needs the administrator role; you can add to it."))
+    confirmed = True
+    if mode == "replace" and have:
+        confirmed = st.checkbox(_("Yes, replace the {count} now in the workspace", count=counted(layer, have, _)),
+                                key="imp_confirm_replace")
     if st.button(_("Import {count}", count=counted(layer, len(result.accepted), _)), type="primary",
-                 disabled=len(result.accepted) == 0):
+                 disabled=len(result.accepted) == 0 or not confirmed):
         result.checked_against = seen
         try:
             with st.spinner(_("Writing the workspace (waits for another import to finish)…")):
@@ -281,6 +295,8 @@ def check_and_confirm(path: Path, name: str, layer: str, file_id: str | None = N
         except (ImportError_, WorkspaceError, ValueError) as exc:
             st.error(_.message(str(exc)))
             st.stop()
+        record(ACCOUNT, "replace_layer" if mode == "replace" and have else "import",
+               f"{layer}: {name}, {len(result.accepted)} accepted, {len(result.rejected)} rejected ({mode})")
         st.session_state[seen_key] = result.checked_against  # the layer as this import left it
         st.cache_resource.clear()
         st.session_state.pop("imp_categories", None)
@@ -344,13 +360,15 @@ with tab_store:
             st.dataframe(shown, hide_index=True, width="stretch")
     categories_section(ws)  # views.categories: the workspace's own list of categories
     demo = demo_workspace(ws)
-    if demo is not None:
+    if demo is not None and may(ACCOUNT, "admin"):  # a destructive action: administrators, confirmed, audited
         if st.session_state.pop(RESET_KEY, False):
             st.success(_("The workspace is the demo again."))
         with st.expander(_("Start again from the demo data")):
             st.warning(_("This replaces every layer of the workspace with the invented demo data."))
-            if st.button(_("Replace the workspace with the demo"), key="reset_demo"):
+            sure = st.checkbox(_("Yes, replace every layer with the demo data"), key="reset_demo_confirm")
+            if st.button(_("Replace the workspace with the demo"), key="reset_demo", disabled=not sure):
                 ws.copy_from(Workspace(demo))
+                record(ACCOUNT, "reset_to_demo", f"{ws.name}: every layer replaced with {demo.name}")
                 st.cache_resource.clear()
                 st.session_state[RESET_KEY] = True
                 st.rerun()  # the counts above were read before the reset: draw them again

@@ -18,6 +18,7 @@ from geo.categories import CategoryList
 from layers.compose import content_map
 from layers.standalone import standalone_html
 from views.common import file_words, load_data, result_block, study_key, tr
+from views.privacy import viewer_notes
 from views.health import health_banner
 
 KIND_LABELS = {"overview": N_("Overview: incidents, police and rates"),
@@ -85,6 +86,7 @@ except ValueError as exc:
     st.stop()
 # where the data came from, as the maps' footer and the pack's cover will say it: each imported layer by its file
 st.caption(_("Data source: {source}", source=source_in(resolved.source, lang=_.lang)))
+viewer_notes(data)  # a viewer's maps, pack and files: the points are moved, and they say how (geo.privacy)
 
 tab_maps, tab_pack, tab_data = st.tabs([_("Maps"), _("Action-plan pack"), _("Data and tables")])
 

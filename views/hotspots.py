@@ -13,7 +13,6 @@ import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.crs import to_display
 from geo.i18n import N_
@@ -27,12 +26,15 @@ from geo.stats.hotspots import (CELL_CEILING, CELL_FLOOR, CELL_TARGET, MIN_TOP_I
 from geo.stats.areas import area_statistics
 from geo.periods import series_step
 from geo.stats.temporal import hour_weekday, time_series
+from geo.privacy import viewer_density, viewer_hotspots
 from layers.basemap import finish, new_map
 from layers.boundaries import boundary_layer, lisa_layer, outline_layer
 from layers.density import density_layer
 from layers.hotspots import gi_layer
 from views.common import current_study, file_words, load_data, localized, map_download, study_key, tr
 from views.health import health_banner
+from views.map_cache import cached_map
+from views.privacy import min_count as viewer_min_count, viewer_notes
 
 _ = tr()
 data = load_data()
@@ -44,6 +46,7 @@ study = current_study(data, f)
 health_banner(data, study, _)  # what makes these numbers wrong, and what to do
 units, inc = study.units, study.incidents
 key = study_key(data, f)
+least = viewer_min_count(data)  # 0 for an analyst; a viewer's smallest count shown (geo.privacy)
 if len(inc) < 3:
     st.info(_("Fewer than three incidents pass the filters: widen the period, area or categories."))
     st.stop()
@@ -51,18 +54,22 @@ if len(inc) < 3:
 
 # ---------------------------------------------------------------- analyses (cached, with no language)
 @st.cache_data(show_spinner=False, max_entries=16)
-def density_surface(key: str, kernel: str, bandwidth: float, cell: float, _inc: gpd.GeoDataFrame
-                    ) -> tuple[DensityGrid, bytes]:
+def density_surface(key: str, kernel: str, bandwidth: float, cell: float, _inc: gpd.GeoDataFrame,
+                    min_count: int = 0) -> tuple[DensityGrid, bytes]:
     grid = kernel_density(_inc, kernel=kernel, bandwidth=bandwidth or None, cell=cell or None)
+    if min_count:  # a viewer's surface (and file): no cell shaped by fewer than min_count incidents (geo.privacy)
+        grid = viewer_density(grid, _inc, min_count=min_count)
     with tempfile.TemporaryDirectory() as tmp:
         return grid, grid.to_geotiff(Path(tmp) / "density.tif").read_bytes()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def hot_spots(key: str, shape: str, cell: float, band: float, permutations: int, _inc: gpd.GeoDataFrame,
-              _units: gpd.GeoDataFrame) -> tuple[HotspotResult, bytes]:
+              _units: gpd.GeoDataFrame, min_count: int = 0) -> tuple[HotspotResult, bytes]:
     res = hotspots(_inc, cell=cell or None, shape=shape, band=band or None,
                    boundary=_units if len(_units) else None, permutations=permutations)
+    if min_count:  # a viewer's cells (and file): no count or z of a cell of 1 or 2 incidents (geo.privacy)
+        res = viewer_hotspots(res, min_count=min_count)
     with tempfile.TemporaryDirectory() as tmp:
         gpkg = Path(tmp) / "hotspots.gpkg"
         res.cells[["count", "gi_z", "gi_p", "gi_bin", res.cells.geometry.name]].to_file(gpkg, layer="hotspots")
@@ -79,6 +86,17 @@ def settlement_rates(key: str, _inc: gpd.GeoDataFrame, _units: gpd.GeoDataFrame,
 def time_patterns(key: str, _inc: gpd.GeoDataFrame, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
     # by day for a period of up to two months, by month for a longer one (geo.periods.series_step), as the pack
     return hour_weekday(_inc), time_series(_inc, start=start, end=end)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def top_table(key: str, settings: tuple, lang: str, _result: DensityGrid | HotspotResult, _inc: gpd.GeoDataFrame,
+              _units: gpd.GeoDataFrame, _roads: gpd.GeoDataFrame) -> pd.DataFrame:
+    # The pack's table of the cached analysis above, in words of the language: keyed on the language (a table
+    # of another language is another table; the analysis it reads is not computed again).
+    least = max(MIN_TOP_INCIDENTS, settings[-1])  # a viewer's table lists no place of fewer than min_count
+    if isinstance(_result, DensityGrid):
+        return top_density_peaks(_result, _inc, _units, _roads, lang=lang, min_incidents=least)
+    return top_hot_spots(_result, _inc, _units, _roads, lang=lang, min_incidents=least)
 
 
 # ---------------------------------------------------------------- the method and its settings
@@ -101,7 +119,10 @@ method = st.radio(
            "settlement, steadied for small villages. Clusters: settlements whose rate is like or unlike their "
            "neighbours'."))
 extent = units if len(units) else inc
-m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
+# The map is drawn by `draw` (each method's layers) and built once per study, method settings, language and
+# tiles (views.map_cache): `map_settings` names every setting the layers depend on.
+draw = None
+map_settings: tuple = ()
 table: pd.DataFrame | None = None
 download: tuple[str, bytes, str, str] | None = None
 days_words = _("a year") if f.days else _("in the whole period")
@@ -120,16 +141,20 @@ if method == "density":
                            help=_("Side of the squares the surface is drawn with. 0 = chosen automatically "
                                   "(the shorter side of the map divided by 250)."))
     with st.spinner(_("Computing the density…")):
-        grid, tif = density_surface(key, kernel, bw, cell, inc)
+        grid, tif = density_surface(key, kernel, bw, cell, inc, least)
     st.caption(_("Used: {kernel} kernel, search radius {bandwidth} m, cells of {cell} m ({columns} × {rows}), "
                  "coordinates {crs}.", kernel=_(KERNEL_LABELS.get(grid.kernel, grid.kernel)),
                  bandwidth=_.int(grid.bandwidth), cell=_.int(grid.cell), columns=_.int(grid.values.shape[1]),
                  rows=_.int(grid.values.shape[0]), crs=grid.crs.to_string()))
-    overlay, legend = density_layer(grid, lang=_.lang)
-    overlay.add_to(m)
-    legend.add_to(m)
+
+    def draw(m) -> None:  # noqa: ANN001 - a folium map
+        overlay, legend = density_layer(grid, lang=_.lang)
+        overlay.add_to(m)
+        legend.add_to(m)
+
+    map_settings = (kernel, bw, cell)
     # the pack's table: the same peaks on screen and on paper
-    table = top_density_peaks(grid, inc, units, study.roads, lang=_.lang)
+    table = top_table(key, ("density", kernel, bw, cell, least), _.lang, grid, inc, units, study.roads)
     download = (_("Download the surface (GeoTIFF)"), tif, file_words(_("density")) + ".tif", "image/tiff")
     reading = _("The colours show how many incidents happened per km² around each place: the darker, the more. "
                 "Each incident spreads over a circle of {bandwidth} m, so the surface shows areas, not single "
@@ -153,7 +178,7 @@ elif method == "gistar":
                          help=_("How the confidence is worked out: by formula (the usual way) or by reshuffling "
                                 "the counts at random many times (slower)."))
     with st.spinner(_("Looking for hot spots…")):
-        res, gpkg = hot_spots(key, shape, cell, band, perms, inc, units)
+        res, gpkg = hot_spots(key, shape, cell, band, perms, inc, units, least)
     st.caption(_("Used: {shape} of {cell} m, neighbourhood distance {band} m, {count} cells, correction for "
                  "many tests (FDR), coordinates {crs}.",
                  shape=_("squares") if res.shape == "square" else _("hexagons"), cell=_.int(res.cell),
@@ -164,11 +189,15 @@ elif method == "gistar":
                      "incidents (growing to at most a tenth of the area's width), and between {floor} m and "
                      "{ceiling} m: smaller cells say nothing about a place, larger ones name no place a patrol can "
                      "cover.", target=_.int(CELL_TARGET), floor=_.int(CELL_FLOOR), ceiling=_.int(CELL_CEILING)))
-    layer, legend = gi_layer(res.cells, lang=_.lang)
-    layer.add_to(m)
-    legend.add_to(m)
+
+    def draw(m) -> None:  # noqa: ANN001 - a folium map
+        layer, legend = gi_layer(res.cells, lang=_.lang)
+        layer.add_to(m)
+        legend.add_to(m)
+
+    map_settings = (shape, cell, band, perms)
     # the pack's table: the same hot spots on screen and on paper
-    table = top_hot_spots(res, inc, units, study.roads, lang=_.lang)
+    table = top_table(key, ("gistar", shape, cell, band, perms, least), _.lang, res, inc, units, study.roads)
     download = (_("Download the grid (GeoPackage)"), gpkg, file_words(_("hot spots")) + ".gpkg",
                 "application/geopackage+sqlite3")
     reading = _("Each coloured cell is a square or hexagon of {cell} m. Red cells are hot spots: with their "
@@ -227,14 +256,21 @@ else:
             verdict = _("The darker the settlement, the higher its rate as counted; in small villages a few "
                         "incidents can make a rate look high by chance alone.")
     st.info(verdict)
-    layer.add_to(m)
-    legend.add_to(m)
+
+    def draw(m) -> None:  # noqa: ANN001 - a folium map
+        layer.add_to(m)
+        legend.add_to(m)
+
     raw = pd.DataFrame({"settlement": local, "population": stats["population"], "incidents": stats["count"],
                         "rate": stats["rate"].round(1), "eb": stats["eb_rate"].round(1),
                         "lisa": stats["lisa_cluster"], "note": stats["rate_note"].astype(str).map(_.message)}
                        ).sort_values("eb", ascending=False)
     if not (raw["note"] != "").any():  # every settlement has a rate: no column saying why not
         raw = raw.drop(columns="note")
+    if least:  # a viewer's table: counts of 1 to least - 1 withheld, and the rate that would give them back
+        few = (raw["incidents"] > 0) & (raw["incidents"] < least)
+        raw["incidents"] = raw["incidents"].astype("Int64").mask(few)
+        raw["rate"] = raw["rate"].mask(few)
     # The CSV keeps plain numbers in every language; only its headers and words are translated.
     table = raw.assign(lisa=raw["lisa"].map(lambda c: _(LISA_LABELS[c]) if c in LISA_LABELS else c)).rename(
         columns={"settlement": _("Settlement"), "population": _("Population"), "incidents": _("Incidents"),
@@ -244,11 +280,26 @@ else:
     download = (_("Download the table (CSV)"), table.to_csv(index=False).encode("utf-8-sig"),
                 file_words(_("rates")) + ".csv", "text/csv")
 
-if method in ("density", "gistar"):
-    outline_layer(units, lang=_.lang).add_to(m)
-finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
-st_folium(m, key=f"hotspot_map_{method}", height=560, use_container_width=True, returned_objects=[])
+
+
+def build_map():  # noqa: ANN201 - a folium map
+    m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
+    draw(m)
+    if method in ("density", "gistar"):
+        outline_layer(units, lang=_.lang).add_to(m)
+    finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
+    return m
+
+
+m = cached_map(repr(("hotspots", key, method, map_settings, least, _.lang, tiles)), build_map,
+               widget_key=f"hotspot_map_{method}", height=560)
 map_download(m, name="hotspot_map", title=_(METHODS[method]), file_name=file_words(_(METHODS[method])))
+viewer_notes(data)  # a viewer's map: how the points were moved and what is withheld (nothing for an analyst)
+if least and method == "density":
+    st.caption(_("Places with fewer than {n} incidents nearby are left blank on the surface.", n=_.int(least)))
+elif least and method == "gistar":
+    st.caption(_("Cells with fewer than {n} incidents show no count and no score; their colour speaks for their "
+                 "whole neighbourhood.", n=_.int(least)))
 with st.expander(_("How to read this map")):
     st.markdown(reading)
 if table is not None and len(table):
@@ -274,16 +325,21 @@ st.subheader(_("When"))
 c1, c2 = st.columns(2)
 hw, mon = time_patterns(key, inc, f.start, f.end)
 by_day = series_step(f.start, f.end) == "day"
+if least:  # a viewer's dates are to the month: no hours, no weekdays, no days (geo.privacy)
+    by_day, mon = False, (time_series(inc) if series_step(f.start, f.end) == "day" else mon)
 hour_t, day_t, count_t = _("Hour of day"), _("Day of week"), _("Incidents")
 days = [_.weekday(i) for i in range(len(hw.index))]  # the index runs Monday .. Sunday
 long = (hw.set_axis(days, axis=0).reset_index(names=day_t)
         .melt(day_t, var_name=hour_t, value_name=count_t))
-c1.altair_chart(
+heat = (
     alt.Chart(long).mark_rect().encode(
         x=alt.X(field=hour_t, type="ordinal"), y=alt.Y(field=day_t, type="ordinal", sort=days, title=None),
         color=alt.Color(field=count_t, type="quantitative", scale=alt.Scale(scheme="orangered")),
-        tooltip=[alt.Tooltip(field=c) for c in (day_t, hour_t, count_t)]).properties(title=_("Hour of day by day of week"), height=260),
-    width="stretch")
+        tooltip=[alt.Tooltip(field=c) for c in (day_t, hour_t, count_t)]).properties(title=_("Hour of day by day of week"), height=260))
+if least:
+    c1.caption(_("Hours and days of the week are not shown: dates are to the month."))
+else:
+    c1.altair_chart(heat, width="stretch")
 month_t, cat_t = (_("Day") if by_day else _("Month")), _("Category")
 per_month = mon.reset_index(names="month").melt("month", var_name="category", value_name=count_t)
 per_month[month_t] = [_.date(d, form="short") if by_day else _.month_year(d) for d in per_month["month"]]
@@ -300,7 +356,9 @@ c2.altair_chart(
         tooltip=[alt.Tooltip(field=c) for c in (month_t, cat_t, count_t)]).properties(
             title=_("Incidents per day") if by_day else _("Incidents per month"), height=260),
     width="stretch", key="hs_time_chart")
-st.caption(_("Hours and days: when the incidents happened (darker = more). Days: incidents of each category on "
+st.caption(_("Months: incidents of each category per month; dates are to the month. Period: {period}.",
+             period=_.period(f.start, f.end)) if least else
+           _("Hours and days: when the incidents happened (darker = more). Days: incidents of each category on "
              "each day. Period: {period}.", period=_.period(f.start, f.end)) if by_day else
            _("Hours and days: when the incidents happened (darker = more). Months: incidents of each category "
              "per month. Period: {period}.", period=_.period(f.start, f.end)))

@@ -16,9 +16,14 @@ from geo.io.workspaces import list_municipalities
 from geo.report.municipalities import (comparison_pdf, comparison_png, comparison_table, compare_municipalities,
                                        settlement_rates, table_note, years_of)
 from geo.report.study import read_layers
-from views.common import localized, store, tr, workspace_location
+from geo.auth import role_at_least, role_for
+from views.auth import may, signed_in
+from views.common import allowed_municipalities, localized, store, tr, workspace_location
 
 _ = tr()
+if not may(signed_in(), "analyst"):  # app.py registers this page for analysts only; an address cannot reach it
+    st.error(_("This page needs the analyst or administrator role in this municipality."))
+    st.stop()
 
 
 # Cached by where each workspace is and its version (an import anywhere makes a new key), never by language.
@@ -41,10 +46,18 @@ def _printed(key: tuple, year: int, lang: str, kind: str, _rows: pd.DataFrame, _
     return make(_rows, _maps, lang=lang, date=dt.date.today())
 
 
+def allowed_keys() -> set[str]:
+    """The municipalities this account may compare: where it is an analyst or more."""
+    from views.auth import ACCOUNT_KEY  # lazily: views.auth imports views.common
+
+    account = st.session_state.get(ACCOUNT_KEY)
+    return {m.key for m in allowed_municipalities() if role_at_least(role_for(account, m.key), "analyst")}
+
+
 st.title(_("Municipalities"))
 where = workspace_location()  # a folder of municipalities, one workspace file or a PostgreSQL address
 try:
-    found = list_municipalities(where)
+    found = [m for m in list_municipalities(where) if m.key in allowed_keys()]
 except Exception as exc:  # noqa: BLE001 - a database out of reach or a broken file: say it, do not crash
     st.error(_.message(str(exc)))
     st.stop()

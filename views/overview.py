@@ -5,7 +5,6 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.crs import to_display
 from geo.i18n import incidents_text
@@ -22,6 +21,8 @@ from layers.roads import road_layer
 from layers.stations import station_layer
 from views.common import current_study, file_words, load_data, map_download, study_key, tr
 from views.health import health_banner
+from views.map_cache import cached_map
+from views.privacy import sensitive_section, viewer_notes
 
 _ = tr()
 data = load_data()
@@ -96,28 +97,35 @@ extent = units if len(units) else inc
 if len(extent) == 0:
     st.info(_("Nothing to show for these filters."))
     st.stop()
-m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
 smoothed = (_("Incidents per 100,000 residents a year, smoothed (Empirical Bayes)") if f.days
             else _("Incidents per 100,000 residents, smoothed (Empirical Bayes)"))
-choropleth, rate_legend = boundary_layer(shown_units, value="eb_rate" if "eb_rate" in shown_units else "rate",
-                                         name=smoothed, lang=_.lang)
-if len(shown_units):  # none when the incidents outside every settlement are studied on their own
-    choropleth.add_to(m)
-road_layer(roads, lang=_.lang).add_to(m)
-camera_layer(cameras, lang=_.lang).add_to(m)
-station_layer(stations, lang=_.lang).add_to(m)
-if len(inc):  # layers.incidents cannot draw an empty layer (a settlement whose incidents all lie elsewhere)
-    IncidentCluster(inc, lang=_.lang).add_to(m)
-if len(shown_units):
-    rate_legend.add_to(m)
-if len(inc):
-    # the workspace's own list: its names, its order, its colours
-    category_legend(categories_present(inc, data.categories.keys), lang=_.lang,
-                    category_list=data.categories).add_to(m)
-finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
 
-# returned_objects=[]: panning and zooming never rerun the page
-st_folium(m, key="overview_map", height=620, use_container_width=True, returned_objects=[])
+
+def build_map():  # noqa: ANN201 - a folium map
+    """The Overview's map of this study in this language: built and rendered once, then sent as it is."""
+    m = new_map(tuple(to_display(extent).total_bounds), tiles=tiles, lang=_.lang)
+    choropleth, rate_legend = boundary_layer(shown_units, value="eb_rate" if "eb_rate" in shown_units else "rate",
+                                             name=smoothed, lang=_.lang)
+    if len(shown_units):  # none when the incidents outside every settlement are studied on their own
+        choropleth.add_to(m)
+    road_layer(roads, lang=_.lang).add_to(m)
+    camera_layer(cameras, lang=_.lang).add_to(m)
+    station_layer(stations, lang=_.lang).add_to(m)
+    if len(inc):  # layers.incidents cannot draw an empty layer (a settlement whose incidents all lie elsewhere)
+        IncidentCluster(inc, lang=_.lang).add_to(m)
+    if len(shown_units):
+        rate_legend.add_to(m)
+    if len(inc):
+        # the workspace's own list: its names, its order, its colours
+        category_legend(categories_present(inc, data.categories.keys), lang=_.lang,
+                        category_list=data.categories).add_to(m)
+    finish(m, lang=_.lang, places=units)  # settlement names drawn on the map, in the language
+    return m
+
+
+# Everything the map shows: the study (its figures are keyed alike), the language and the tiles.
+m = cached_map(repr(("overview", study_key(data, f), _.lang, tiles)), build_map, widget_key="overview_map",
+               height=620)
 map_download(m, name="overview_map", title=_("Overview"), file_name=file_words(_("Overview map")))
 st.caption(_("{incidents}, {settlements}, {stations}, {cameras}. Period: {period}.",
              incidents=incidents_text(_, len(inc)),
@@ -125,6 +133,8 @@ st.caption(_("{incidents}, {settlements}, {stations}, {cameras}. Period: {period
              stations=_.plural("{n} police site", "{n} police sites", len(stations)),
              cameras=_.plural("{n} camera", "{n} cameras", len(cameras)),
              period=_.period(f.start, f.end)))
+viewer_notes(data)  # a viewer's map: how the points were moved, on the server (nothing for an analyst)
+sensitive_section(data, f, units)
 with st.expander(_("How to read this map")):
     st.markdown(_(
         "- **Settlements** are coloured by their smoothed rate (Empirical Bayes): incidents per 100,000 "

@@ -10,6 +10,9 @@ the exports made by a viewer call them, on the server, before anything is drawn:
   sensitive categories reach a viewer only so;
 * :func:`viewer_hotspots`, :func:`viewer_density`: Gi* cells and density
   surfaces that reveal no cell of one or two incidents;
+* :func:`viewer_layer`, :func:`sensitive_counts`: the incidents layer in the
+  data model's schema as a viewer's pages read it, and the sensitive
+  categories' counts per settlement;
 * :func:`k_anonymity`, :func:`displacement_stats`, :class:`PrivacyReport`:
   what the masking protects, to print beside the map;
 * :func:`leaks`, :func:`coordinates_in_text`: the checker the tests run on
@@ -27,6 +30,7 @@ from geo.privacy.measure import (
     k_anonymity_xy,
     leaks,
 )
+from geo.privacy.viewer import sensitive_counts, viewer_layer
 from geo.privacy.policy import (
     METHODS,
     SENSITIVE_CATEGORIES,
@@ -40,4 +44,5 @@ from geo.privacy.policy import (
 __all__ = ["METHODS", "SENSITIVE_CATEGORIES", "VIEWER_COLUMNS", "PrivacyPolicy", "PrivacyReport", "anchor_xy",
            "categories_for_viewer", "cell_counts", "coordinates_in_text", "displacement", "displacement_stats",
            "donut_xy", "is_sensitive", "k_anonymity", "k_anonymity_xy", "leaks", "months", "road_anchors",
-           "settlement_counts", "suppress", "viewer_density", "viewer_hotspots", "viewer_incidents"]
+           "sensitive_counts", "settlement_counts", "suppress", "viewer_density", "viewer_hotspots", "viewer_incidents",
+           "viewer_layer"]

@@ -15,6 +15,7 @@ from geo.categories import CategoryList
 from geo.coverage import DEFAULT_CAMERA_RANGE_M
 from geo.i18n import N_, Tr
 from geo.io.provenance import source_in
+from geo.privacy import PrivacyReport
 from geo.report.options import MapView
 from geo.report.study import PackStudy
 from geo.report.text import categories_text, category_label, period_text
@@ -81,6 +82,10 @@ def methods_text(s: PackStudy, views: list[MapView]) -> list[str]:
     out.append(_sites_method(s, by_kind["sites"]))
     out.append(_("Coordinates are latitude and longitude (WGS84); distances and areas are computed in the local "
                  "UTM zone. The same data and parameters give the same results."))
+    if "privacy" in s.incidents.attrs:  # made by a viewer: the incidents were masked on the server (geo.privacy)
+        out.append(_("Made for a viewer: exact places, registry numbers, descriptions and times are left out, and "
+                     "dates are to the month."))
+        out += PrivacyReport.of(s.incidents).lines(lang=_.lang)
     return out
 
 

@@ -80,7 +80,7 @@ def top_hot_spots(result: HotspotResult, incidents: gpd.GeoDataFrame, units: gpd
     best_bin = np.zeros(k + 1, dtype=np.int64)
     np.maximum.at(best_bin, label[hot], cells["gi_bin"].to_numpy()[hot].astype(np.int64))
     best_z = np.full(k + 1, -np.inf)
-    np.maximum.at(best_z, label[hot], cells["gi_z"].to_numpy(dtype=float)[hot])
+    np.fmax.at(best_z, label[hot], cells["gi_z"].to_numpy(dtype=float)[hot])  # a withheld cell's z is NaN
     n_cells = np.bincount(label[hot], minlength=k + 1)[1:]
     keep = np.flatnonzero(counts >= min_incidents)
     order = keep[np.lexsort((keep, -best_z[1:][keep], -best_bin[1:][keep], -counts[keep]))][:n]

@@ -1,0 +1,156 @@
+"""Who is reading: sign-in, the demo session, idle sessions, and the role in the chosen municipality.
+
+Every rule is applied here, on the server, before a page runs: ``app.py`` calls :func:`signed_in`
+first and registers only the pages the role may open (a viewer typing ``/data`` gets the default page).
+Accounts, passwords, lockout and the audit trail are :mod:`geo.auth`'s; this module only asks.
+
+- ``make run`` on the demo opens at once: on the loopback address, with only invented data (every
+  municipality's workspace is the demo's) and no account created yet, the session is the demo session,
+  labelled as such. It may do everything, importing one's own data included (the first thing a new user
+  tries), since nobody else can reach it and nothing real is in it; once real data is imported, every new
+  session needs an account. Once accounts exist the sign-in form offers the demo session as a button.
+- Anywhere else (another address, real data) the sign-in form comes first.
+- A session idle for ``KOOPSUZ_IDLE_MINUTES`` (default 30) is signed out.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import streamlit as st
+
+from geo.auth import Account, SignInRefused, audit, open_accounts, role_at_least, role_for, verify
+from geo.auth.accounts import list_accounts
+from geo.io.store import WorkspaceError
+from views.common import current_municipality, municipalities, store, tr, workspace_location
+
+ACCOUNT_KEY = "koopsuz_account"  # the signed-in Account (never a password or hash)
+SEEN_KEY = "koopsuz_seen"  # monotonic time of the session's last run
+IDLE_ENV = "KOOPSUZ_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES = 30.0
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+DEMO = Account("demo", "Demo session", roles={"*": "admin"})  # in memory only: never stored
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def accounts(location: str):  # noqa: ANN201 - a workspace store
+    """The accounts store beside the municipalities at ``location``."""
+    return open_accounts(location)
+
+
+def idle_minutes() -> float:
+    try:
+        return max(float(os.environ.get(IDLE_ENV) or DEFAULT_IDLE_MINUTES), 1.0)
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+
+
+def on_loopback() -> bool:
+    """Whether the server listens on this computer only (``make run``), not on a network address."""
+    return str(st.get_option("server.address") or "") in LOOPBACK
+
+
+def demo_only() -> bool:
+    """Whether every municipality's workspace holds only the invented demo data."""
+    found = municipalities()
+    return bool(found) and all(store(m.location).meta().get("synthetic") == "true" for m in found)
+
+
+def has_accounts(location: str) -> bool:
+    try:
+        return bool(list_accounts(accounts(location)))
+    except WorkspaceError:
+        return False
+
+
+def sign_out() -> None:
+    st.session_state.pop(ACCOUNT_KEY, None)
+    st.session_state.pop(SEEN_KEY, None)
+
+
+def signed_in() -> Account:
+    """The account of this session, or the sign-in form and a stopped page."""
+    _ = tr()
+    now = time.monotonic()
+    account = st.session_state.get(ACCOUNT_KEY)
+    if account is not None:
+        if now - st.session_state.get(SEEN_KEY, now) > idle_minutes() * 60:
+            sign_out()
+            st.info(_("You were signed out after {minutes} minutes without activity.",
+                      minutes=_.int(idle_minutes())))
+        else:
+            st.session_state[SEEN_KEY] = now
+            return account
+    location = workspace_location()
+    demo = on_loopback() and demo_only()
+    if demo and not has_accounts(location):
+        st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = DEMO, now
+        return DEMO
+    _sign_in_form(location, demo=demo)
+    st.stop()
+    raise AssertionError  # pragma: no cover - st.stop ends the run
+
+
+def _sign_in_form(location: str, *, demo: bool) -> None:
+    _ = tr()
+    st.title(_("Sign in"))
+    if not has_accounts(location):
+        st.warning(_("No accounts yet. An administrator creates the first one on the server: "
+                     "`python -m geo user add NAME --name \"FULL NAME\" --role admin`."))
+    with st.form("sign_in", clear_on_submit=False):
+        username = st.text_input(_("User name"), key="si_user", autocomplete="username")
+        password = st.text_input(_("Password"), type="password", key="si_password", autocomplete="current-password")
+        go = st.form_submit_button(_("Sign in"), type="primary")
+    if go:
+        try:
+            account = verify(accounts(location), username, password)
+        except SignInRefused as refused:
+            st.error(_.message(str(refused)))
+        except WorkspaceError as exc:
+            st.error(_.message(str(exc)))
+        else:
+            st.session_state.pop("si_password", None)  # the password leaves the session at once
+            st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = account, time.monotonic()
+            st.rerun()
+    if demo and st.button(_("Continue without an account (demo data, this computer only)"), key="si_demo"):
+        st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = DEMO, time.monotonic()
+        st.rerun()
+
+
+def current_role(account: Account) -> str | None:
+    """The account's role in the chosen municipality (``None``: only what is published)."""
+    chosen = current_municipality()
+    return role_for(account, chosen.key if chosen is not None else "*")
+
+
+def may(account: Account, needed: str) -> bool:
+    """Whether the account's role in the chosen municipality is at least ``needed``."""
+    return role_at_least(current_role(account), needed)
+
+
+def record(account: Account, action: str, what: str, *, outcome: str = "ok") -> None:
+    """Add an event to the audit trail (the demo session's too, when the accounts store can be written)."""
+    chosen = current_municipality()
+    try:
+        audit(accounts(workspace_location()), user=account.username, municipality=chosen.key if chosen else "",
+              action=action, what=what, outcome=outcome)
+    except WorkspaceError as exc:
+        st.warning(tr().message(str(exc)))
+
+
+def account_sidebar(account: Account) -> None:
+    """Who is signed in, with what role, and the button to sign out."""
+    _ = tr()
+    from geo.messages import ROLE_LABELS
+
+    role = current_role(account)
+    label = _(ROLE_LABELS[role]) if role in ROLE_LABELS else _("no role here")
+    if account == DEMO:
+        st.sidebar.caption(_("Demo session without an account: this computer only, invented data. Real data "
+                             "and other addresses need an account and sign-in."))
+    else:
+        st.sidebar.caption(_("Signed in: {name} ({role})", name=account.display_name, role=label))
+    if st.sidebar.button(_("Sign out"), key="sign_out"):
+        sign_out()
+        st.rerun()
