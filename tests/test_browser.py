@@ -45,7 +45,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     )
     layers["incidents"] = pd.concat([inc, extra.astype(inc.dtypes.to_dict())], ignore_index=True)
     path = tmp_path_factory.mktemp("ws") / "browser.gpkg"
-    Workspace(path).write(layers, meta={"title": "browser test"})
+    Workspace(path).write(layers, meta={"title": "browser test", "synthetic": "true"})  # the demo's invented data
     return path, layers
 
 

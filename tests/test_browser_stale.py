@@ -29,7 +29,7 @@ STALE_TEXT = "The settings have changed since these sites were proposed"
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, gpd.GeoDataFrame]]:
     layers = make_demo(scale=0.2)
     path = tmp_path_factory.mktemp("ws") / "stale.gpkg"
-    Workspace(path).write(layers, meta={"title": "stale results"})
+    Workspace(path).write(layers, meta={"title": "stale results", "synthetic": "true"})  # invented data
     return path, layers
 
 
