@@ -53,8 +53,9 @@ def _links(m: folium.Map) -> tuple[list[str], list[str]]:
 
     for elem in walk(m):
         if isinstance(elem, branca.colormap.ColorMap):
-            js.insert(0, "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js")
-            js.insert(0, "https://d3js.org/d3.v4.min.js")
+            # st_folium would add d3 from a CDN for it; the maps here draw their legends themselves (layers.legend)
+            msg = "a branca colour map needs d3 from a CDN: draw the legend with layers.legend instead"
+            raise ValueError(msg)
         css.extend(href for _unused, href in getattr(elem, "default_css", []))
         js.extend(src for _unused, src in getattr(elem, "default_js", []))
     return list(dict.fromkeys(css)), list(dict.fromkeys(js))
