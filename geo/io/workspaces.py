@@ -28,9 +28,7 @@ from typing import TYPE_CHECKING
 from geo.io.store import LOCK_TIMEOUT, Workspace, WorkspaceError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-    from geo.io.pgstore import PostGISWorkspace
+    from geo.io.pgstore import Engine, PostGISWorkspace  # only the store imports SQLAlchemy
 
 __all__ = ["ACCOUNTS_SCHEMA", "DATABASE_ENV", "DEFAULT_FOLDER", "SCHEMA_PARAM", "WORKSPACE_ENV", "Municipality",
            "copy_workspace", "default_location", "is_database", "is_single", "list_municipalities", "municipality_key",
