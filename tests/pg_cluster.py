@@ -54,7 +54,8 @@ class Cluster:
         if reason:
             raise RuntimeError(reason)
         self.bindir = _bin_dir()
-        self.dir = Path(tempfile.mkdtemp(prefix="koopsuz-pg-"))
+        # not tempfile.gettempdir(): a test may point that at its own folder, which postgres cannot enter
+        self.dir = Path(tempfile.mkdtemp(prefix="koopsuz-pg-", dir=os.environ.get("TMPDIR", "/tmp")))
         self.data = self.dir / "data"
         self.port = _free_port()
         self.root = os.geteuid() == 0

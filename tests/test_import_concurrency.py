@@ -230,7 +230,12 @@ def test_the_data_page_refuses_a_replace_after_a_concurrent_change(monkeypatch, 
     assert any("the layer changed since you checked it" in e.value for e in at.error), [e.value for e in at.error]
     ids = set(ws.read("incidents")["id"])
     assert "t1" in ids and not {"m1", "m2"} & ids  # their row kept, mine not written over it
-    # the page now shows the layer as it is; confirming again replaces it knowingly
+    # the page now shows the layer as it is, the tick cleared; confirming again replaces it knowingly
+    at.run()
+    assert at.checkbox(key="imp_confirm_replace").value is False
+    [confirm] = [b for b in at.button if b.label == "Import 2 incidents"]
+    assert confirm.disabled
+    at.checkbox(key="imp_confirm_replace").check().run()
     [confirm] = [b for b in at.button if b.label == "Import 2 incidents"]
     confirm.click().run()
     assert any("Imported 2 incidents from mine.csv (replace)" in s.value for s in at.success)

@@ -19,7 +19,7 @@ from geo.schema import LAYERS, SchemaError
 from geo.io.store import Workspace, WorkspaceError
 from views.common import (FIELD_WORDS, LAYER_WORDS, current_workspace, demo_workspace, discard_upload, file_words,
                           load_data, localized, stored_upload, tr)
-from views.auth import may, record, signed_in
+from views.auth import may, record, require
 from views.categories import categories_section, keep_own_labels
 from views.health import health_banner
 
@@ -116,10 +116,7 @@ def shown_log(log: pd.DataFrame, _: Tr) -> pd.DataFrame:
 MODE_WORDS = {"replace": N_("Replace them"), "append": N_("Add to them")}
 
 _ = tr()
-ACCOUNT = signed_in()  # the session's account (app.py signed it in; this page checks again: it writes)
-if not may(ACCOUNT, "analyst"):
-    st.error(_("This page needs the analyst or administrator role in this municipality."))
-    st.stop()
+ACCOUNT = require("analyst")  # app.py registers this page for analysts; checked again, on the store: it writes
 load_data()  # makes sure the workspace exists, and removes (and reports) a killed import's leftovers
 ws = current_workspace()
 st.title(_("Data"))
@@ -284,15 +281,25 @@ def check_and_confirm(path: Path, name: str, layer: str, file_id: str | None = N
         st.caption(_("Replacing a layer needs the administrator role; you can add to it."))
     confirmed = True
     if mode == "replace" and have:
+        if st.session_state.pop(CONFIRM_STALE_KEY, False):  # refused last time: confirm again, on what is there now
+            st.session_state["imp_confirm_replace"] = False
         confirmed = st.checkbox(_("Yes, replace the {count} now in the workspace", count=counted(layer, have, _)),
                                 key="imp_confirm_replace")
+        # The tick was given on the layer as the page showed it then; a replace must still find it so, even if
+        # another import lands between the tick and the press.
+        if confirmed:
+            seen = st.session_state.setdefault(CONFIRMED_ON_KEY, seen)
+        else:
+            st.session_state.pop(CONFIRMED_ON_KEY, None)
     if st.button(_("Import {count}", count=counted(layer, len(result.accepted), _)), type="primary",
                  disabled=len(result.accepted) == 0 or not confirmed):
         result.checked_against = seen
+        st.session_state.pop(CONFIRMED_ON_KEY, None)
         try:
             with st.spinner(_("Writing the workspace (waits for another import to finish)…")):
                 commit(result, ws, mode=mode, options=opts)
         except (ImportError_, WorkspaceError, ValueError) as exc:
+            st.session_state[CONFIRM_STALE_KEY] = True
             st.error(_.message(str(exc)))
             st.stop()
         record(ACCOUNT, "replace_layer" if mode == "replace" and have else "import",
@@ -310,6 +317,8 @@ def check_and_confirm(path: Path, name: str, layer: str, file_id: str | None = N
         st.rerun()
 
 
+CONFIRMED_ON_KEY = "imp_confirmed_on"  # the layer's state when the replace was confirmed
+CONFIRM_STALE_KEY = "imp_confirm_stale"  # a confirmed replace was refused: the tick is cleared on the next run
 DONE_KEY = "imp_done"  # (the imported file's key, what to say) until another file is chosen
 
 
