@@ -168,6 +168,14 @@ class Session:
         self.map.locator("i.kz-station").nth(stations - 1).wait_for(state="attached", timeout=60_000)
         self.page.wait_for_timeout(1000)
 
+    def sign_in_as(self, url: str, user: str, password: str) -> None:
+        """Open ``url``, fill the sign-in form and wait for the signed-in page's navigation."""
+        self.page.goto(url)
+        self.page.get_by_role("textbox", name="User name").fill(user)
+        self.page.get_by_role("textbox", name="Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.locator("[data-testid=stSidebarNav]").wait_for(timeout=90_000)
+
     def choose(self, option: str) -> None:
         """Click a radio option by its label; Streamlit may swallow a click that lands during a rerun."""
         radio = self.page.get_by_role("radio", name=option)

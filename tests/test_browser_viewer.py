@@ -305,11 +305,7 @@ class Recorder(Session):
         self.frames.clear()
 
     def sign_in(self, app: str, user: str) -> None:
-        self.page.goto(app)
-        self.page.get_by_role("textbox", name="User name").fill(user)
-        self.page.get_by_role("textbox", name="Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.locator("[data-testid=stSidebarNav]").wait_for(timeout=90_000)
+        self.sign_in_as(app, user, PASSWORD)
 
     def wait_map(self) -> None:  # noqa: D102 - a map of any content
         self.map.locator(".leaflet-container").wait_for(timeout=120_000)

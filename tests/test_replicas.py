@@ -43,6 +43,7 @@ HAPROXY = "/usr/sbin/haproxy"
 COOKIE = "KOOPSUZ_REPLICA"
 DATABASE = "replicas"  # a database of its own: the app lists every workspace schema of its database
 IMPORTED = 3  # incidents the test imports through replica 1
+ADMIN, PASSWORD = "coordinator", "replicas need an account 14"  # a database always asks who is reading
 
 
 # --- the deployment files, read as systemd and HAProxy read them ---------------------------------------
@@ -145,6 +146,11 @@ def database(pg, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
         argv = [sys.executable, "-m", "geo", "workspace", "copy", str(gpkg), f"{url}?schema={gpkg.stem}"]
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stderr
+    # the first account, made on the server as docs/deploy.md says
+    done = subprocess.run([sys.executable, "-m", "geo", "user", "add", ADMIN, "--name", "Regional coordinator",
+                           "--role", "admin", "--workspace", url, "--password-stdin"], input=PASSWORD + "\n",
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
     return url, folder / "municipalities"
 
 
@@ -269,7 +275,7 @@ def test_two_browsers_on_two_replicas_and_an_import_seen_by_both(stack, database
     sessions = [Session(browser), Session(browser)]
     try:
         for s in sessions:
-            s.page.goto(stack["url"] + "?lang=en")
+            s.sign_in_as(stack["url"] + "?lang=en", ADMIN, PASSWORD)
             s.wait_map(stations)
         pinned = [replica_of(s) for s in sessions]
         assert sorted(pinned) == ["r1", "r2"], pinned  # round robin: one browser on each replica
@@ -322,7 +328,7 @@ def test_killed_replica_leaves_the_other_serving(stack, database, browser):
         for _attempt in range(2):  # round robin: one of two new browsers lands on replica 1
             s = Session(browser)
             opened.append(s)
-            s.page.goto(stack["url"] + "?lang=en")
+            s.sign_in_as(stack["url"] + "?lang=en", ADMIN, PASSWORD)
             s.wait_map(stations)
             if replica_of(s) == "r1":
                 pinned = s
@@ -348,8 +354,11 @@ def test_killed_replica_leaves_the_other_serving(stack, database, browser):
             assert f"{COOKIE}=r2" in cookie, cookie
         assert http_get(stack["url"] + "_stcore/health")[0] == 200
 
-        # the browser pinned to the dead replica: a reload lands on replica 2 and draws the map
+        # the browser pinned to the dead replica: a reload lands on replica 2, which asks who is reading (the
+        # session lived in replica 1's memory), and draws the map once signed in again
         pinned.page.reload()
+        pinned.page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+        pinned.sign_in_as(stack["url"] + "?lang=en", ADMIN, PASSWORD)
         pinned.wait_map(stations)
         assert pinned.counts()[0] == stations
         assert replica_of(pinned) == "r2"
@@ -366,7 +375,7 @@ def test_a_workspace_copied_again_is_seen_by_the_replicas(stack, database, brows
     key = "jeti-oguz"
     s = Session(browser)
     try:
-        s.page.goto(stack["url"] + f"?lang=en&m={key}")
+        s.sign_in_as(stack["url"] + f"?lang=en&m={key}", ADMIN, PASSWORD)
         s.map.locator(".leaflet-container").wait_for(timeout=60_000)
         s.settle()
         laptop = tmp_path / f"{key}.gpkg"  # the working group's copy

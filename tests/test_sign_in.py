@@ -146,3 +146,25 @@ def test_make_run_on_the_demo_opens_at_once_and_real_data_asks_for_an_account(mo
     at = app(monkeypatch, where)
     assert [t.value for t in at.title] == ["Sign in"]
     assert any("No accounts yet" in w.value for w in at.warning)
+
+
+def test_a_database_always_asks_who_is_reading(monkeypatch, pg, loopback):
+    """The demo's workspaces in PostGIS, on the loopback address: still the sign-in form, with no demo button.
+
+    A database is a deployment, and its replicas listen on the loopback address behind a proxy (deploy/).
+    """
+    if not (DEMO_MUNICIPALITIES / "bishkek.gpkg").is_file():
+        pytest.skip("the demo municipalities are built by `make demo`")
+    from geo.io.workspaces import copy_workspace, with_schema
+
+    pg.reset()
+    copy_workspace(DEMO_MUNICIPALITIES / "bishkek.gpkg", with_schema(pg.url, "bishkek"))
+    monkeypatch.setenv("KOOPSUZ_DATABASE", pg.url)
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert "koopsuz_account" not in at.session_state
+    assert not [b for b in at.button if b.key == "si_demo"]

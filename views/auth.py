@@ -4,12 +4,15 @@ Every rule is applied here, on the server, before a page runs: ``app.py`` calls 
 first and registers only the pages the role may open (a viewer typing ``/data`` gets the default page).
 Accounts, passwords, lockout and the audit trail are :mod:`geo.auth`'s; this module only asks.
 
-- ``make run`` on the demo opens at once: on the loopback address, with only invented data (every
-  municipality's workspace is the demo's) and no account created yet, the session is the demo session,
+- ``make run`` on the demo opens at once: on the loopback address, with the embedded store (GeoPackage
+  files, not a database), only invented data (every municipality's workspace is the demo's) and no
+  account created yet, the session is the demo session,
   labelled as such. It may do everything, importing one's own data included (the first thing a new user
   tries), since nobody else can reach it and nothing real is in it; once real data is imported, every new
   session needs an account. Once accounts exist the sign-in form offers the demo session as a button.
-- Anywhere else (another address, real data) the sign-in form comes first.
+- Anywhere else (another address, a PostGIS database, real data) the sign-in form comes first. A database
+  means a deployment, where replicas listen on the loopback address behind a proxy that anyone on the
+  network reaches: the address alone cannot tell that nobody else is there.
 - A session idle for ``KOOPSUZ_IDLE_MINUTES`` (default 30) is signed out.
 """
 
@@ -20,9 +23,10 @@ import time
 
 import streamlit as st
 
-from geo.auth import Account, SignInRefused, audit, open_accounts, role_at_least, role_for, verify
+from geo.auth import Account, SignInRefused, audit, get_account, open_accounts, role_at_least, role_for, verify
 from geo.auth.accounts import list_accounts
 from geo.io.store import WorkspaceError
+from geo.io.workspaces import is_database
 from views.common import current_municipality, municipalities, store, tr, workspace_location
 
 ACCOUNT_KEY = "koopsuz_account"  # the signed-in Account (never a password or hash)
@@ -83,7 +87,7 @@ def signed_in() -> Account:
             st.session_state[SEEN_KEY] = now
             return account
     location = workspace_location()
-    demo = on_loopback() and demo_only()
+    demo = on_loopback() and not is_database(location) and demo_only()
     if demo and not has_accounts(location):
         st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = DEMO, now
         return DEMO
@@ -127,6 +131,34 @@ def current_role(account: Account) -> str | None:
 def may(account: Account, needed: str) -> bool:
     """Whether the account's role in the chosen municipality is at least ``needed``."""
     return role_at_least(current_role(account), needed)
+
+
+def require(needed: str) -> Account:
+    """The session's account read again from the accounts store, if its role here is at least ``needed``.
+
+    Else the page says who may open it and stops. A role taken away or an account disabled by another
+    administrator counts at once, not at the next sign-in. The demo session, never stored, is kept as it is.
+    """
+    _ = tr()
+    account = st.session_state.get(ACCOUNT_KEY)
+    words = {"admin": _("Only an administrator of this municipality can open this page."),
+             "analyst": _("This page needs the analyst or administrator role in this municipality.")}
+    refused = words.get(needed, words["admin"])
+    if account is None or not may(account, needed):
+        st.error(refused)
+        st.stop()
+    try:
+        fresh = get_account(accounts(workspace_location()), account.username)
+    except WorkspaceError as exc:
+        st.error(_.message(str(exc)))
+        st.stop()
+    if fresh is None:
+        return account
+    if fresh.disabled or not may(fresh, needed):
+        st.error(refused)
+        st.stop()
+    st.session_state[ACCOUNT_KEY] = fresh
+    return fresh
 
 
 def record(account: Account, action: str, what: str, *, outcome: str = "ok") -> None:
