@@ -16,11 +16,11 @@ import re
 import pandas as pd
 import streamlit as st
 
-from geo.auth import ALL, Account, audit_csv, get_account, read_audit
+from geo.auth import ALL, Account, audit_csv, read_audit
 from geo.i18n import N_, Tr
 from geo.io.store import WorkspaceError
 from geo.messages import AUDIT_ACTION_LABELS
-from views.auth import ACCOUNT_KEY, accounts, may, record
+from views.auth import accounts, record, require
 from views.common import municipalities, municipality_names, tr, workspace_location
 
 _ = tr()
@@ -32,29 +32,6 @@ MAX_SHOWN = 5000  # rows drawn on the page; the download holds every row of the 
 DEFAULT_DAYS = 30
 FILTER_WORDS = {"user": N_("everyone"), "action": N_("every action"), "place": N_("all events"),
                 ALL: N_("every municipality at once"), NO_MUNICIPALITY: N_("no municipality (sign-ins, accounts)")}
-
-
-def refuse() -> None:
-    st.error(_("Only an administrator of this municipality can open this page."))
-    st.stop()
-
-
-def signed_in_admin() -> Account:
-    """The session's account, read again from the accounts store, if it is an administrator here; else stop."""
-    account = st.session_state.get(ACCOUNT_KEY)
-    if account is None or not may(account, "admin"):
-        refuse()
-    try:  # a role taken away by another administrator counts at once
-        fresh = get_account(accounts(workspace_location()), account.username)
-    except WorkspaceError as exc:
-        st.error(_.message(str(exc)))
-        st.stop()
-    if fresh is None:  # an account the session holds but the store does not (made by the app, never stored)
-        return account
-    if fresh.disabled or not may(fresh, "admin"):
-        refuse()
-    st.session_state[ACCOUNT_KEY] = fresh
-    return fresh
 
 
 def action_label(action: str, _: Tr) -> str:
@@ -115,7 +92,7 @@ def log_download(me: Account, file_name: str) -> None:
 
 
 # -- the page ----------------------------------------------------------------------------------------------------
-me = signed_in_admin()
+me = require("admin")
 store = accounts(workspace_location())
 found = municipalities()
 names = municipality_names(found, _.lang)

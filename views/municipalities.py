@@ -17,13 +17,11 @@ from geo.report.municipalities import (comparison_pdf, comparison_png, compariso
                                        settlement_rates, table_note, years_of)
 from geo.report.study import read_layers
 from geo.auth import role_at_least, role_for
-from views.auth import may, signed_in
+from views.auth import ACCOUNT_KEY, require
 from views.common import allowed_municipalities, localized, store, tr, workspace_location
 
 _ = tr()
-if not may(signed_in(), "analyst"):  # app.py registers this page for analysts only; an address cannot reach it
-    st.error(_("This page needs the analyst or administrator role in this municipality."))
-    st.stop()
+require("analyst")  # app.py registers this page for analysts only; an address cannot reach it
 
 
 # Cached by where each workspace is and its version (an import anywhere makes a new key), never by language.
@@ -48,8 +46,6 @@ def _printed(key: tuple, year: int, lang: str, kind: str, _rows: pd.DataFrame, _
 
 def allowed_keys() -> set[str]:
     """The municipalities this account may compare: where it is an analyst or more."""
-    from views.auth import ACCOUNT_KEY  # lazily: views.auth imports views.common
-
     account = st.session_state.get(ACCOUNT_KEY)
     return {m.key for m in allowed_municipalities() if role_at_least(role_for(account, m.key), "analyst")}
 

@@ -33,7 +33,7 @@ from layers.coverage import gap_layer, planner_legend, proposed_layer, service_l
 from layers.stations import station_layer
 from views.health import health_banner
 from views.map_cache import cached_map
-from views.auth import may, signed_in
+from views.auth import require
 from views.common import (current_study, discard_upload, file_words, load_data, localized, map_download,
                           result_block, stored_upload, study_key, tr)
 
@@ -141,9 +141,7 @@ def solve_text(result: object, _: Tr, *, already: float = 0.0) -> str:
 
 
 _ = tr()
-if not may(signed_in(), "analyst"):  # app.py registers this page for analysts only; an address cannot reach it
-    st.error(_("This page needs the analyst or administrator role in this municipality."))
-    st.stop()
+require("analyst")  # app.py registers this page for analysts only; an address cannot reach it
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]

@@ -23,12 +23,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from geo.auth import (ALL, MIN_PASSWORD, ROLES, Account, AuthError, add_user, disable, enable, get_account,
+from geo.auth import (ALL, MIN_PASSWORD, ROLES, Account, AuthError, add_user, disable, enable,
                       list_accounts, reset_password, role_for, set_role)
 from geo.i18n import N_, Tr
 from geo.io.store import WorkspaceError
 from geo.messages import ROLE_LABELS
-from views.auth import ACCOUNT_KEY, accounts, may
+from views.auth import ACCOUNT_KEY, accounts, require
 from views.common import municipalities, municipality_names, tr, workspace_location
 
 _ = tr()
@@ -38,29 +38,6 @@ PASSWORD_KEYS = ("u_add_pw1", "u_add_pw2", "u_reset_pw1", "u_reset_pw2")
 CONFIRM_KEYS = ("u_role_sure", "u_dis_sure")
 NO_ROLE = "-"  # the choice "no role" / "remove the role" (a role of ROLES otherwise)
 NO_ROLE_WORD = N_("no role: only what is published")
-
-
-def refuse() -> None:
-    st.error(_("Only an administrator of this municipality can open this page."))
-    st.stop()
-
-
-def signed_in_admin() -> Account:
-    """The session's account, read again from the accounts store, if it is an administrator here; else stop."""
-    account = st.session_state.get(ACCOUNT_KEY)
-    if account is None or not may(account, "admin"):
-        refuse()
-    try:  # a role taken away or an account disabled by another administrator counts at once
-        fresh = get_account(accounts(workspace_location()), account.username)
-    except WorkspaceError as exc:
-        st.error(_.message(str(exc)))
-        st.stop()
-    if fresh is None:  # an account the session holds but the store does not (made by the app, never stored)
-        return account
-    if fresh.disabled or not may(fresh, "admin"):
-        refuse()
-    st.session_state[ACCOUNT_KEY] = fresh
-    return fresh
 
 
 def admin_scopes(me: Account, keys: list[str]) -> list[str]:
@@ -145,7 +122,7 @@ def keep_session(me: Account, changed: Account) -> None:
 
 
 # -- the page ----------------------------------------------------------------------------------------------------
-me = signed_in_admin()
+me = require("admin")
 store = accounts(workspace_location())
 found_municipalities = municipalities()
 keys = [m.key for m in found_municipalities]
