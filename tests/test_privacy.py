@@ -9,6 +9,7 @@ leak checker finds a planted point and none in the masked output.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -386,3 +387,32 @@ def test_chicago_donut_keeps_counts_hides_sensitive_and_leaks_nothing(chicago):
     counts = settlement_counts(inc, b, policy=DONUT)
     dv = counts[counts["category"] == "domestic_violence"]
     assert dv["count"].isna().sum() == dv["suppressed"].sum() and dv["count"].dropna().gt(2).all()
+
+
+@pytest.mark.parametrize("method", ["gistar", "density"])
+def test_a_viewers_pack_maps_and_files_hide_small_counts_as_the_page(demo, method, tmp_path):
+    """The pack, print maps and data files for a viewer (ReportOptions.min_count): the page's suppression."""
+    from geo.report.data import export_data
+    from geo.report.options import ReportOptions
+    from geo.report.views import map_content
+
+    layers = {k: v for k, v in demo.items() if k not in ("all", "study")}
+    opts = dict(start=dt.date(2017, 1, 1), end=dt.date(2017, 12, 31), hotspot_method=method, cell=300)
+    analyst = map_content("hotspots", layers, options=ReportOptions(**opts))
+    viewer = map_content("hotspots", layers, options=ReportOptions(**opts, min_count=3))
+    assert viewer.params["min_incidents"] == 3 and viewer.params["privacy"]["min_count"] == 3
+    counted = "Incidents" if method == "gistar" else "Incidents within the search radius"
+    assert len(viewer.tables["top"]) and (viewer.tables["top"][counted].astype(int) >= 3).all()
+    if method == "gistar":
+        raw = analyst.content.gi_cells["count"].to_numpy()
+        small = (raw > 0) & (raw < 3)
+        assert small.any()
+        shown = viewer.content.gi_cells
+        assert shown["count"].isna().to_numpy().tolist() == small.tolist()
+        assert shown.loc[small, "gi_z"].isna().all()
+        written = export_data(layers, [viewer], tmp_path / "viewer.gpkg")[0]
+        back = gpd.read_file(written, layer=f"{viewer.name}_gi_cells")
+        assert back["count"].isna().sum() == small.sum()
+    else:
+        assert (viewer.content.density.values <= analyst.content.density.values).all()
+        assert (viewer.content.density.values == 0).sum() > (analyst.content.density.values == 0).sum()

@@ -18,7 +18,7 @@ from geo.categories import CategoryList
 from layers.compose import content_map
 from layers.standalone import standalone_html
 from views.common import file_words, load_data, result_block, study_key, tr
-from views.privacy import viewer_notes
+from views.privacy import min_count as viewer_min_count, viewer_notes
 from views.health import health_banner
 
 KIND_LABELS = {"overview": N_("Overview: incidents, police and rates"),
@@ -79,7 +79,8 @@ try:
     base = ReportOptions(area=f.area, units=list(f.units) if f.units else None,
                          categories=list(f.categories) if f.categories else None, start=f.start, end=f.end,
                          lang=_.lang,  # the pack and the print maps write in the page's language
-                         category_list=data.categories)  # the workspace's own list: its keys, names, priorities
+                         category_list=data.categories,  # the workspace's own list: its keys, names, priorities
+                         min_count=viewer_min_count(data))  # a viewer's hot spots: no count of 1 or 2 (geo.privacy)
     resolved = base.resolve(layers)
 except ValueError as exc:
     st.info(_("Nothing to export for these filters: {reason}", reason=_.message(str(exc))))

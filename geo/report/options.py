@@ -105,6 +105,11 @@ class ReportOptions:
         Language of every page, map, table and data file of the pack: words,
         place names, numbers and dates. The library's default is English;
         the app and the command line pass the reader's language.
+    min_count : int
+        A viewer's pack (:mod:`geo.privacy`): a Gi* cell of fewer incidents
+        shows neither count nor z, a density cell shaped by fewer is blank,
+        and no top place of fewer is listed. 0 (the default) for an
+        analyst's pack, where every count is shown.
     tiles, tile_cache : optional
         Base tiles of the maps (see :func:`geo.printmap.map_figure`); none by
         default, so a pack needs no network.
@@ -136,6 +141,7 @@ class ReportOptions:
     tiles: str | None = None
     tile_cache: str | Path | None = None
     category_list: CategoryList | None = None
+    min_count: int = 0
 
     def __post_init__(self) -> None:
         # Tuples: the options stay immutable and hashable whatever sequence was given.
@@ -165,6 +171,9 @@ class ReportOptions:
         check_count(self.k, "k")
         check_count(self.min_incidents, "min_incidents")
         check_count(self.dpi, "dpi")
+        if self.min_count < 0:
+            msg = f"min_count must be 0 or more, got {self.min_count}"
+            raise ValueError(msg)
         check_choice(self.lang, LANGS, "lang")
         if self.labels is None:
             object.__setattr__(self, "labels", NAME_FIELDS[self.lang])

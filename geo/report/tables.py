@@ -60,7 +60,8 @@ def top_hot_spots(result: HotspotResult, incidents: gpd.GeoDataFrame, units: gpd
     ``incidents`` of the period, the main categories, the highest confidence
     of its cells, its number of cells and its centre. Hot spots with fewer
     than ``min_incidents`` incidents are never listed: a place with one
-    incident is no place to act on. Ties (same incidents) go to the higher
+    incident is no place to act on. Cells whose count is withheld (a
+    viewer's, :func:`geo.privacy.viewer_hotspots`) count no incidents. Ties (same incidents) go to the higher
     confidence, then the larger z-score. The categories are named as
     ``categories`` (the workspace's list) names them, by default the list
     ``incidents`` carry (:func:`geo.categories.categories_of`).
@@ -76,7 +77,10 @@ def top_hot_spots(result: HotspotResult, incidents: gpd.GeoDataFrame, units: gpd
     if k == 0:
         return empty_top("gistar", lang=lang)
     hot = label > 0
-    counts = np.bincount(label[hot], weights=cells["count"].to_numpy(dtype=float)[hot], minlength=k + 1)[1:]
+    # a cell whose count a viewer may not see (geo.privacy.viewer_hotspots) adds nothing: its hot spot's total
+    # less the cells shown would give its count back
+    shown = cells["count"].to_numpy(dtype=float, na_value=0.0)
+    counts = np.bincount(label[hot], weights=shown[hot], minlength=k + 1)[1:]
     best_bin = np.zeros(k + 1, dtype=np.int64)
     np.maximum.at(best_bin, label[hot], cells["gi_bin"].to_numpy()[hot].astype(np.int64))
     best_z = np.full(k + 1, -np.inf)

@@ -21,6 +21,7 @@ from geo.coverage import camera_sectors, coverage_summary, drive_time_areas, ser
 from geo.crs import WGS84
 from geo.i18n import N_, Tr, place_names
 from geo.plain import plain
+from geo.privacy import viewer_density, viewer_hotspots
 from geo.report.options import MAP_KINDS, MapView, ReportOptions
 from geo.report.study import PackStudy, pack_study
 from geo.report.tables import (empty_top, gap_table, settlement_names, study_gaps, top_density_peaks,
@@ -168,6 +169,7 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
     notes: list[str] = []
     gi_cells = density = None
     table = empty_top(o.hotspot_method, lang=o.lang)
+    least = max(o.min_incidents, o.min_count)  # a viewer's pack lists no place of fewer than min_count
     if len(inc) < MIN_INCIDENTS:
         notes.append(_("{what}: {incidents}, too few for a hot spot analysis (at least {least}).", what=what,
                        incidents=_.plural("{n} incident", "{n} incidents", len(inc)), least=_.int(MIN_INCIDENTS)))
@@ -177,6 +179,8 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
         except ValueError as exc:
             notes.append(_("{what}: no hot spot analysis ({reason}).", what=what, reason=_.message(str(exc))))
         else:
+            if o.min_count:  # a viewer's cells: no count or z of a cell of fewer incidents (as the page)
+                res = viewer_hotspots(res, min_count=o.min_count)
             gi_cells = res.cells
             bins = gi_cells["gi_bin"].to_numpy()
             params |= {"cell_m": float(res.cell), "cell_rule": res.params["cell_rule"], "band_m": float(res.band),
@@ -185,13 +189,18 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
                        "hot_cells_99": int((bins == 3).sum()), "fdr": bool(res.fdr),
                        "permutations": res.permutations, "p_values": res.params["p_for_bins"],
                        "incidents_analysed": plain(res.n_incidents), "crs": res.crs.to_string()}
-            params |= {"min_incidents": o.min_incidents, "adjacency": "queen"}
-            table = top_hot_spots(res, inc, s.units, s.roads, min_incidents=o.min_incidents, lang=o.lang)
+            params |= {"min_incidents": least, "adjacency": "queen"}
+            if o.min_count:
+                params["privacy"] = res.params["privacy"]
+            table = top_hot_spots(res, inc, s.units, s.roads, min_incidents=least, lang=o.lang)
     else:
         try:
             density = kernel_density(inc, bandwidth=o.bandwidth, cell=o.cell)
         except ValueError as exc:  # e.g. every incident at one place: no default bandwidth
             notes.append(_("{what}: no density surface ({reason}).", what=what, reason=_.message(str(exc))))
+        else:
+            if o.min_count:  # a viewer's surface: blank where fewer incidents shape it (as the page)
+                density = viewer_density(density, inc, min_count=o.min_count)
     if density is not None:
         params |= {"kernel": density.kernel, "bandwidth_m": density.bandwidth,
                    "bandwidth_rule": "given" if o.bandwidth is not None else "Silverman's rule, as ArcGIS",
@@ -199,8 +208,10 @@ def _hotspots(s: PackStudy, category: str | None) -> MapView:
                    "cell_rule": "given" if o.cell is not None else "shorter side of the extent / 250, as ArcGIS",
                    "grid": list(density.shape), "max_per_km2": float(density.values.max()),
                    "crs": density.crs.to_string()}
-        params |= {"min_incidents": o.min_incidents}
-        table = top_density_peaks(density, inc, s.units, s.roads, min_incidents=o.min_incidents, lang=o.lang)
+        params |= {"min_incidents": least}
+        if o.min_count:
+            params["privacy"] = {"method": "suppress", "min_count": int(o.min_count)}
+        table = top_density_peaks(density, inc, s.units, s.roads, min_incidents=least, lang=o.lang)
     content = MapContent(boundaries=some(s.units), roads=some(s.roads), stations=some(s.stations),
                          gi_cells=gi_cells, density=density)
     if o.hotspot_method == "gistar":
