@@ -14,14 +14,17 @@ st.set_page_config(page_title="Koopsuz", layout="wide")
 _ = language()  # first: every text below is in the reader's language
 translate_chrome(_)
 account = signed_in()  # the sign-in form (and a stopped run) until someone is signed in
-# only the municipalities where the account holds a role are offered, and only they open
-st.session_state[ALLOWED_KEY] = [m.key for m in municipalities()
-                                 if role_at_least(role_for(account, m.key), "viewer")]
+# only the municipalities where the account holds a role (the public role included) are offered, and only they open
+st.session_state[ALLOWED_KEY] = [m.key for m in municipalities() if role_for(account, m.key) is not None]
 municipality_picker()  # before the data: the municipality decides which workspace opens
 account_sidebar(account)
 role = current_role(account)
-if not role_at_least(role, "viewer"):
+if role is None:
     st.info(_("Your account has no role in any municipality here yet. Ask an administrator to give you one."))
+    st.stop()
+if not role_at_least(role, "viewer"):
+    # the public role: what analysts published, and nothing else; no incident is read for this session
+    st.navigation([st.Page("views/published.py", title=_("Published"), url_path="published", default=True)]).run()
     st.stop()
 data = load_data()  # a viewer's data never holds the recorded locations (views.privacy)
 report_rejected(data)
@@ -41,7 +44,8 @@ pages = [
 ]
 if role_at_least(role, "analyst"):
     pages.append(st.Page("views/planner.py", title=_("Planner"), url_path="planner"))
-pages.append(st.Page("views/export.py", title=_("Export"), url_path="export"))
+pages += [st.Page("views/export.py", title=_("Export"), url_path="export"),
+          st.Page("views/published.py", title=_("Published"), url_path="published")]
 if role_at_least(role, "analyst"):
     pages += [st.Page("views/municipalities.py", title=_("Municipalities"), url_path="municipalities"),
               st.Page("views/data.py", title=_("Data"), url_path="data")]

@@ -421,7 +421,7 @@ AUDIT_ACTION_LABELS = {
     "sign_out": N_("signed out"), "import": N_("data imported"), "export": N_("file exported"),
     "publish": N_("published"), "role_change": N_("role changed"), "user_change": N_("account changed"),
     "view_exact_points": N_("exact points viewed"), "replace_layer": N_("layer replaced"),
-    "reset_to_demo": N_("started again from the demo"),
+    "reset_to_demo": N_("started again from the demo"), "withdraw": N_("publication withdrawn"),
 }
 AUTH_REFUSED = N_("wrong user name or password")
 AUTH_DISABLED = N_("this account is disabled: ask an administrator")
@@ -453,6 +453,14 @@ PRIVACY_BAD_METHOD = N_("{value} is not a masking method: use {choices}")
 PRIVACY_BAD_DISTANCES = N_("the masking distances must be above 0 m, the smaller one first: {low} m and {high} m")
 PRIVACY_AT_LEAST_ONE = N_("{field} must be at least 1")
 PRIVACY_NOT_ALIGNED = N_("the true and the masked points differ in number: {n} and {m}")
+
+# ---------------------------------------------------------------- publishing (geo.publish; issue 15, item 4)
+PUBLISH_BAD_AUDIENCE = N_("{value} is not an audience: publish for viewers or for everyone")
+PUBLISH_NO_TITLE = N_("give the publication a title")
+PUBLISH_NO_FILES = N_("there is nothing to publish")
+PUBLISH_TOO_BIG = N_("the files are too large to publish: {size} MB, at most {limit} MB")
+PUBLISH_NOT_FOUND = N_("there is no such publication, or it was withdrawn")
+PUBLISH_NOT_MASKED = N_("only data masked for viewers can be published: the incidents are the recorded ones")
 
 
 def fields_of(template: str) -> tuple[str, ...]:

@@ -10,15 +10,17 @@ from pathlib import Path
 import streamlit as st
 
 from geo.i18n import N_, Tr
+from geo.io.store import WorkspaceError
 from geo.io.provenance import source_in
-from geo.printmap import PAPERS, map_figure, save_figure
+from geo.printmap import PAPERS, save_figure
 from geo.report import (MAP_KINDS, ReportOptions, build_pack, export_data, export_tables, map_content,
-                        study_layers)
+                        study_layers, view_figure)
 from geo.categories import CategoryList
 from layers.compose import content_map
 from layers.standalone import standalone_html
-from views.common import file_words, load_data, result_block, study_key, tr
-from views.privacy import min_count as viewer_min_count, viewer_notes
+from views.auth import may, record, signed_in
+from views.common import Data, current_workspace, file_words, load_data, result_block, study_key, tr
+from views.privacy import as_viewer, min_count as viewer_min_count, policy_for, viewer_notes
 from views.health import health_banner
 
 KIND_LABELS = {"overview": N_("Overview: incidents, police and rates"),
@@ -63,13 +65,20 @@ def data_file(name: str, _: Tr) -> tuple[str, str]:
 
 
 _ = tr()
+ACCOUNT = signed_in()
 data = load_data()
 f = st.session_state["filter"]
 tiles = st.session_state["tiles"]
-layers = {"incidents": data.incidents, "stations": data.stations, "cameras": data.cameras,
-          "boundaries": data.boundaries, "roads": data.roads}
-for frame in layers.values():
-    frame.attrs["koopsuz_workspace"] = {"name": data.name, "meta": dict(data.meta)}
+def layers_of(d: Data) -> dict:
+    """The layers the report functions read, each knowing its workspace (the pack's source line)."""
+    out = {"incidents": d.incidents, "stations": d.stations, "cameras": d.cameras, "boundaries": d.boundaries,
+           "roads": d.roads}
+    for frame in out.values():
+        frame.attrs["koopsuz_workspace"] = {"name": d.name, "meta": dict(d.meta)}
+    return out
+
+
+layers = layers_of(data)
 st.title(_("Export"))
 health_banner(data, None, _)  # what makes the pack's numbers wrong, and what to do
 st.caption(_("Maps for the action plan, as print images or one interactive file, with the tables behind them. "
@@ -89,7 +98,9 @@ except ValueError as exc:
 st.caption(_("Data source: {source}", source=source_in(resolved.source, lang=_.lang)))
 viewer_notes(data)  # a viewer's maps, pack and files: the points are moved, and they say how (geo.privacy)
 
-tab_maps, tab_pack, tab_data = st.tabs([_("Maps"), _("Action-plan pack"), _("Data and tables")])
+publisher = may(ACCOUNT, "analyst")  # analysts publish for viewers and the public (issue 15, item 4)
+tab_maps, tab_pack, tab_data, *tab_publish = st.tabs([_("Maps"), _("Action-plan pack"), _("Data and tables")]
+                                                     + ([_("Publish")] if publisher else []))
 
 
 def options(**kw: object) -> ReportOptions:
@@ -142,10 +153,8 @@ with tab_maps:
                                        lang=_.lang)
                 payload = text.encode("utf-8")
             else:
-                fig = map_figure(view.content, title=name_title, subtitle=view.subtitle, paper=paper,
-                                 source=source_in(resolved.source, lang=_.lang), date=resolved.date,
-                                 tiles=tiles.url if use_tiles else None, lang=_.lang,
-                                 note=_("How to read this map: {text}", text=view.reading) if view.reading else None)
+                fig = view_figure(view, options=replace(resolved, paper=paper, tiles=tiles.url if use_tiles else None),
+                                  title=name_title)
                 buf = io.BytesIO()
                 save_figure(fig, buf, format=fmt, dpi=int(dpi))
                 payload = buf.getvalue()
@@ -250,3 +259,91 @@ with tab_data:
                         ".zip": "application/zip"}.get(Path(name).suffix, "application/octet-stream")
                 label, file_name = data_file(name, _)
                 st.download_button(label, payload, file_name, mime, key=f"dt_dl_{i}")
+
+
+AUDIENCE_LABELS = {"viewer": N_("Viewers of this municipality (council, prevention centre)"),
+                   "public": N_("Everyone with the public role")}
+PUBLISH_KEY = "pb_made"  # (what, audience, title, files, params, settings) of the last preview
+
+
+def publish_choices() -> list[tuple[str, str | None]]:
+    """What can be published: each map (a hot spot map per category with incidents) and the whole pack."""
+    return ([("overview", None), ("hotspots", None)] + [("hotspots", c) for c in present]
+            + [("coverage", None), ("sites", None), ("pack", None)])
+
+
+def choice_words(choice: tuple[str, str | None]) -> str:
+    kind, cat = choice
+    if kind == "pack":
+        return _("The action-plan pack (PDF)")
+    if kind == "hotspots":
+        what = data.categories.labels(_).get(cat, cat) if cat else _("all selected categories")
+        return _("Hot spot map: {what}", what=what)
+    return _(KIND_LABELS[kind])
+
+
+def render_publish() -> None:
+    """Make a map or the pack from what a viewer reads, preview it, and publish it (audited)."""
+    from geo.publish import publish
+    from geo.publish.make import map_files, pack_files, publication_params
+
+    st.write(_("A publication is made once from the data as viewers read it: points moved, no descriptions, "
+               "registry numbers or exact times, hot spot cells of few incidents withheld. It does not change "
+               "when new data arrive; withdraw it on the Published page."))
+    c1, c2 = st.columns(2)
+    choice = c1.selectbox(_("What to publish"), publish_choices(), format_func=choice_words, key="pb_what")
+    audience = c1.radio(_("For whom"), list(AUDIENCE_LABELS), key="pb_audience",
+                        format_func=lambda a: _(AUDIENCE_LABELS[a]))
+    method = c2.radio(_("Hot spots as"), ["gistar", "density"], horizontal=True, key="pb_method",
+                      format_func=lambda m: _(METHOD_LABELS[m]))
+    title = c2.text_input(_("Title"), key="pb_title", placeholder=_("The map's own title"), max_chars=200)
+    settings = repr((study_key(data, f), _.lang, choice, audience, method, title))
+    if st.button(_("Make the preview"), key="pb_make"):
+        with st.spinner(_("Drawing from the data as viewers read it…")):
+            viewer = as_viewer(data)
+            vlayers = layers_of(viewer)
+            vopts = options(min_count=int(policy_for(data).min_count), hotspot_method=method)
+            kind, cat = choice
+            try:
+                if kind == "pack":
+                    vopts = replace(vopts, title=title or None)
+                    files = pack_files(vlayers, options=vopts)
+                    params = publication_params(vlayers, options=vopts)
+                    made_title = title or vopts.resolve(vlayers).title
+                else:
+                    view, files = map_files(vlayers, kind=kind, options=vopts, category=cat, title=title or None)
+                    params = publication_params(vlayers, options=vopts, view=view)
+                    made_title = title or view.title
+            except ValueError as exc:
+                st.error(_.message(str(exc)))
+                return
+        st.session_state[PUBLISH_KEY] = (choice, audience, made_title, files, params, settings)
+    made = st.session_state.get(PUBLISH_KEY)
+    if not made:
+        return
+    (kind, cat), made_audience, made_title, files, params, made_with = made
+    with result_block("pb", stale=made_with != settings):
+        st.subheader(made_title)
+        for line in params.get("privacy_lines", []):
+            st.caption(_.message(line))
+        for name, (media, payload) in files.items():
+            if media == "image/png":
+                st.image(payload, caption=_("As readers will see it: {file}", file=name), width=720)
+            else:
+                st.caption(_("Will be published: {file}", file=name))
+        if st.button(_("Publish for: {audience}", audience=_(AUDIENCE_LABELS[made_audience])), type="primary",
+                     key="pb_publish", disabled=made_with != settings):
+            try:
+                done = publish(current_workspace(), kind=kind, category=cat, title=made_title, audience=made_audience,
+                               by=ACCOUNT.username, files=files, lang=_.lang, params=params)
+            except (ValueError, WorkspaceError) as exc:
+                st.error(_.message(str(exc)))
+                return
+            record(ACCOUNT, "publish", f"{done.pub_id}: {made_title} ({made_audience})")
+            st.session_state.pop(PUBLISH_KEY, None)
+            st.success(_("Published: {title}. Readers find it on the Published page.", title=made_title))
+
+
+if tab_publish:
+    with tab_publish[0]:
+        render_publish()

@@ -112,11 +112,16 @@ def viewer_data(data: Data, *, policy: PrivacyPolicy, seed: int) -> Data:
     return _viewer(data.location, tuple(data.version), policy, data, int(seed))
 
 
-def for_session(data: Data) -> Data:
-    """What this session may read of ``data``: itself for an analyst or admin, :func:`viewer_data` for others."""
-    if not is_viewer():
+def as_viewer(data: Data) -> Data:
+    """``data`` as a viewer of the chosen municipality reads it (what a publication is made from)."""
+    if is_viewer_data(data):
         return data
     return viewer_data(data, policy=policy_for(data), seed=workspace_seed(_municipality_key()))
+
+
+def for_session(data: Data) -> Data:
+    """What this session may read of ``data``: itself for an analyst or admin, :func:`viewer_data` for others."""
+    return as_viewer(data) if is_viewer() else data
 
 
 def is_viewer_data(data: Data) -> bool:

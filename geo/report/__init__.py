@@ -44,7 +44,7 @@ _HOMES = {
     "XLSX_NAME": "data", "export_data": "data", "export_tables": "data",
     "DEFAULT_PRIORITIES": "options", "HOTSPOT_METHODS": "options", "LABEL_FIELDS": "options", "MAP_KINDS": "options",
     "MapView": "options", "PackResult": "options", "ReportOptions": "options",
-    "PAGE_ROWS": "pack", "TABLE_PAGES": "pack", "TOP_GAPS": "pack", "build_pack": "pack",
+    "PAGE_ROWS": "pack", "TABLE_PAGES": "pack", "TOP_GAPS": "pack", "build_pack": "pack", "view_figure": "pack",
     "WORKSPACE_ATTR": "study", "read_layers": "study", "study_layers": "study",
     "TOP_CELLS": "tables",
     "CONFIDENCE": "text", "LISA_WORDS": "text",
@@ -89,4 +89,5 @@ __all__ = [
     "map_content",
     "read_layers",
     "study_layers",
+    "view_figure",
 ]

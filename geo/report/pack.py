@@ -32,7 +32,7 @@ from geo.report.tables import TOP_CELLS
 from geo.report.text import category_label, options_params
 from geo.report.views import make_view, standard_text
 
-__all__ = ["MAX_TABLE_ROWS", "PAGE_ROWS", "TABLE_PAGES", "TOP_GAPS", "build_pack"]
+__all__ = ["MAX_TABLE_ROWS", "PAGE_ROWS", "TABLE_PAGES", "TOP_GAPS", "build_pack", "view_figure"]
 
 TOP_GAPS = 15
 # The top hot spots of all the priority categories together: about a page of rows.
@@ -163,6 +163,22 @@ class _Page:
     image: str | None = None  # file name of the map image in the zip
 
 
+def view_figure(view: MapView, *, options: ReportOptions, title: str | None = None,
+                source: str | None = None) -> Any:
+    """A map view as a print page: the pack's maps, the Export page's and a publication's, one function.
+
+    "How to read this map" goes under the map, where the reader looks at it. ``options`` are resolved
+    (:meth:`ReportOptions.resolve`): their paper, date, tiles and language are the page's; ``source`` is the
+    footer's words (default: ``options.source`` in the options' language); ``title`` replaces the view's.
+    """
+    _ = Tr(options.lang)
+    note = _("How to read this map: {text}", text=view.reading) if view.reading else None
+    return printmap.map_figure(view.content, title=title or view.title, subtitle=view.subtitle, paper=options.paper,
+                               source=source if source is not None else source_in(options.source, lang=options.lang),
+                               date=options.date, tiles=options.tiles, tile_cache=options.tile_cache,
+                               lang=options.lang, note=note)
+
+
 def _pages(s: PackStudy, views: list[MapView]) -> list[_Page]:
     """Every page of the pack in order, laid out so that the contents and the page numbers are known before the
     first is written: the tables' figures are built here (a long table takes several pages), the maps and text
@@ -173,12 +189,7 @@ def _pages(s: PackStudy, views: list[MapView]) -> list[_Page]:
     source = source_in(o.source, lang=_.lang)
 
     def map_page(v: MapView, index: int) -> _Page:
-        # "How to read this map" under each map, where the reader looks at it
-        note = _("How to read this map: {text}", text=v.reading) if v.reading else None
-        return _Page(title=v.title, image=image_name(_, v, index),
-                     draw=lambda: printmap.map_figure(v.content, title=v.title, subtitle=v.subtitle, paper=o.paper,
-                                                      source=source, date=o.date, tiles=o.tiles,
-                                                      tile_cache=o.tile_cache, lang=_.lang, note=note))
+        return _Page(title=v.title, image=image_name(_, v, index), draw=lambda: view_figure(v, options=o, source=source))
 
     maps = [map_page(v, i) for i, v in enumerate(views, start=1)]
     tables = _table_pages(s, views, by_kind)  # [(title, its pages)]
