@@ -2,7 +2,7 @@
 
 The server listens on every address (as a deployment does), so the sign-in form comes first; a viewer
 and an analyst sign in with accounts made by ``python -m geo user add``. The viewer opens every page a
-viewer has (Overview, Hotspots, Export) and downloads every export there. Everything the browser
+viewer has (Overview, Hotspots, Export, Published) and downloads every export and publication there. Everything the browser
 receives is recorded: every HTTP response body, every websocket frame (Streamlit's protobuf
 ``ForwardMsg``: scanned as text, and decoded so that the strings inside, such as the map's HTML sent to
 streamlit-folium, and the Arrow tables of ``st.dataframe`` are read), and every downloaded file (zips
@@ -251,7 +251,25 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         subprocess.run([sys.executable, "-m", "geo", "user", "add", user, "--name", user.title(), "--role", role,
                         "--workspace", str(where), "--password-stdin"], input=PASSWORD + "\n", text=True,
                        cwd=ROOT, check=True, capture_output=True)
+    publish_overview(where / DEMO.name)
     return where
+
+
+def publish_overview(path: Path) -> None:
+    """What an analyst publishes for viewers (the Export page's Publish tab calls the same functions): the
+    overview map, made from the incidents masked as a viewer reads them."""
+    from geo.privacy import viewer_layer
+    from geo.publish import publish
+    from geo.publish.make import map_files, publication_params
+    from geo.report import ReportOptions, read_layers
+
+    layers = read_layers(path)
+    layers["incidents"] = viewer_layer(layers["incidents"], boundaries=layers["boundaries"], roads=layers["roads"],
+                                       policy=PrivacyPolicy(), seed=15)
+    opts = ReportOptions(min_count=PrivacyPolicy().min_count)
+    view, files = map_files(layers, kind="overview", options=opts)
+    publish(Workspace(path), kind="overview", title="Overview for the council", audience="viewer", by="planner",
+            files=files, lang="en", params=publication_params(layers, options=opts, view=view))
 
 
 @pytest.fixture(scope="module")
@@ -375,8 +393,8 @@ def test_a_viewer_receives_no_recorded_place_description_or_number(app, browser,
         s.sign_in(app, "council")
         # a viewer's pages: Overview, Hotspots and Export (app.py registers no other)
         nav = s.page.locator("[data-testid=stSidebarNav] a")
-        assert sorted(urlparse(a.get_attribute("href")).path.strip("/") for a in nav.all()) == ["", "export",
-                                                                                                 "hotspots"]
+        assert sorted(urlparse(a.get_attribute("href")).path.strip("/") for a in nav.all()) == [
+            "", "export", "hotspots", "published"]
         # Overview: the map, its HTML file
         s.wait_map()
         assert "(donut masking)" in s.page.locator("[data-testid=stCaptionContainer]").all_inner_texts().__str__()
@@ -391,6 +409,15 @@ def test_a_viewer_receives_no_recorded_place_description_or_number(app, browser,
             s.wait_map()
             s.download("dl_map_hotspot_map")
             s.download("hs_download")
+        # Published: what an analyst published for viewers, each file
+        s.go("published")
+        buttons = s.page.locator("[class*='st-key-pub_dl_']")
+        buttons.first.wait_for(timeout=120_000)
+        keys = [next(c for c in b.get_attribute("class").split() if c.startswith("st-key-pub_dl_"))
+                for b in buttons.all()]
+        assert len(keys) == 2  # the map's PNG and PDF
+        for key in keys:
+            s.download(key.removeprefix("st-key-"))
         s.collect()
         s.close()
         # Export, in a page of its own (Chromium cancels a page's downloads after a handful of them): the print
