@@ -422,6 +422,7 @@ AUDIT_ACTION_LABELS = {
     "publish": N_("published"), "role_change": N_("role changed"), "user_change": N_("account changed"),
     "view_exact_points": N_("exact points viewed"), "replace_layer": N_("layer replaced"),
     "reset_to_demo": N_("started again from the demo"), "withdraw": N_("publication withdrawn"),
+    "privacy_change": N_("privacy settings changed"),
 }
 AUTH_REFUSED = N_("wrong user name or password")
 AUTH_DISABLED = N_("this account is disabled: ask an administrator")

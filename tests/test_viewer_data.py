@@ -184,3 +184,43 @@ def test_an_analysts_pages_say_nothing_of_masking(monkeypatch, folder):
     at.switch_page("views/hotspots.py").run()
     assert not at.exception, at.exception
     assert "Hours and days of the week are not shown" not in _captions(at)
+
+
+def test_an_administrator_chooses_how_viewers_see_incidents(monkeypatch, folder):
+    """Data page → Privacy for viewers: saved in the workspace, audited, and a viewer's data follows it."""
+    from geo.auth import read_audit
+
+    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(folder))
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["koopsuz_account"] = Account("boss", "Administrator", roles={"*": "admin"})
+    at.run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception, at.exception
+    at.radio(key="priv_method").set_value("aggregate")
+    at.number_input(key="priv_min_count").set_value(5)
+    at.multiselect(key="priv_sensitive").set_value(["juvenile"])
+    [save] = [b for b in at.button if b.label == "Save the privacy settings"]
+    save.click().run()
+    assert not at.exception, at.exception
+    meta = Workspace(folder / DEMO.name).meta()
+    assert meta["privacy_method"] == "aggregate" and meta["privacy_min_count"] == "5"
+    assert meta["privacy_sensitive"] == "juvenile"
+    policy = PrivacyPolicy.from_meta(meta)
+    assert policy.method == "aggregate" and policy.min_count == 5 and "juvenile" in policy.sensitive
+    assert "domestic_violence" in policy.sensitive  # always
+    log = read_audit(open_accounts(folder), user="boss")
+    assert (log["action"] == "privacy_change").sum() == 1
+
+    viewer = _run(monkeypatch, folder, VIEWER)
+    assert len(viewer.session_state["out_data"].incidents) == 0  # aggregation: no point reaches a viewer
+    # a policy edited by hand into nonsense gives the strictest, never a weaker one
+    Workspace(folder / DEMO.name).write({}, meta={"privacy_method": "donut", "privacy_min_m": "lots"})
+    from views.privacy import policy_for
+
+    class _Data:
+        meta = Workspace(folder / DEMO.name).meta()
+
+    assert policy_for(_Data()).method == "aggregate"

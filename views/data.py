@@ -20,6 +20,7 @@ from geo.io.store import Workspace, WorkspaceError
 from views.common import (FIELD_WORDS, LAYER_WORDS, current_workspace, demo_workspace, discard_upload, file_words,
                           load_data, localized, stored_upload, tr)
 from views.auth import may, record, require
+from views.privacy_settings import privacy_section
 from views.categories import categories_section, keep_own_labels
 from views.health import health_banner
 
@@ -368,6 +369,8 @@ with tab_store:
                                   _("Category"): cats["category"].map(lambda c: words.get(c, c))})
             st.dataframe(shown, hide_index=True, width="stretch")
     categories_section(ws)  # views.categories: the workspace's own list of categories
+    if may(ACCOUNT, "admin"):
+        privacy_section(ws, ACCOUNT)  # views.privacy_settings: how viewers see incidents
     demo = demo_workspace(ws)
     if demo is not None and may(ACCOUNT, "admin"):  # a destructive action: administrators, confirmed, audited
         if st.session_state.pop(RESET_KEY, False):

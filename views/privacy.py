@@ -29,7 +29,6 @@ from views.common import Data
 ACCOUNT_KEY = "koopsuz_account"  # views.auth.ACCOUNT_KEY (not imported: views.auth imports views.common)
 VIEWER_ROLES = frozenset({"viewer", "public"})
 SEED_KEY = "privacy_seed_{municipality}"
-SENSITIVE_META = "privacy_sensitive"  # a workspace's own sensitive categories, comma-separated (admin's choice)
 VIEWER_VERSION = "viewer"
 
 
@@ -56,9 +55,15 @@ def is_viewer() -> bool:
 
 
 def policy_for(data: Data) -> PrivacyPolicy:
-    """The workspace's privacy policy: the defaults, with the categories an administrator marked sensitive."""
-    marked = [k.strip() for k in str(data.meta.get(SENSITIVE_META, "")).split(",") if k.strip()]
-    return PrivacyPolicy().with_sensitive(marked)
+    """The workspace's privacy policy: what an administrator chose on the Data page, else the defaults.
+
+    A stored policy that cannot be read (edited by hand to nonsense) gives the strictest one, counts per
+    settlement only: a mistake there must never show a viewer more than was chosen.
+    """
+    try:
+        return PrivacyPolicy.from_meta(data.meta)
+    except ValueError:
+        return PrivacyPolicy(method="aggregate")
 
 
 def _municipality_key() -> str:

@@ -24,6 +24,10 @@ METHODS: tuple[str, ...] = ("donut", "anchors", "aggregate")
 # (LexisNexis Community Crime Map and police.uk treat them so): only counts per settlement.
 SENSITIVE_CATEGORIES: frozenset[str] = frozenset({"domestic_violence", "sexual_offences"})
 
+# Where a workspace keeps its administrator's choices (its metadata): PrivacyPolicy.from_meta / to_meta.
+META_KEYS: dict[str, str] = {"method": "privacy_method", "min_m": "privacy_min_m", "max_m": "privacy_max_m",
+                             "k": "privacy_k", "min_count": "privacy_min_count", "sensitive": "privacy_sensitive"}
+
 # The columns a viewer's browser may receive of a point; nothing else leaves geo.privacy.
 VIEWER_COLUMNS: tuple[str, ...] = ("category", "month", "unit")
 
@@ -112,6 +116,36 @@ class PrivacyPolicy:
     def with_sensitive(self, keys: Iterable[str]) -> PrivacyPolicy:
         """The policy with ``keys`` added to the sensitive categories (the two defaults always stay)."""
         return replace(self, sensitive=self.sensitive | frozenset(keys))
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, str]) -> PrivacyPolicy:
+        """The policy an administrator stored in a workspace's metadata (:meth:`to_meta`); defaults elsewhere.
+
+        Raises
+        ------
+        ValueError
+            A stored value that is not a number, or a policy :class:`PrivacyPolicy` refuses.
+        """
+        kw: dict[str, object] = {}
+        if meta.get(META_KEYS["method"]):
+            kw["method"] = str(meta[META_KEYS["method"]]).strip()
+        for name, kind in (("min_m", float), ("max_m", float), ("k", int), ("min_count", int)):
+            text = str(meta.get(META_KEYS[name], "") or "").strip()
+            if text:
+                try:
+                    kw[name] = kind(float(text)) if kind is int else kind(text)
+                except ValueError:
+                    msg = M.PRIVACY_AT_LEAST_ONE.format(field=name)
+                    raise ValueError(msg) from None
+        sensitive = [k.strip() for k in str(meta.get(META_KEYS["sensitive"], "") or "").split(",") if k.strip()]
+        return cls(**kw).with_sensitive(sensitive)
+
+    def to_meta(self) -> dict[str, str]:
+        """The administrator's choices as workspace metadata (read back by :meth:`from_meta`)."""
+        return {META_KEYS["method"]: self.method, META_KEYS["min_m"]: f"{self.min_m:g}",
+                META_KEYS["max_m"]: f"{self.max_m:g}", META_KEYS["k"]: str(int(self.k)),
+                META_KEYS["min_count"]: str(int(self.min_count)),
+                META_KEYS["sensitive"]: ",".join(sorted(self.sensitive - SENSITIVE_CATEGORIES))}
 
     def params(self) -> dict[str, object]:
         """The parameters of the method, JSON-ready, for ``attrs["privacy"]`` and the pack."""
