@@ -166,6 +166,9 @@ def _signed_in_apptest(request, monkeypatch):
     tested by tests/test_sign_in.py (marked ``anonymous``), and in the browser.
     """
     if request.node.get_closest_marker("anonymous"):
+        from views.auth import limiter
+
+        limiter.clear()  # each sign-in test starts with no failed attempt counted for its address
         yield
         return
     from streamlit.testing.v1 import AppTest

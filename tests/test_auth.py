@@ -297,3 +297,23 @@ def test_the_command_line_shows_stored_control_characters_as_escapes(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "\x1b" not in p.stdout and "x\\x1b[31mred" in p.stdout and "a\\tb\\nc" in p.stdout
     assert Path(accounts_location(folder)).is_file()
+
+
+def test_the_address_limiter_counts_a_sliding_window_and_forgets_idle_addresses():
+    import datetime as dt
+
+    from geo.auth import AddressLimiter
+
+    t0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+    lim = AddressLimiter(max_attempts=3, window=dt.timedelta(minutes=10), max_addresses=2)
+    for minute in (0, 1, 2):
+        assert lim.wait("a", t0 + dt.timedelta(minutes=minute)) == dt.timedelta(0)
+        lim.failed("a", t0 + dt.timedelta(minutes=minute))
+    assert lim.wait("a", t0 + dt.timedelta(minutes=3)) == dt.timedelta(minutes=7)  # until the first leaves
+    assert lim.wait("a", t0 + dt.timedelta(minutes=10)) == dt.timedelta(0)
+    assert lim.wait("b", t0) == dt.timedelta(0)
+    lim.failed("b", t0 + dt.timedelta(minutes=4))
+    lim.failed("c", t0 + dt.timedelta(minutes=5))  # a third address: "a", idle longest, is forgotten
+    assert set(lim._failures) == {"b", "c"}
+    with pytest.raises(ValueError):
+        AddressLimiter(max_attempts=0)

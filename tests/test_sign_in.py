@@ -168,3 +168,18 @@ def test_a_database_always_asks_who_is_reading(monkeypatch, pg, loopback):
     assert [t.value for t in at.title] == ["Sign in"]
     assert "koopsuz_account" not in at.session_state
     assert not [b for b in at.button if b.key == "si_demo"]
+
+
+def test_one_address_trying_many_accounts_is_refused_for_a_while(monkeypatch, folder):
+    """Password spraying: 20 failed sign-ins from one address over several accounts, then even a right
+    password from that address waits (the accounts themselves are not locked by it)."""
+    at = app(monkeypatch, folder)
+    for i in range(20):
+        sign_in(at, ("ana", "vic", "adm", "nobody", "noone")[i % 5], f"guess number {i}")  # 4 per account
+        assert not any("Too many wrong sign-ins" in e.value for e in at.error), i
+    sign_in(at, "adm")  # the right password, from the address that failed 20 times
+    assert "koopsuz_account" not in at.session_state
+    assert any("Too many wrong sign-ins from this address. Try again in 15 minutes." in e.value for e in at.error)
+    log = read_audit(open_accounts(folder))
+    assert (log["action"] == "sign_in_failed").sum() == 20  # the refused 21st wrote nothing
+    assert (log["action"] == "locked").sum() == 0  # four guesses per account: none locked by its own count

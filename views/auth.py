@@ -14,17 +14,24 @@ Accounts, passwords, lockout and the audit trail are :mod:`geo.auth`'s; this mod
   means a deployment, where replicas listen on the loopback address behind a proxy that anyone on the
   network reaches: the address alone cannot tell that nobody else is there.
 - A session idle for ``KOOPSUZ_IDLE_MINUTES`` (default 30) is signed out.
+- Wrong passwords lock an account (:mod:`geo.auth.accounts`); besides, an address that made 20 failed
+  sign-ins within 15 minutes is refused before any password is checked (:mod:`geo.auth.ratelimit`), so one
+  address cannot try a password on many accounts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import time
 
 import streamlit as st
 
-from geo.auth import Account, SignInRefused, audit, get_account, open_accounts, role_at_least, role_for, verify
+from geo.auth import (AddressLimiter, Account, SignInRefused, audit, get_account, open_accounts, role_at_least,
+                      role_for, verify)
 from geo.auth.accounts import list_accounts
+from geo.auth.store import utc_now
 from geo.io.store import WorkspaceError
 from geo.io.workspaces import is_database
 from views.common import current_municipality, municipalities, store, tr, workspace_location
@@ -41,6 +48,26 @@ DEMO = Account("demo", "Demo session", roles={"*": "admin"})  # in memory only: 
 def accounts(location: str):  # noqa: ANN201 - a workspace store
     """The accounts store beside the municipalities at ``location``."""
     return open_accounts(location)
+
+
+@st.cache_resource(show_spinner=False)
+def limiter() -> AddressLimiter:
+    """This server's count of failed sign-ins per address (geo.auth.ratelimit)."""
+    return AddressLimiter()
+
+
+def client_address() -> str:
+    """The browser's address: the one the proxy saw when the request came through it (deploy/haproxy.cfg's
+    ``option forwardfor``), else the connection's own. Only a proxy on this machine is believed: any
+    other peer could write the header itself. The proxy appends the address it saw, so the last one counts.
+    """
+    peer = st.context.ip_address
+    peer = peer if isinstance(peer, str) else ""  # no connection (a page run in a test): one address for all
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    forwarded = forwarded if isinstance(forwarded, str) else ""
+    if forwarded and (peer in LOOPBACK or not peer):
+        return forwarded.split(",")[-1].strip() or peer or "unknown"
+    return peer or "unknown"
 
 
 def idle_minutes() -> float:
@@ -107,9 +134,16 @@ def _sign_in_form(location: str, *, demo: bool) -> None:
         password = st.text_input(_("Password"), type="password", key="si_password", autocomplete="current-password")
         go = st.form_submit_button(_("Sign in"), type="primary")
     if go:
+        address, now = client_address(), utc_now()
+        wait = limiter().wait(address, now)
+        if wait > dt.timedelta(0):  # refused before any password is checked: no argon2 work, no write
+            st.error(_("Too many wrong sign-ins from this address. Try again in {minutes} minutes.",
+                       minutes=_.int(max(1, math.ceil(wait.total_seconds() / 60)))))
+            return
         try:
             account = verify(accounts(location), username, password)
         except SignInRefused as refused:
+            limiter().failed(address, now)
             st.error(_.message(str(refused)))
         except WorkspaceError as exc:
             st.error(_.message(str(exc)))

@@ -19,9 +19,10 @@ from geo.auth.accounts import (ALL, DEFAULT_POLICY, MIN_PASSWORD, ROLES, Account
                                SignInRefused, add_user, disable, enable, get_account, list_accounts, reset_password,
                                role_at_least, role_for, set_role, verify)
 from geo.auth.audit import ACTIONS, AUDIT_COLUMNS, audit, audit_csv, read_audit, safe_cell
+from geo.auth.ratelimit import AddressLimiter
 from geo.auth.store import accounts_location, open_accounts
 
-__all__ = ["ACTIONS", "ALL", "AUDIT_COLUMNS", "DEFAULT_POLICY", "MIN_PASSWORD", "ROLES", "Account", "AuthError",
+__all__ = ["ACTIONS", "ALL", "AddressLimiter", "AUDIT_COLUMNS", "DEFAULT_POLICY", "MIN_PASSWORD", "ROLES", "Account", "AuthError",
            "LockoutPolicy", "SignInRefused", "accounts_location", "add_user", "audit", "audit_csv", "disable",
            "enable", "get_account", "list_accounts", "open_accounts", "read_audit", "reset_password",
            "role_at_least", "role_for", "safe_cell", "set_role", "verify"]
