@@ -47,7 +47,8 @@ if role_at_least(role, "analyst"):
 pages += [st.Page("views/export.py", title=_("Export"), url_path="export"),
           st.Page("views/published.py", title=_("Published"), url_path="published")]
 if role_at_least(role, "analyst"):
-    pages += [st.Page("views/municipalities.py", title=_("Municipalities"), url_path="municipalities"),
+    pages += [st.Page("views/evaluation.py", title=_("Did it work?"), url_path="evaluation"),
+              st.Page("views/municipalities.py", title=_("Municipalities"), url_path="municipalities"),
               st.Page("views/data.py", title=_("Data"), url_path="data")]
 if role_at_least(role, "admin"):
     pages += [st.Page("views/users.py", title=_("Users"), url_path="users"),

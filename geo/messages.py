@@ -455,6 +455,32 @@ PRIVACY_BAD_DISTANCES = N_("the masking distances must be above 0 m, the smaller
 PRIVACY_AT_LEAST_ONE = N_("{field} must be at least 1")
 PRIVACY_NOT_ALIGNED = N_("the true and the masked points differ in number: {n} and {m}")
 
+# ---------------------------------------------------------------- did it work? (geo.evaluate; issue 16)
+EVAL_BAD_COUNTS = N_("{name}: {value} is not a pair of counts before and after (two numbers of 0 or more, "
+                     "such as 120,85)")
+EVAL_NO_COUNTS = N_("no incidents in any area in either period: there is nothing to compare")
+EVAL_SMALL_COUNTS = N_("fewer than 20 incidents in the treated or the control area: the test's normal "
+                       "approximation is rough, read the result with care")
+EVAL_EMPTY_CONTROL = N_("the control area has no incidents in one of the periods: the displacement quotient "
+                        "(WDQ) and the net effect cannot be computed")
+EVAL_BAD_MONTHS = N_("{value} months cannot be a period: use 1 to {most}")
+EVAL_PAST_DATA = N_("the period after the start runs to {end}, past the last incident on {last}: choose at most "
+                    "{n} months")
+EVAL_BEFORE_DATA = N_("the period before the start would begin on {start}, before the first incident on {first}: "
+                      "choose fewer months")
+EVAL_NOT_SEASONAL = N_("the data do not reach a year before the start: the period before is the months just "
+                       "before it, so seasons may differ")
+EVAL_NO_BOUNDARIES = N_("a control made of settlements needs the boundaries layer with the settlements' names")
+EVAL_UNKNOWN_CONTROL = N_("no settlement is called {names}: choose the control among the boundaries' names")
+EVAL_NO_CONTROL = N_("no settlement away from the treated area had incidents before the start: name a control")
+EVAL_NO_INCIDENTS = N_("there are no incidents to evaluate")
+EVAL_EMPTY_TREATED = N_("no incident in the treated area in either period: the area is too small, or the "
+                        "categories too narrow, to tell anything")
+EVAL_UNKNOWN_INTERVENTION = N_("there is no intervention called {name}; the workspace has: {names}")
+EVAL_NO_INTERVENTIONS = N_("the workspace has no interventions: import them as the interventions layer")
+EVAL_NO_CHANGE = N_("the treated area changed exactly as the control did: the displacement quotient (WDQ) is "
+                    "not defined")
+
 # ---------------------------------------------------------------- publishing (geo.publish; issue 15, item 4)
 PUBLISH_BAD_AUDIENCE = N_("{value} is not an audience: publish for viewers or for everyone")
 PUBLISH_NO_TITLE = N_("give the publication a title")

@@ -140,6 +140,9 @@ LISA_LABELS = {"HH": N_("High-high (hot cluster)"), "HL": N_("High-low (outlier)
                "no population": N_("No population"), "no neighbours": N_("No neighbours")}
 
 # Coverage: what stations reach today, the gaps between them, the proposed sites.
+# the areas of an evaluation (geo.evaluate): treated, its displacement ring, the control
+EVALUATION_COLORS = {"treated": "#d95f02", "ring": "#e6ab02", "control": "#1b9e77"}
+EVALUATION_LABELS = {"treated": N_("Treated area"), "ring": N_("Displacement ring"), "control": N_("Control area")}
 COVERED = "#3182bd"
 GAP = "#de2d26"
 PROPOSED = "#31a354"

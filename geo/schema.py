@@ -136,6 +136,22 @@ LAYERS: dict[str, LayerSpec] = {
         ),
         "road centre lines",
     ),
+    # what was done, where and when: evaluated by geo.evaluate (issue 16)
+    "interventions": LayerSpec(
+        "interventions",
+        POINT + LINE + AREA,
+        (
+            Field("name", "str", True, "what the action is called, unique in the layer"),
+            Field("kind", "str", False, "station, post, camera, lighting, patrol, awareness, youth_work, other"),
+            Field("started", "date", True, "the day it started"),
+            Field("ended", "date", False, "the day it ended (empty: still running)"),
+            Field("categories", "str", False, "the categories it targets, comma-separated keys"),
+            Field("cost", "float", False, "its cost, in soms", 0, 1e12),
+            Field("name_ru", "str", False, "name in Russian"),
+            Field("name_ky", "str", False, "name in Kyrgyz"),
+        ),
+        "crime-prevention actions: stations, cameras, lighting, patrols, campaigns",
+    ),
 }
 
 

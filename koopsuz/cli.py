@@ -432,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=20161231, help="random seed (default 20161231)")
     d.add_argument("--json", action="store_true", help="print a JSON summary")
     d.set_defaults(func=_demo)
+    from koopsuz.evaluate_cli import add_evaluate_parser
     from koopsuz.import_cli import add_import_parser
     from koopsuz.user_cli import add_user_parser
     from koopsuz.workspace_cli import add_workspace_parser
@@ -440,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_parser(sub)
 
     add_import_parser(sub, workspace_help=WORKSPACE_HELP)
+    add_evaluate_parser(sub, workspace_help=WORKSPACE_HELP)
 
     k = sub.add_parser("density", help="kernel density surface as a GeoTIFF (incidents per km²)")
     _filters(k)
@@ -578,7 +580,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check = getattr(args, "check", None)
         if check is not None:
             check(args)
-        if "workspace" in vars(args) and "municipality" in vars(args):
+        if "workspace" in vars(args) and "municipality" in vars(args) and getattr(
+                args, "needs_workspace", lambda _a: True)(args):
             args.workspace = _workspace_of(args)
         return int(args.func(args))
     except USER_ERRORS as exc:

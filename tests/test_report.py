@@ -66,7 +66,7 @@ def selection(layers, area: str, categories=None):
 
 
 def test_read_layers_places_incidents_and_keeps_the_source(demo):
-    assert set(demo) == {"incidents", "stations", "cameras", "boundaries", "roads"}
+    assert set(demo) == {"incidents", "stations", "cameras", "boundaries", "roads", "interventions"}
     assert len(demo["incidents"]) > 5000 and len(demo["boundaries"]) == 13
     assert {"unit", "area"} <= set(demo["incidents"].columns)
     assert set(demo["incidents"]["area"]) <= {"Bishkek", "Jeti-Oguz", ""}
@@ -409,8 +409,12 @@ def expected_pages(options: ReportOptions, layers) -> int:
     """The pack's pages besides those a table or text continues on: cover, overview, hot spots, coverage, sites
     (each with how to read it under it); 8 tables (9 with the cameras'); methods."""
     n_priorities = len(options.resolve(layers).priorities)
-    cameras = len(study_layers(layers, options=options.resolve(layers))["cameras"]) > 0
-    return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + 1
+    study = study_layers(layers, options=options.resolve(layers))
+    cameras = len(study["cameras"]) > 0
+    # a "Did it work?" page per intervention in the study's settlements (an analyst's pack)
+    acts = layers.get("interventions")
+    judged = 0 if acts is None or options.min_count else int(acts.intersects(study["boundaries"].union_all()).sum())
+    return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + judged + 1
 
 
 def first_pages(result) -> int:
@@ -453,13 +457,14 @@ def test_pack_for_bishkek(demo, tmp_path):
     second = build_pack(demo, tmp_path / "b" / "pack.pdf", options=o, zip_path=tmp_path / "b" / "pack.zip")
 
     pdf = first.paths["pdf"]
-    # Exact: the plan's 18 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
+    # Exact: the plan's 20 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
     # sites, 9 tables: settlements, top hot spots, by station, by category, cameras, gaps, proposed sites, today
-    # and with them, by category; the methods), and a page more for each page a long table or text runs over
+    # and with them, by category; a "Did it work?" page per intervention, 2; the methods), and a page more for each page a long table or text runs over
     # (check_pages checks that each of those continues the table before it, and renders every page).
     continued = len(first.page_titles) - first_pages(first)
-    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 18 + continued
-    assert first_pages(first) == expected_pages(o, demo) == 18
+    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 20 + continued
+    assert first_pages(first) == expected_pages(o, demo) == 18 + 2  # and the Kelechek station's and the cameras'
+    assert first.params["evaluations"] == ["Did “Kelechek police station” help?", "Did “Pilot block cameras” help?"]
     assert first.page_titles[0] == "Crime-prevention action plan: Bishkek"
     assert first.page_titles[1] == "Overview: incidents, police and rates"
     # the methods close the pack (their text may run over to a second page, titled as the first)
@@ -501,7 +506,10 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
     # the contents give each table's first page
     cover = " ".join(texts[0].split())
     for i, title in enumerate(result.page_titles[1:], start=2):
-        if "(continued" not in title and title != "Methods and parameters" and i > 1 + maps:
+        if title in result.params["evaluations"]:  # each "Did it work?" page on a line of its own
+            # (pdftotext may put a space before a closing quote: compared without spaces)
+            assert f"{i}. {title}".replace(" ", "") in cover.replace(" ", ""), title
+        elif "(continued" not in title and title != "Methods and parameters" and i > 1 + maps:
             assert f"{title} ({i})" in cover, title
     assert f"{result.page_titles.index('Methods and parameters') + 1}. Methods and parameters" in cover
 

@@ -38,7 +38,7 @@ ALL = "All"
 
 # The layers and fields of the data model in a reader's words (messages about stored rows name them).
 LAYER_WORDS = {"incidents": N_("Incidents"), "stations": N_("Police stations"), "cameras": N_("Video cameras"),
-               "boundaries": N_("Settlements"), "roads": N_("Roads")}
+               "boundaries": N_("Settlements"), "roads": N_("Roads"), "interventions": N_("Interventions")}
 FIELD_WORDS = {
     "id": N_("number"), "occurred_at": N_("date and time"), "category": N_("category"),
     "description": N_("description"), "raw_category": N_("offence as recorded"), "weight": N_("weight"),
@@ -47,7 +47,8 @@ FIELD_WORDS = {
     "installed": N_("installed"), "population": N_("population"), "area": N_("area"), "district": N_("district"),
     "name_ru": N_("name in Russian"), "name_ky": N_("name in Kyrgyz"), "road_class": N_("road class"),
     "speed_kmh": N_("speed"), "geometry": N_("location"), "coordinates": N_("coordinates"),
-    "unit_id": N_("settlement code (unique)"),
+    "unit_id": N_("settlement code (unique)"), "started": N_("started"), "ended": N_("ended"),
+    "categories": N_("categories targeted"), "cost": N_("cost"),
 }
 
 
@@ -66,6 +67,7 @@ class Data:
     rejected: dict[str, pd.DataFrame]
     version: tuple[int, int] = (0, 0)  # the workspace's version when read: a cached analysis keys on it
     categories: CategoryList = DEFAULT_CATEGORIES  # the workspace's own list (its ``categories`` table)
+    interventions: gpd.GeoDataFrame | None = None  # what was done, where and when (geo.evaluate)
 
     @property
     def areas(self) -> list[str]:

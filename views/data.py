@@ -31,7 +31,8 @@ LAYER_HELP = {"incidents": N_("registered crimes and incidents, one point each")
               "stations": N_("police stations, posts and crime-prevention centres"),
               "cameras": N_("video surveillance cameras"),
               "boundaries": N_("settlement or district boundaries, with population"),
-              "roads": N_("road centre lines")}
+              "roads": N_("road centre lines"),
+              "interventions": N_("what was done, where and when: stations, cameras, lighting, patrols, campaigns")}
 HOW_WORDS = {"saved": N_("saved earlier"), "rule": N_("recognised"), "default": N_("not recognised: Other"),
              "own": N_("the file's own label")}
 DATE_ORDERS = {"auto": N_("Decide from the dates"), "dmy": N_("day, month, year"), "mdy": N_("month, day, year"),
@@ -63,6 +64,8 @@ def counted(layer: str, n: int, _: Tr) -> str:
         return _.plural("{n} camera", "{n} cameras", n)
     if layer == "boundaries":
         return _.plural("{n} settlement", "{n} settlements", n)
+    if layer == "interventions":
+        return _.plural("{n} intervention", "{n} interventions", n)
     return _.plural("{n} road", "{n} roads", n)
 
 

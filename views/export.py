@@ -73,6 +73,8 @@ def layers_of(d: Data) -> dict:
     """The layers the report functions read, each knowing its workspace (the pack's source line)."""
     out = {"incidents": d.incidents, "stations": d.stations, "cameras": d.cameras, "boundaries": d.boundaries,
            "roads": d.roads}
+    if d.interventions is not None:  # the pack's "Did it work?" pages
+        out["interventions"] = d.interventions
     for frame in out.values():
         frame.attrs["koopsuz_workspace"] = {"name": d.name, "meta": dict(d.meta)}
     return out

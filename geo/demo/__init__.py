@@ -52,6 +52,7 @@ import numpy as np
 from geo.checks import check_count, check_positive
 from geo.demo.incidents import YEARS, _incidents
 from geo.demo.municipalities import FOLDER, MUNICIPALITIES, write_municipalities
+from geo.demo.interventions import interventions
 from geo.demo.places import (
     JETI_OGUZ_SETTLEMENTS,
     SVERDLOVSKY_RATE_2016,
@@ -106,7 +107,7 @@ def make_demo(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, gpd.
     -------
     dict of str to geopandas.GeoDataFrame
         Layer name (``incidents``, ``stations``, ``cameras``, ``boundaries``,
-        ``roads``) to a frame in EPSG:4326 with exactly the schema's fields,
+        ``roads``, ``interventions``) to a frame in EPSG:4326 with exactly the schema's fields,
         typed by :func:`geo.schema.require_valid`.
 
     Raises
@@ -133,6 +134,7 @@ def make_demo(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, gpd.
         "boundaries": _boundaries(areas),
         "roads": _roads(areas),
     }
+    layers["interventions"] = interventions(layers["stations"], layers["cameras"])
     out = {}
     for name, gdf in layers.items():
         v = require_valid(gdf, name, source="geo.demo")

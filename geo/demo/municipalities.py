@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
 
 from geo.i18n import N_
 from geo.io.store import Workspace
@@ -58,6 +59,10 @@ def municipality_layers(layers: Mapping[str, gpd.GeoDataFrame], area: str) -> di
     for name, frame in study.layers().items():
         # the selection adds the incidents' settlement ("unit", "area"): the stored layer keeps the schema's fields
         out[name] = frame[[*LAYERS[name].field_names, frame.geometry.name]].reset_index(drop=True)
+    if "interventions" in layers:  # the actions inside the municipality's settlements
+        acts = layers["interventions"]
+        inside = acts.intersects(shapely.union_all(study.units.to_crs(acts.crs).geometry.to_numpy()))
+        out["interventions"] = acts[inside].reset_index(drop=True)
     return out
 
 

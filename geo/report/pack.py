@@ -25,6 +25,7 @@ from geo.atomic import atomic_output
 from geo.i18n import Tr
 from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
+from geo.report.evaluations import evaluation_texts
 from geo.report.methods import cover_text, methods_text, readme
 from geo.report.options import MapView, PackResult, Progress, ReportOptions
 from geo.report.study import PackStudy, pack_study
@@ -91,13 +92,15 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
     plan: list[tuple[str, str | None]] = [("overview", None), *(("hotspots", c) for c in o.priorities),
                                           ("coverage", None), ("sites", None)]
     # steps: the analyses, the pages (cover, maps, tables, methods), the map images and the zip
-    n_pages = 1 + len(plan) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0) + 1
+    evaluations = evaluation_texts(layers, s)  # "Did it work?": a page per intervention of the study area
+    n_pages = (1 + len(plan) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0)
+               + len(evaluations) + 1)
     report = _Reporter(progress, total=len(plan) + n_pages + ((len(plan) + 1) if zip_path else 0))
     views: list[MapView] = []
     for kind, category in plan:
         views.append(make_view(kind, s, category))
         report.step(_("Analysed: {title}", title=views[-1].title))
-    pages = _pages(s, views)
+    pages = _pages(s, views, evaluations)
     # the text and table pages' number is known once they are laid out: count the steps again
     report.total = len(plan) + len(pages) + ((len(plan) + 1) if zip_path else 0)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +133,8 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
         paths["zip"] = zip_path
         report.step(_("Zip written"))
     report.done(_("Pack ready"))
-    params = {"options": options_params(o), **{v.name: v.params for v in views}}
+    params = {"options": options_params(o), **{v.name: v.params for v in views},
+              "evaluations": [title for title, _text in evaluations]}
     return PackResult(paths=paths, pages=len(pages), page_titles=[p.title for p in pages],
                       seconds=time.perf_counter() - t0, params=params, notes=notes)
 
@@ -179,7 +183,7 @@ def view_figure(view: MapView, *, options: ReportOptions, title: str | None = No
                                lang=options.lang, note=note)
 
 
-def _pages(s: PackStudy, views: list[MapView]) -> list[_Page]:
+def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list[str]]] = ()) -> list[_Page]:
     """Every page of the pack in order, laid out so that the contents and the page numbers are known before the
     first is written: the tables' figures are built here (a long table takes several pages), the maps and text
     pages are drawn when written."""
@@ -193,6 +197,9 @@ def _pages(s: PackStudy, views: list[MapView]) -> list[_Page]:
 
     maps = [map_page(v, i) for i, v in enumerate(views, start=1)]
     tables = _table_pages(s, views, by_kind)  # [(title, its pages)]
+    # "Did it work?": a page (or more) per intervention of the study area, after the tables
+    judged_groups = [_text_pages(_, title, text, o.paper) for title, text in evaluations]
+    judged = [page for group in judged_groups for page in group]
     methods = _text_pages(_, _("Methods and parameters"), methods_text(s, views), o.paper)
     # The contents: a line per map, the tables on one line, so that a cover of any pack fits one page.
     first_table = 2 + len(maps)
@@ -203,11 +210,14 @@ def _pages(s: PackStudy, views: list[MapView]) -> list[_Page]:
         n += len(figs)
     toc.append(_("{first}–{last}. Tables: {tables}.", first=_.int(first_table), last=_.int(n - 1),
                  tables="; ".join(f"{t} ({_.int(i)})" for (t, _figs), i in zip(tables, starts, strict=True))))
+    for group in judged_groups:  # each intervention once, at its first page
+        toc.append(f"{_.int(n)}. {group[0].title}")
+        n += len(group)
     toc.append(f"{_.int(n)}. {methods[0].title}")
     cover = _Page(title=o.title, draw=lambda: printmap.text_figure(o.title, cover_text(s, toc), paper=o.paper,
                                                                    lang=_.lang))
     table_pages = [_Page(title=fig.koopsuz_title, draw=lambda fig=fig: fig) for _t, figs in tables for fig in figs]
-    return [cover, *maps, *table_pages, *methods]
+    return [cover, *maps, *table_pages, *judged, *methods]
 
 
 def _text_pages(_: Tr, title: str, paragraphs: list[str], paper: str) -> list[_Page]:

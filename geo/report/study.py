@@ -55,7 +55,7 @@ def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoData
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        ``incidents``, ``stations``, ``cameras``, ``boundaries``, ``roads``.
+        ``incidents``, ``stations``, ``cameras``, ``boundaries``, ``roads`` and ``interventions``.
     """
     ws = open_workspace(workspace_path)
     if not ws.exists:
@@ -64,6 +64,8 @@ def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoData
     cats = read_categories(ws)  # the workspace's own list: validation, names, colours and priorities follow it
     out = {name: validate(ws.read(name), name, source=f"{ws.name}:{name}", categories=cats).accepted
            for name in LAYER_NAMES}
+    # the interventions, for the pack's "Did it work?" pages (geo.report.evaluations)
+    out["interventions"] = validate(ws.read("interventions"), "interventions", source=f"{ws.name}:interventions").accepted
     out["boundaries"] = with_unit_ids(out["boundaries"])  # a workspace written before units had ids gets them here
     out["incidents"] = with_categories(assign_units(out["incidents"], out["boundaries"]), cats)
     # the import log too: a workspace imported into before each layer's origin was kept in its metadata
