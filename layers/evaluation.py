@@ -15,10 +15,24 @@ __all__ = ["evaluation_layer"]
 
 
 def evaluation_layer(areas: gpd.GeoDataFrame, *, counts: dict[str, tuple[int, int]] | None = None,
+                     intervention: gpd.GeoDataFrame | None = None, name: str = "",
                      lang: str = "en") -> tuple[folium.FeatureGroup, Legend]:
-    """The areas of :func:`geo.evaluate.study_areas` (``role``), each with its counts before and after on hover."""
+    """The areas of :func:`geo.evaluate.study_areas` (``role``), each with its counts before and after on hover,
+    and the intervention itself (its point, line or area, named on hover) when given."""
     _ = Tr(lang)
     fg = folium.FeatureGroup(name=_("Evaluation areas"))
+    if intervention is not None and len(intervention):
+        shown_act = to_display(intervention[[intervention.geometry.name]]).assign(label=html_text(name))
+        for geom in shown_act.geometry:
+            if geom.geom_type == "Point":
+                folium.CircleMarker([geom.y, geom.x], radius=7, color="#222", weight=2, fill=True,
+                                    fill_color=EVALUATION_COLORS["treated"], fill_opacity=1,
+                                    tooltip=html_text(name), class_name="kz-eval-intervention").add_to(fg)
+        lines = shown_act[shown_act.geom_type != "Point"]
+        if len(lines):
+            folium.GeoJson(lines.to_json(), style_function=lambda _f: {
+                "color": "#222", "weight": 3, "fillOpacity": 0, "className": "kz-eval-intervention"},
+                tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False), control=False).add_to(fg)
     shown = to_display(areas).reset_index(drop=True)
     for row in shown.itertuples():
         colour = EVALUATION_COLORS.get(row.role, "#777777")

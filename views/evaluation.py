@@ -59,10 +59,10 @@ categories = c1.multiselect(_("Categories counted"), list(data.categories.keys),
                             placeholder=_("All categories"),
                             help=_("The categories the intervention targets, by default."))
 polygon = act.geometry.geom_type in ("Polygon", "MultiPolygon")
-radius = c2.number_input(_("Treated area: metres round it"), 0.0, 5000.0, 0.0 if polygon else DEFAULT_RADIUS, 50.0,
+radius = c2.number_input(_("Treated area: metres round it"), 0.0, 5000.0, 0.0 if polygon else DEFAULT_RADIUS, 50.0, format="%.0f",
                          key=f"ev_radius_{name}",
                          help=_("Round a point or a line; an area is used as it is when this is 0."))
-ring = c2.number_input(_("Displacement ring (m)"), 0.0, 5000.0, DEFAULT_RING, 50.0, key="ev_ring",
+ring = c2.number_input(_("Displacement ring (m)"), 0.0, 5000.0, DEFAULT_RING, 50.0, key="ev_ring", format="%.0f",
                        help=_("Where displaced incidents would go: this many metres round the treated area (0: none)."))
 months = c3.selectbox(_("Months before and after"), [AUTO, *range(1, 25)], key="ev_months",
                       format_func=lambda m: _("The longest the data hold (up to a year)") if m == AUTO else str(m))
@@ -106,7 +106,8 @@ def build_map():  # noqa: ANN201 - a folium map
     if e.displacement is not None:
         counts["ring"] = (int(e.displacement.before), int(e.displacement.after))
     mp = new_map(tuple(to_display(ev.areas).total_bounds), tiles=tiles, lang=_.lang)
-    layer, legend = evaluation_layer(ev.areas, counts=counts, lang=_.lang)
+    layer, legend = evaluation_layer(ev.areas, counts=counts, intervention=acts[acts["name"].astype(str) == name],
+                                     name=label[name], lang=_.lang)
     layer.add_to(mp)
     legend.add_to(mp)
     finish(mp, lang=_.lang, places=data.boundaries)

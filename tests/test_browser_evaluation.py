@@ -1,0 +1,50 @@
+"""The Did it work? page in a real browser: the demo's Kelechek station answered with numbers, map and chart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browser_support import ARTIFACTS, MAP_FRAME, browser, running_app, session, tile_server  # noqa: F401 - fixtures
+from geo.demo import write_demo
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(out, scale=0.2)
+    return out / "municipalities"
+
+
+@pytest.fixture(scope="module")
+def app(folder, tile_server) -> Iterator[str]:
+    with running_app(folder, tile_server) as url:
+        yield url
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_did_the_kelechek_station_help(app, session, lang):
+    session.page.goto(f"{app}?lang={lang}&m=bishkek")
+    session.page.locator("[data-testid=stSidebarNav]").wait_for(timeout=90_000)
+    session.settle()
+    t0 = time.monotonic()
+    session.go("evaluation")
+    heading = {"en": "Did “Kelechek police station” help?", "ru": "Помогло ли «Отдел милиции ж/м Келечек»?"}[lang]
+    session.page.locator("[data-testid=stMetricValue]").nth(3).wait_for(timeout=90_000)
+    frame = session.page.frame_locator(f"{MAP_FRAME} >> nth=-1")
+    frame.locator("path.kz-eval-treated").first.wait_for(state="attached", timeout=90_000)
+    frame.locator("path.kz-eval-control").first.wait_for(state="attached", timeout=90_000)
+    session.page.locator("[data-testid=stVegaLiteChart], .vega-embed").first.wait_for(timeout=90_000)
+    seconds = time.monotonic() - t0
+    print(f"\nDid it work? page ({lang}) ready {seconds:.1f} s after navigation")
+    body = session.page.locator("[data-testid=stMain]").inner_text()
+    assert heading.split("«")[0].split("“")[0].strip() in body
+    assert {"en": "weighted displacement difference, WDD", "ru": "WDD"}[lang] in body
+    assert session.errors == [] and session.failed == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(ARTIFACTS / f"evaluation_{lang}.png"), full_page=True)
