@@ -214,3 +214,16 @@ def test_written_files_get_the_usual_permissions(tmp_path, tiny):
     copy = Workspace(tmp_path / "copy.gpkg")
     copy.copy_from(ws)
     assert stat.S_IMODE(os.stat(copy.path).st_mode) == want
+
+
+def test_the_rtree_database_of_a_killed_write_is_a_leftover_too(tmp_path, tiny):
+    """GDAL builds a large layer's spatial index in "<copy>.tmp_rtree_<layer>.db": a kill then leaves it."""
+    path = tmp_path / "w.gpkg"
+    Workspace(path).write({"stations": require_valid(tiny["stations"], "stations")})
+    left = tmp_path / ".w.gpkg.7bv06tky.tmp.gpkg.tmp_rtree_stations.db"
+    left.write_bytes(b"x" * 10)
+    other = tmp_path / "notes.tmp_rtree_x.db"  # not this workspace's: kept
+    other.write_bytes(b"y")
+    found = Workspace(path).remove_leftovers()
+    assert found and [p.name for p in found.files] == [left.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp_rtree_x.db", "w.gpkg"]

@@ -183,8 +183,10 @@ class Workspace:
 
     def _leftover_paths(self) -> list[Path]:
         # atomic_output's names: "." + workspace name + "." + mkstemp's 8 characters + ".tmp.gpkg",
-        # and SQLite's journal beside a copy killed inside a transaction.
-        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.[a-z0-9_]{{8}}\.tmp\.gpkg(-journal|-wal|-shm)?")
+        # SQLite's journal beside a copy killed inside a transaction, and GDAL's temporary R-tree database
+        # ("<copy>.tmp_rtree_<layer>.db") beside a copy killed while a large layer's spatial index was built.
+        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.[a-z0-9_]{{8}}\.tmp\.gpkg"
+                             r"(-journal|-wal|-shm|\.tmp_rtree_[^/\\]+\.db)?")
         try:
             names = os.listdir(self.path.parent)
         except OSError:
