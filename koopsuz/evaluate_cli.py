@@ -40,8 +40,9 @@ def _print_text(result, lang: str) -> None:  # noqa: ANN001 - an Effects
     from geo.evaluate import verdict
 
     e = result
+    level = round(100 * (1 - e.alpha))
     print(f"WDD {e.wdd:.1f} (SE {e.se:.1f}), z {e.z if e.z is None else round(e.z, 2)}, "
-          f"p {e.p if e.p is None else round(e.p, 4)}, {round(100 * (1 - e.alpha))}% CI {e.ci[0]:.1f} to {e.ci[1]:.1f}; "
+          f"p {e.p if e.p is None else round(e.p, 4)}, {level}% CI {e.ci[0]:.1f} to {e.ci[1]:.1f}; "
           f"WDQ {e.wdq if e.wdq is None else round(e.wdq, 3)}, TNE {e.tne if e.tne is None else round(e.tne, 1)}")
     for line in verdict(e, lang=lang):
         print(line)

@@ -59,7 +59,8 @@ categories = c1.multiselect(_("Categories counted"), list(data.categories.keys),
                             placeholder=_("All categories"),
                             help=_("The categories the intervention targets, by default."))
 polygon = act.geometry.geom_type in ("Polygon", "MultiPolygon")
-radius = c2.number_input(_("Treated area: metres round it"), 0.0, 5000.0, 0.0 if polygon else DEFAULT_RADIUS, 50.0, format="%.0f",
+radius = c2.number_input(_("Treated area: metres round it"), 0.0, 5000.0, 0.0 if polygon else DEFAULT_RADIUS, 50.0,
+                         format="%.0f",
                          key=f"ev_radius_{name}",
                          help=_("Round a point or a line; an area is used as it is when this is 0."))
 ring = c2.number_input(_("Displacement ring (m)"), 0.0, 5000.0, DEFAULT_RING, 50.0, key="ev_ring", format="%.0f",
@@ -119,7 +120,8 @@ cached_map(repr(("evaluation", key, name, radius, ring, tuple(control), months, 
 
 # each area's monthly count against its own average before the start (= 100): areas of any size on one scale
 month_t, area_t, index_t, count_t = _("Month"), _("Area"), _("Index (average before = 100)"), _("Incidents")
-before = ev.series[(ev.series["month"] >= pd.Timestamp(p.before_start)) & (ev.series["month"] < pd.Timestamp(p.before_end))]
+when = ev.series["month"]
+before = ev.series[(when >= pd.Timestamp(p.before_start)) & (when < pd.Timestamp(p.before_end))]
 rows = []
 for role in [r for r in ("treated", "ring", "control") if r in ev.series]:
     base = before[role].mean()

@@ -3,7 +3,8 @@
 Modules: :mod:`~geo.evaluate.effects` (the numeric core: WDD with its inference, WDQ and the total net
 effect, from counts), :mod:`~geo.evaluate.areas` (the adapter: incidents counted in an intervention's
 treated area, its displacement ring and a control, over aligned periods), :mod:`~geo.evaluate.verdict`
-(the result in plain words, and what the design cannot tell).
+(the result in plain words, and what the design cannot tell), :mod:`~geo.evaluate.perception` (what
+residents feel: survey shares with intervals, perceived against recorded).
 """
 
 from __future__ import annotations

@@ -67,9 +67,9 @@ class Publication:
         return self.audience == "public" or role in ("viewer", "analyst", "admin")
 
 
-def publish(store, *, kind: str, title: str, audience: str, by: str, files: Mapping[str, tuple[str, bytes]],  # noqa: ANN001
-            lang: str, params: Mapping[str, Any] | None = None, category: str | None = None,
-            now: dt.datetime | None = None) -> Publication:
+def publish(store, *, kind: str, title: str, audience: str, by: str,  # noqa: ANN001 - a workspace store
+            files: Mapping[str, tuple[str, bytes]], lang: str, params: Mapping[str, Any] | None = None,
+            category: str | None = None, now: dt.datetime | None = None) -> Publication:
     """Keep a publication in ``store`` (a workspace store), in one append.
 
     Parameters

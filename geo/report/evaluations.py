@@ -3,8 +3,9 @@
 For every intervention of the workspace that lies in the study's settlements, :func:`geo.evaluate.evaluate`
 with the page's defaults (the intervention's own target categories, a proposed control, the longest
 periods up to a year that the data hold), written with :func:`geo.evaluate.paragraphs`: the same sentences
-the page and the command line print. One that cannot be evaluated gets its page too, saying why. A viewer's pack has none: its points are
-masked, moved by up to hundreds of metres, so counts in a treated area of a few streets would be wrong.
+the page and the command line print. One that cannot be evaluated gets its page too, saying why. A viewer's
+pack has none: its points are masked, moved by up to hundreds of metres, so counts in a treated area of a
+few streets would be wrong.
 """
 
 from __future__ import annotations

@@ -1,0 +1,144 @@
+"""What residents feel: survey answers per settlement, with intervals, set beside the recorded incidents.
+
+The action plans of Bishkek and Jeti-Oguz were built on residents' surveys as well as on registered crime:
+where people feel unsafe is not always where crime is recorded. This module is the numeric core:
+
+- :func:`survey_shares`: per settlement and question, the weighted share of respondents who agree (answers
+  at or above ``agree_from`` on a Likert scale), its confidence interval and the number of respondents.
+  The interval is Wilson's, on Kish's effective sample size ``(Σw)² / Σw²`` so that unequal respondent
+  weights widen it as they should (Kish 1965); a settlement with fewer than ``min_respondents`` is marked
+  ``too_few`` (the page shows it as such, never a share). Answers already aggregated per settlement (a
+  share and a count) are taken as they are, with the count as the sample size.
+- :func:`perceived_vs_recorded`: each settlement's class on both axes, high or low against the median of
+  the settlements with enough respondents: high worry with low recorded crime, and the reverse, are the
+  places a plan should look at twice.
+
+statsmodels has Wilson's interval but not on an effective size nor this bivariate class; both are a few
+lines, written here and checked against a direct computation (tests/test_perception.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+__all__ = ["CLASSES", "MIN_RESPONDENTS", "perceived_vs_recorded", "survey_shares", "wilson"]
+
+MIN_RESPONDENTS = 30  # fewer: the share is not shown (its 95% interval would be wider than ±18 points)
+CLASSES = ("high_both", "high_perceived", "high_recorded", "low_both")
+
+
+def wilson(share: np.ndarray, n: np.ndarray, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's score interval for a proportion ``share`` of ``n`` (arrays; ``n`` may be fractional)."""
+    z = float(norm.ppf(1 - alpha / 2))
+    share, n = np.asarray(share, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def survey_shares(responses: pd.DataFrame, *, agree_from: int = 4, min_respondents: int = MIN_RESPONDENTS,
+                  alpha: float = 0.05) -> pd.DataFrame:
+    """The weighted share agreeing, per settlement and question, with its interval and respondents.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Either one row per respondent and question: ``settlement``, ``question``, ``answer`` (a Likert
+        score) and optionally ``weight`` (default 1); or one row per settlement and question, already
+        aggregated: ``settlement``, ``question``, ``share`` (0 to 1) and ``respondents``.
+    agree_from : int
+        The lowest answer that counts as agreeing (4 on a 1-5 scale: "agree" and "strongly agree").
+    min_respondents : int
+        Fewer respondents: ``too_few`` is true and the share is not to be shown.
+    alpha : float
+        1 - the confidence of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``settlement``, ``question``, ``respondents``, ``effective_n``, ``share``, ``low``, ``high``,
+        ``too_few``, sorted by question and settlement.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, an answer or weight that is not a number, a negative weight or a share outside 0-1.
+    """
+    if {"share", "respondents"} <= set(responses.columns):
+        need = {"settlement", "question", "share", "respondents"}
+        _require(responses, need)
+        out = responses[list(need)].copy()
+        out["share"] = pd.to_numeric(out["share"], errors="coerce")
+        out["respondents"] = pd.to_numeric(out["respondents"], errors="coerce")
+        bad = (out["share"].isna() | ~out["share"].between(0, 1) | out["respondents"].isna()
+               | (out["respondents"] < 0))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+            msg = f"row {row}: share must lie between 0 and 1 and respondents be 0 or more"
+            raise ValueError(msg)
+        out["effective_n"] = out["respondents"].astype(float)
+    else:
+        _require(responses, {"settlement", "question", "answer"})
+        frame = responses.copy()
+        frame["answer"] = pd.to_numeric(frame["answer"], errors="coerce")
+        frame["weight"] = pd.to_numeric(frame["weight"], errors="coerce") if "weight" in frame else 1.0
+        bad = frame["answer"].isna() | frame["weight"].isna() | (frame["weight"] < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+            msg = f"row {row}: the answer and the weight must be numbers, the weight 0 or more"
+            raise ValueError(msg)
+        frame["agree_w"] = frame["weight"] * (frame["answer"] >= agree_from)
+        frame["w2"] = frame["weight"] ** 2
+        g = frame.groupby(["settlement", "question"], sort=True)
+        out = g.agg(respondents=("answer", "size"), w=("weight", "sum"), w2=("w2", "sum"),
+                    agree=("agree_w", "sum")).reset_index()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["share"] = out["agree"] / out["w"]
+            out["effective_n"] = out["w"] ** 2 / out["w2"]
+        out = out.drop(columns=["w", "w2", "agree"])
+    out["respondents"] = out["respondents"].astype(int)
+    out["low"], out["high"] = wilson(out["share"].to_numpy(), out["effective_n"].to_numpy(), alpha=alpha)
+    out["too_few"] = out["respondents"] < min_respondents
+    cols = ["settlement", "question", "respondents", "effective_n", "share", "low", "high", "too_few"]
+    return out[cols].sort_values(["question", "settlement"]).reset_index(drop=True)
+
+
+def perceived_vs_recorded(shares: pd.DataFrame, rates: pd.Series) -> pd.DataFrame:
+    """Each settlement's class: its share (one question) and its recorded rate, each high or low.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        :func:`survey_shares` rows of one question (``settlement``, ``share``, ``too_few``).
+    rates : pandas.Series
+        Recorded incidents per 100,000 residents a year, indexed by settlement.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``settlement``, ``share``, ``rate``, ``class`` (one of :data:`CLASSES`, or ``""`` where the survey has
+        too few respondents or the settlement no rate). High means above the median of the settlements with
+        both numbers; the medians are in ``attrs["medians"]``.
+    """
+    frame = shares[["settlement", "share", "too_few"]].merge(
+        rates.rename("rate").rename_axis("settlement").reset_index(), on="settlement", how="left")
+    ok = ~frame["too_few"] & frame["share"].notna() & frame["rate"].notna()
+    classes = np.full(len(frame), "", dtype=object)
+    if ok.any():
+        m_share, m_rate = frame.loc[ok, "share"].median(), frame.loc[ok, "rate"].median()
+        hi_p, hi_r = frame["share"] > m_share, frame["rate"] > m_rate
+        pick = np.select([hi_p & hi_r, hi_p & ~hi_r, ~hi_p & hi_r], list(CLASSES[:3]), CLASSES[3])
+        classes[ok.to_numpy()] = pick[ok.to_numpy()]
+        frame.attrs["medians"] = {"share": float(m_share), "rate": float(m_rate)}
+    frame["class"] = classes
+    return frame.drop(columns=["too_few"])
+
+
+def _require(frame: pd.DataFrame, columns: set[str]) -> None:
+    missing = sorted(columns - set(frame.columns))
+    if missing:
+        msg = f"the survey has no column {', '.join(missing)}"
+        raise ValueError(msg)

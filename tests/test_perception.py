@@ -1,0 +1,76 @@
+"""What residents feel (issue 16, item 3): survey shares and intervals against a direct computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from geo.evaluate.perception import perceived_vs_recorded, survey_shares, wilson
+
+
+def _direct_wilson(p: float, n: float, z: float = float(norm.ppf(0.975))) -> tuple[float, float]:
+    # Wilson (1927), written out as textbooks give it
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def test_wilson_equals_the_textbook_formula_and_statsmodels_values():
+    low, high = wilson(np.array([0.2, 0.0, 1.0]), np.array([50, 30, 12]))
+    for i, (p, n) in enumerate([(0.2, 50), (0.0, 30), (1.0, 12)]):
+        assert (low[i], high[i]) == pytest.approx(_direct_wilson(p, n))
+    # a published value: 81 of 263 (Newcombe 1998, Table I, method 3): 0.2553 to 0.3662
+    lo, hi = wilson(np.array([81 / 263]), np.array([263]))
+    assert round(lo[0], 4) == 0.2553 and round(hi[0], 4) == 0.3662
+
+
+def test_weighted_shares_use_the_effective_sample_size():
+    rng = np.random.default_rng(3)
+    n = 120
+    answers = rng.integers(1, 6, size=n)
+    weights = rng.uniform(0.5, 2.0, size=n)
+    frame = pd.DataFrame({"settlement": "A", "question": "worry_burglary", "answer": answers, "weight": weights})
+    frame = pd.concat([frame, pd.DataFrame({"settlement": "B", "question": "worry_burglary", "answer": [5, 1, 4],
+                                            "weight": 1.0})], ignore_index=True)
+    out = survey_shares(frame).set_index("settlement")
+    agree = answers >= 4
+    share = (weights * agree).sum() / weights.sum()
+    n_eff = weights.sum() ** 2 / (weights**2).sum()
+    assert out.loc["A", "share"] == pytest.approx(share) and out.loc["A", "effective_n"] == pytest.approx(n_eff)
+    assert (out.loc["A", "low"], out.loc["A", "high"]) == pytest.approx(_direct_wilson(share, n_eff))
+    assert out.loc["A", "respondents"] == n and not out.loc["A", "too_few"]
+    assert out.loc["B", "too_few"] and out.loc["B", "share"] == pytest.approx(2 / 3)
+    # equal weights: the effective size is the count
+    eq = survey_shares(frame.assign(weight=1.0)).set_index("settlement")
+    assert eq.loc["A", "effective_n"] == pytest.approx(n)
+
+
+def test_aggregated_shares_are_taken_as_given():
+    out = survey_shares(pd.DataFrame({"settlement": ["A"], "question": ["safe_after_dark"], "share": [0.4],
+                                      "respondents": [200]}))
+    assert out.loc[0, "share"] == 0.4 and out.loc[0, "effective_n"] == 200
+    assert (out.loc[0, "low"], out.loc[0, "high"]) == pytest.approx(_direct_wilson(0.4, 200))
+
+
+@pytest.mark.parametrize(("frame", "why"), [
+    (pd.DataFrame({"settlement": ["A"], "answer": [3]}), "no column question"),
+    (pd.DataFrame({"settlement": ["A", "A"], "question": ["q", "q"], "answer": [3, "x"]}), "row 2"),
+    (pd.DataFrame({"settlement": ["A"], "question": ["q"], "answer": [3], "weight": [-1]}), "row 1"),
+    (pd.DataFrame({"settlement": ["A"], "question": ["q"], "share": [1.5], "respondents": [10]}), "row 1"),
+])
+def test_bad_surveys_say_which_row_and_why(frame, why):
+    with pytest.raises(ValueError, match=why):
+        survey_shares(frame)
+
+
+def test_perceived_against_recorded_classes():
+    shares = pd.DataFrame({"settlement": list("ABCDE"), "share": [0.8, 0.7, 0.2, 0.1, 0.9],
+                           "too_few": [False, False, False, False, True]})
+    rates = pd.Series({"A": 900.0, "B": 100.0, "C": 950.0, "D": 50.0, "E": 2000.0})
+    out = perceived_vs_recorded(shares, rates).set_index("settlement")
+    assert out["class"].to_dict() == {"A": "high_both", "B": "high_perceived", "C": "high_recorded",
+                                      "D": "low_both", "E": ""}
+    assert out.attrs["medians"] == {"share": pytest.approx(0.45), "rate": pytest.approx(500.0)}
