@@ -44,6 +44,7 @@ pages = [
 ]
 if role_at_least(role, "analyst"):
     pages.append(st.Page("views/planner.py", title=_("Planner"), url_path="planner"))
+pages.append(st.Page("views/perception.py", title=_("What residents feel"), url_path="residents"))
 pages += [st.Page("views/export.py", title=_("Export"), url_path="export"),
           st.Page("views/published.py", title=_("Published"), url_path="published")]
 if role_at_least(role, "analyst"):

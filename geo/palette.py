@@ -140,6 +140,9 @@ LISA_LABELS = {"HH": N_("High-high (hot cluster)"), "HL": N_("High-low (outlier)
                "no population": N_("No population"), "no neighbours": N_("No neighbours")}
 
 # Coverage: what stations reach today, the gaps between them, the proposed sites.
+# perceived against recorded (geo.evaluate.perception): a 2 x 2 bivariate scheme (Stevens), grey where unknown
+PERCEPTION_COLORS = {"high_both": "#574249", "high_perceived": "#c85a5a", "high_recorded": "#64acbe",
+                     "low_both": "#e8e8e8", "": "#bdbdbd"}
 # the areas of an evaluation (geo.evaluate): treated, its displacement ring, the control
 EVALUATION_COLORS = {"treated": "#d95f02", "ring": "#e6ab02", "control": "#1b9e77"}
 EVALUATION_LABELS = {"treated": N_("Treated area"), "ring": N_("Displacement ring"), "control": N_("Control area")}

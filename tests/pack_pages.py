@@ -163,9 +163,9 @@ def check_map(name: str, params: Mapping[str, Any], frame: np.ndarray) -> dict[s
 def expected_first_pages(params: Mapping[str, Any]) -> int:
     """The pack's plan (geo.report.pack): the cover, a page per view, a first page per table (the settlements'
     with boundaries, the cameras' with cameras), the methods."""
-    views = [k for k in params if k not in ("options", "evaluations")]
+    views = [k for k in params if k not in ("options", "evaluations", "perception")]
     tables = TABLE_PAGES + int(params["overview"].get("settlements", 0) > 0) + int(
-        params["coverage"].get("cameras", 0) > 0)
+        params["coverage"].get("cameras", 0) > 0) + len(params.get("perception", ()))
     return 1 + len(views) + tables + len(params.get("evaluations", ())) + 1
 
 
@@ -180,7 +180,7 @@ def check_pack(pdf: Path, pages: int, titles: Sequence[str], params: Mapping[str
     images = render(pdf, tmp)
     texts = page_texts(pdf)
     assert len(images) == len(texts) == pages == len(titles)
-    views = [k for k in params if k not in ("options", "evaluations")]
+    views = [k for k in params if k not in ("options", "evaluations", "perception")]
     firsts: list[str] = []
     for i, (img, text, title) in enumerate(zip(images, texts, titles, strict=True)):
         frame = map_frame(img)

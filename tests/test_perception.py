@@ -74,3 +74,43 @@ def test_perceived_against_recorded_classes():
     assert out["class"].to_dict() == {"A": "high_both", "B": "high_perceived", "C": "high_recorded",
                                       "D": "low_both", "E": ""}
     assert out.attrs["medians"] == {"share": pytest.approx(0.45), "rate": pytest.approx(500.0)}
+
+
+def test_the_page_shows_shares_rates_and_the_map(monkeypatch, tmp_path):
+    """What residents feel, on the demo's Bishkek: the question's table, too few respondents marked, the map."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    demo = ROOT / "data" / "demo" / "municipalities"
+    if not (demo / "jeti-oguz.gpkg").is_file():
+        pytest.skip("the demo is built by `make demo`")
+    shutil.copytree(demo, tmp_path / "ws")
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["m"] = "jeti-oguz"
+    at.run()
+    at.switch_page("views/perception.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="pc_question").options[:1] == ["Feel safe walking alone in their area after dark"]
+    at.selectbox(key="pc_question").set_value("worry_burglary").run()
+    table = at.dataframe[0].value
+    assert "Agree: Worry that their home will be burgled" in table.columns
+    row = table.set_index("Settlement")
+    assert row.loc["Tamga", "Agree: Worry that their home will be burgled"] == "too few respondents"
+    assert row.loc["Tamga", "Reading"] == "Too few respondents, or no rate"
+    shares = survey_shares(demo_survey_table(demo / "jeti-oguz.gpkg"))
+    barskoon = shares[(shares["settlement"] == "Barskoon") & (shares["question"] == "worry_burglary")].iloc[0]
+    assert row.loc["Barskoon", "Respondents"] == barskoon["respondents"]
+    assert row.loc["Barskoon", "Agree: Worry that their home will be burgled"] == f"{round(100 * barskoon['share'])}%"
+
+
+def demo_survey_table(path):
+    from geo.io.store import Workspace
+
+    return Workspace(path).read_table("survey")

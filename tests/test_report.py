@@ -66,7 +66,7 @@ def selection(layers, area: str, categories=None):
 
 
 def test_read_layers_places_incidents_and_keeps_the_source(demo):
-    assert set(demo) == {"incidents", "stations", "cameras", "boundaries", "roads", "interventions"}
+    assert set(demo) == {"incidents", "stations", "cameras", "boundaries", "roads", "interventions", "survey"}
     assert len(demo["incidents"]) > 5000 and len(demo["boundaries"]) == 13
     assert {"unit", "area"} <= set(demo["incidents"].columns)
     assert set(demo["incidents"]["area"]) <= {"Bishkek", "Jeti-Oguz", ""}
@@ -414,7 +414,10 @@ def expected_pages(options: ReportOptions, layers) -> int:
     # a "Did it work?" page per intervention in the study's settlements (an analyst's pack)
     acts = layers.get("interventions")
     judged = 0 if acts is None or options.min_count else int(acts.intersects(study["boundaries"].union_all()).sum())
-    return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + judged + 1
+    # a "What residents feel" table per survey question
+    survey = layers.get("survey")
+    questions = 0 if survey is None or options.min_count else survey["question"].nunique()
+    return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + questions + judged + 1
 
 
 def first_pages(result) -> int:
@@ -457,13 +460,14 @@ def test_pack_for_bishkek(demo, tmp_path):
     second = build_pack(demo, tmp_path / "b" / "pack.pdf", options=o, zip_path=tmp_path / "b" / "pack.zip")
 
     pdf = first.paths["pdf"]
-    # Exact: the plan's 20 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
+    # Exact: the plan's 23 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
     # sites, 9 tables: settlements, top hot spots, by station, by category, cameras, gaps, proposed sites, today
-    # and with them, by category; a "Did it work?" page per intervention, 2; the methods), and a page more for each page a long table or text runs over
+    # and with them, by category; a "What residents feel" table per survey question, 3; a "Did it work?" page per
+    # intervention, 2; the methods), and a page more for each page a long table or text runs over
     # (check_pages checks that each of those continues the table before it, and renders every page).
     continued = len(first.page_titles) - first_pages(first)
-    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 20 + continued
-    assert first_pages(first) == expected_pages(o, demo) == 18 + 2  # and the Kelechek station's and the cameras'
+    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 23 + continued
+    assert first_pages(first) == expected_pages(o, demo) == 18 + 3 + 2  # survey tables, Kelechek and the cameras
     assert first.params["evaluations"] == ["Did “Kelechek police station” help?", "Did “Pilot block cameras” help?"]
     assert first.page_titles[0] == "Crime-prevention action plan: Bishkek"
     assert first.page_titles[1] == "Overview: incidents, police and rates"

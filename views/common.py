@@ -19,6 +19,7 @@ import streamlit as st
 from geo.select import (OUTSIDE, IncidentFilter, Study, assign_units, categories_present, inside_units, period_of,
                         select_study, unit_ids, unit_labels, with_unit_ids)
 from geo.categories import DEFAULT_CATEGORIES, CategoryList, with_categories
+from geo.evaluate.perception import SURVEY_TABLE
 from geo.schema import LAYERS, SchemaError, validate
 from geo.io.categories import read_categories
 from geo.io.store import Workspace, WorkspaceError
@@ -68,6 +69,7 @@ class Data:
     version: tuple[int, int] = (0, 0)  # the workspace's version when read: a cached analysis keys on it
     categories: CategoryList = DEFAULT_CATEGORIES  # the workspace's own list (its ``categories`` table)
     interventions: gpd.GeoDataFrame | None = None  # what was done, where and when (geo.evaluate)
+    survey: pd.DataFrame | None = None  # residents' answers (geo.evaluate.perception); shown only as shares
 
     @property
     def areas(self) -> list[str]:
@@ -208,6 +210,7 @@ def _load(location: str, version: tuple[int, int]) -> Data:  # version: reload w
                 v = validate(ws.read(name), name, source=f"{ws.name}:{name}", categories=categories)
                 layers[name], rejected[name] = v.accepted, v.rejected
             meta = ws.meta()
+            survey = ws.read_table(SURVEY_TABLE) if ws.has(SURVEY_TABLE) else None
         if ws.version() == tuple(version):
             break
         version = ws.version()
@@ -215,7 +218,7 @@ def _load(location: str, version: tuple[int, int]) -> Data:  # version: reload w
     # the incidents carry the list: legends and tables drawn from them name the workspace's own categories
     layers["incidents"] = with_categories(assign_units(layers["incidents"], layers["boundaries"]), categories)
     return Data(location, ws.name, meta, rejected=rejected, version=tuple(version), categories=categories,
-                **layers)
+                survey=survey, **layers)
 
 
 def load_data() -> Data:

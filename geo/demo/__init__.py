@@ -53,6 +53,8 @@ from geo.checks import check_count, check_positive
 from geo.demo.incidents import YEARS, _incidents
 from geo.demo.municipalities import FOLDER, MUNICIPALITIES, write_municipalities
 from geo.demo.interventions import interventions
+from geo.demo.survey import demo_survey
+from geo.evaluate.perception import SURVEY_TABLE
 from geo.demo.places import (
     JETI_OGUZ_SETTLEMENTS,
     SVERDLOVSKY_RATE_2016,
@@ -170,6 +172,7 @@ def write_demo(out_dir: str | os.PathLike[str], *, scale: float = 1.0, seed: int
     path = out / "demo.gpkg"
     meta = {"title": TITLE, "synthetic": "true", "provenance": PROVENANCE,
             "seed": str(seed), "scale": f"{float(scale):g}"}
-    Workspace(path).write(layers, meta=meta, fresh=True)
-    write_municipalities(layers, out, meta=meta)
+    tables = {**layers, SURVEY_TABLE: demo_survey(layers, seed=seed)}  # what residents feel (geo.evaluate.perception)
+    Workspace(path).write(tables, meta=meta, fresh=True)
+    write_municipalities(tables, out, meta=meta)
     return path

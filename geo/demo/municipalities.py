@@ -59,6 +59,9 @@ def municipality_layers(layers: Mapping[str, gpd.GeoDataFrame], area: str) -> di
     for name, frame in study.layers().items():
         # the selection adds the incidents' settlement ("unit", "area"): the stored layer keeps the schema's fields
         out[name] = frame[[*LAYERS[name].field_names, frame.geometry.name]].reset_index(drop=True)
+    if "survey" in layers:  # the survey's answers in the municipality's settlements
+        survey = layers["survey"]
+        out["survey"] = survey[survey["settlement"].isin(set(study.units["name"].astype(str)))].reset_index(drop=True)
     if "interventions" in layers:  # the actions inside the municipality's settlements
         acts = layers["interventions"]
         inside = acts.intersects(shapely.union_all(study.units.to_crs(acts.crs).geometry.to_numpy()))

@@ -23,10 +23,27 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-__all__ = ["CLASSES", "MIN_RESPONDENTS", "perceived_vs_recorded", "survey_shares", "wilson"]
+from geo.i18n import N_, Tr
 
+__all__ = ["CLASS_LABELS", "CLASSES", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE", "perceived_vs_recorded",
+           "question_label", "survey_shares", "wilson"]
+
+SURVEY_TABLE = "survey"  # the workspace's table of survey answers (per respondent, or per settlement)
 MIN_RESPONDENTS = 30  # fewer: the share is not shown (its 95% interval would be wider than ±18 points)
 CLASSES = ("high_both", "high_perceived", "high_recorded", "low_both")
+CLASS_LABELS = {"high_both": N_("Many agree, much recorded crime"),
+                "high_perceived": N_("Many agree, little recorded crime"),
+                "high_recorded": N_("Few agree, much recorded crime"),
+                "low_both": N_("Few agree, little recorded crime"), "": N_("Too few respondents, or no rate")}
+# the questions the demo's survey asks (and the assessments of 2017 did); any other key is shown as written
+QUESTION_LABELS = {"safe_after_dark": N_("Feel safe walking alone in their area after dark"),
+                   "worry_burglary": N_("Worry that their home will be burgled"),
+                   "trust_police": N_("Trust the local police")}
+
+
+def question_label(key: str, _: Tr) -> str:
+    """A question's words in the reader's language (its key as written when the platform does not know it)."""
+    return _(QUESTION_LABELS[key]) if key in QUESTION_LABELS else str(key)
 
 
 def wilson(share: np.ndarray, n: np.ndarray, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:

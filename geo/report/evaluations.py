@@ -17,10 +17,12 @@ import pandas as pd
 import shapely
 
 from geo.evaluate import evaluate, paragraphs, question
+from geo.evaluate.perception import MIN_RESPONDENTS, SURVEY_TABLE, question_label, survey_shares
 from geo.i18n import place_names
+from geo.report.perception import perception_frame, perception_table
 from geo.report.study import PackStudy
 
-__all__ = ["evaluation_texts"]
+__all__ = ["evaluation_texts", "perception_specs"]
 
 
 def evaluation_texts(layers: Mapping[str, gpd.GeoDataFrame], s: PackStudy) -> list[tuple[str, list[str]]]:
@@ -53,4 +55,27 @@ def evaluation_texts(layers: Mapping[str, gpd.GeoDataFrame], s: PackStudy) -> li
                         [_("This intervention cannot be evaluated: {reason}", reason=_.message(str(exc)))]))
             continue
         out.append((question(name, lang=_.lang), paragraphs(ev, started=started, lang=_.lang, names=names)))
+    return out
+
+
+def perception_specs(layers: Mapping[str, gpd.GeoDataFrame], s: PackStudy) -> list[tuple[str, pd.DataFrame, str]]:
+    """(title, table, note) per survey question: what residents feel beside the recorded incidents, as the page.
+
+    An analyst's pack only, as the "Did it work?" pages: a viewer's incidents are masked, so their counts per
+    settlement would not be the recorded ones the rates must come from.
+    """
+    survey = layers.get(SURVEY_TABLE)
+    if survey is None or len(survey) == 0 or s.units.empty or s.options.min_count:
+        return []
+    _ = s.tr
+    shares = survey_shares(survey)
+    days = (s.options.end - s.options.start).days + 1 if s.options.start and s.options.end else None
+    out = []
+    for key in sorted(shares["question"].unique()):
+        frame = perception_frame(shares, key, s.incidents, s.units, days=days)
+        note = _("Share of respondents who agree (answers 4 or 5 of 5), weighted, with its interval (95%); fewer "
+                 "than {n} respondents are not shown. Recorded: the pack's incidents per 100,000 residents a year. "
+                 "High and low: above or below the middle settlement.", n=_.int(MIN_RESPONDENTS))
+        out.append((_("What residents feel: {question}", question=question_label(key, _)),
+                    perception_table(frame, lang=_.lang), note))
     return out

@@ -25,7 +25,7 @@ from geo.atomic import atomic_output
 from geo.i18n import Tr
 from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
-from geo.report.evaluations import evaluation_texts
+from geo.report.evaluations import evaluation_texts, perception_specs
 from geo.report.methods import cover_text, methods_text, readme
 from geo.report.options import MapView, PackResult, Progress, ReportOptions
 from geo.report.study import PackStudy, pack_study
@@ -93,14 +93,15 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
                                           ("coverage", None), ("sites", None)]
     # steps: the analyses, the pages (cover, maps, tables, methods), the map images and the zip
     evaluations = evaluation_texts(layers, s)  # "Did it work?": a page per intervention of the study area
+    perception = perception_specs(layers, s)  # what residents feel: a table per survey question
     n_pages = (1 + len(plan) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0)
-               + len(evaluations) + 1)
+               + len(perception) + len(evaluations) + 1)
     report = _Reporter(progress, total=len(plan) + n_pages + ((len(plan) + 1) if zip_path else 0))
     views: list[MapView] = []
     for kind, category in plan:
         views.append(make_view(kind, s, category))
         report.step(_("Analysed: {title}", title=views[-1].title))
-    pages = _pages(s, views, evaluations)
+    pages = _pages(s, views, evaluations, perception)
     # the text and table pages' number is known once they are laid out: count the steps again
     report.total = len(plan) + len(pages) + ((len(plan) + 1) if zip_path else 0)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +135,8 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
         report.step(_("Zip written"))
     report.done(_("Pack ready"))
     params = {"options": options_params(o), **{v.name: v.params for v in views},
-              "evaluations": [title for title, _text in evaluations]}
+              "evaluations": [title for title, _text in evaluations],
+              "perception": [title for title, _frame, _note in perception]}
     return PackResult(paths=paths, pages=len(pages), page_titles=[p.title for p in pages],
                       seconds=time.perf_counter() - t0, params=params, notes=notes)
 
@@ -183,7 +185,8 @@ def view_figure(view: MapView, *, options: ReportOptions, title: str | None = No
                                lang=options.lang, note=note)
 
 
-def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list[str]]] = ()) -> list[_Page]:
+def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list[str]]] = (),
+           perception: list[tuple[str, pd.DataFrame, str | None]] = ()) -> list[_Page]:
     """Every page of the pack in order, laid out so that the contents and the page numbers are known before the
     first is written: the tables' figures are built here (a long table takes several pages), the maps and text
     pages are drawn when written."""
@@ -196,7 +199,7 @@ def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list
         return _Page(title=v.title, image=image_name(_, v, index), draw=lambda: view_figure(v, options=o, source=source))
 
     maps = [map_page(v, i) for i, v in enumerate(views, start=1)]
-    tables = _table_pages(s, views, by_kind)  # [(title, its pages)]
+    tables = _table_pages(s, views, by_kind, perception)  # [(title, its pages)]
     # "Did it work?": a page (or more) per intervention of the study area, after the tables
     judged_groups = [_text_pages(_, title, text, o.paper) for title, text in evaluations]
     judged = [page for group in judged_groups for page in group]
@@ -247,7 +250,8 @@ def _text_pages(_: Tr, title: str, paragraphs: list[str], paper: str) -> list[_P
             for t, c in zip(titles, chunks or [[]], strict=False)]
 
 
-def _table_pages(s: PackStudy, views: list[MapView], by_kind: dict[str, MapView]) -> list[tuple[str, list[Any]]]:
+def _table_pages(s: PackStudy, views: list[MapView], by_kind: dict[str, MapView],
+                 extra: list[tuple[str, pd.DataFrame, str | None]] = ()) -> list[tuple[str, list[Any]]]:
     o, _ = s.options, s.tr
     specs: list[tuple[str, pd.DataFrame, str | None]] = []
     over = by_kind["overview"]
@@ -293,6 +297,7 @@ def _table_pages(s: PackStudy, views: list[MapView], by_kind: dict[str, MapView]
     specs.append((_("Today and with the proposed sites"), _comparison_text(_, sites.tables["comparison"]), None))
     specs.append((_("Incidents covered by category, today and with the proposal"),
                   sites.tables["comparison_by_category"], None))
+    specs += list(extra)  # what residents feel, per survey question (geo.report.evaluations)
     return [(title, _table_figures(_, title, frame, note)) for title, frame, note in specs]
 
 

@@ -64,6 +64,9 @@ def read_layers(workspace_path: str | os.PathLike[str]) -> dict[str, gpd.GeoData
     cats = read_categories(ws)  # the workspace's own list: validation, names, colours and priorities follow it
     out = {name: validate(ws.read(name), name, source=f"{ws.name}:{name}", categories=cats).accepted
            for name in LAYER_NAMES}
+    # the residents' survey, for the pack's "What residents feel" tables (geo.report.evaluations)
+    if ws.has("survey"):
+        out["survey"] = ws.read_table("survey")
     # the interventions, for the pack's "Did it work?" pages (geo.report.evaluations)
     out["interventions"] = validate(ws.read("interventions"), "interventions", source=f"{ws.name}:interventions").accepted
     out["boundaries"] = with_unit_ids(out["boundaries"])  # a workspace written before units had ids gets them here
