@@ -434,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_demo)
     from koopsuz.evaluate_cli import add_evaluate_parser
     from koopsuz.import_cli import add_import_parser
+    from koopsuz.survey_cli import add_survey_parser
     from koopsuz.user_cli import add_user_parser
     from koopsuz.workspace_cli import add_workspace_parser
 
@@ -442,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_parser(sub, workspace_help=WORKSPACE_HELP)
     add_evaluate_parser(sub, workspace_help=WORKSPACE_HELP)
+    add_survey_parser(sub, workspace_help=WORKSPACE_HELP)
 
     k = sub.add_parser("density", help="kernel density surface as a GeoTIFF (incidents per km²)")
     _filters(k)

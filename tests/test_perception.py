@@ -114,3 +114,46 @@ def demo_survey_table(path):
     from geo.io.store import Workspace
 
     return Workspace(path).read_table("survey")
+
+
+def test_a_survey_file_imports_with_every_row_accounted_for(tmp_path):
+    """python -m geo survey import: Russian headers, a decimal comma, bad rows kept with their reason."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from geo.io.store import Workspace
+
+    demo = ROOT / "data" / "demo" / "municipalities" / "jeti-oguz.gpkg"
+    if not demo.is_file():
+        pytest.skip("the demo is built by `make demo`")
+    ws = tmp_path / "jo.gpkg"
+    shutil.copy(demo, ws)
+    src = tmp_path / "опрос.csv"
+    src.write_text("Населённый пункт,Вопрос,Ответ,Вес\nBarskoon,worry_burglary,5,1.2\nBarskoon,worry_burglary,2,0.8\n"
+                   "Nowhere,worry_burglary,4,1\nTamga,worry_burglary,7x,1\nTamga,,3,1\nSaruu,trust_police,4,\"1,5\"\n",
+                   encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "geo", "survey", "import", str(src), "--workspace", str(ws), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["rows"], out["accepted"], out["rejected"]) == (6, 3, 3)
+    assert out["reasons"] == {"settlement not in the boundaries": 1, "answer not a whole number from 1 to 10": 1,
+                              "no question": 1}
+    w = Workspace(ws)
+    survey = w.read_table("survey")
+    assert survey.to_dict("records") == [
+        {"settlement": "Barskoon", "question": "worry_burglary", "answer": 5, "weight": 1.2},
+        {"settlement": "Barskoon", "question": "worry_burglary", "answer": 2, "weight": 0.8},
+        {"settlement": "Saruu", "question": "trust_police", "answer": 4, "weight": 1.5}]
+    assert sorted(w.read_table("survey_rejected")["row"].astype(int)) == [3, 4, 5]
+    # a file of no usable column says which it lacks, and writes nothing
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,score\nBarskoon,3\n", encoding="utf-8")
+    before = w.version()
+    done = subprocess.run([sys.executable, "-m", "geo", "survey", "import", str(bad), "--workspace", str(ws)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and "bad.csv: the survey has no column settlement, question" in done.stderr
+    assert w.version() == before

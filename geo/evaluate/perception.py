@@ -26,7 +26,7 @@ from scipy.stats import norm
 from geo.i18n import N_, Tr
 
 __all__ = ["CLASS_LABELS", "CLASSES", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE", "perceived_vs_recorded",
-           "question_label", "survey_shares", "wilson"]
+           "prepare_survey", "question_label", "survey_shares", "wilson"]
 
 SURVEY_TABLE = "survey"  # the workspace's table of survey answers (per respondent, or per settlement)
 MIN_RESPONDENTS = 30  # fewer: the share is not shown (its 95% interval would be wider than ±18 points)
@@ -159,3 +159,78 @@ def _require(frame: pd.DataFrame, columns: set[str]) -> None:
     if missing:
         msg = f"the survey has no column {', '.join(missing)}"
         raise ValueError(msg)
+
+
+# the headers a survey export may use, lower-cased, for each column the platform reads
+_HEADERS = {
+    "settlement": ("settlement", "населенный пункт", "населённый пункт", "нп", "калктуу конуш", "village", "district"),
+    "question": ("question", "вопрос", "суроо"),
+    "answer": ("answer", "ответ", "жооп", "score"),
+    "weight": ("weight", "вес", "салмак"),
+    "share": ("share", "доля", "үлүш"),
+    "respondents": ("respondents", "респонденты", "число респондентов", "респонденттер"),
+}
+MAX_SCALE = 10  # the longest Likert scale read (1 to 10)
+
+
+def prepare_survey(frame: pd.DataFrame, *, settlements: set[str],
+                   source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A survey file's rows checked: (accepted in the platform's columns, rejected with ``row`` and ``reason``).
+
+    ``frame`` is the file's table as read (text cells; its index the file's data row numbers); ``settlements``
+    the boundaries' names. A row is rejected, never dropped silently, for a settlement the boundaries do not
+    have, an empty question, an answer that is not a whole number from 1 to 10, a weight that is not a number
+    of 0 or more, or (aggregated files) a share outside 0-1 or a count that is not a whole number.
+
+    Raises
+    ------
+    ValueError
+        The file has neither answers (``settlement``, ``question``, ``answer``) nor shares (``settlement``,
+        ``question``, ``share``, ``respondents``): the message names the file and the columns it lacks.
+    """
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    found = {key: next((lower[h] for h in names if h in lower), None) for key, names in _HEADERS.items()}
+    aggregated = found["share"] is not None and found["respondents"] is not None
+    need = ["settlement", "question", *(["share", "respondents"] if aggregated else ["answer"])]
+    missing = [k for k in need if found[k] is None]
+    if missing:
+        msg = (f"{source}: the survey has no column {', '.join(missing)} (a settlement, a question and an answer "
+               "per row, or a share and the respondents per settlement)")
+        raise ValueError(msg)
+    keep = [k for k in ("settlement", "question", "answer", "weight", "share", "respondents")
+            if found[k] is not None]
+    out = pd.DataFrame({k: frame[found[k]] for k in keep}, index=frame.index)
+    out["settlement"] = out["settlement"].astype("string").str.strip()
+    out["question"] = out["question"].astype("string").str.strip()
+    reasons = pd.Series("", index=out.index, dtype=object)
+
+    def reject(mask: pd.Series, reason: str) -> None:
+        reasons[mask & (reasons == "")] = reason
+
+    reject(~out["settlement"].isin(settlements), "settlement not in the boundaries")
+    reject(out["question"].fillna("") == "", "no question")
+    if aggregated:
+        share = pd.to_numeric(out["share"].astype("string").str.replace(",", ".", regex=False), errors="coerce")
+        share = share.where(share <= 1, share / 100)  # 45 means 45 %
+        n = pd.to_numeric(out["respondents"], errors="coerce")
+        reject(share.isna() | (share < 0) | (share > 1), "share not between 0 and 1 (or 0 and 100 %)")
+        reject(n.isna() | (n < 0) | (n != n.round()), "respondents not a whole number of 0 or more")
+        out["share"], out["respondents"] = share, n
+    else:
+        answer = pd.to_numeric(out["answer"], errors="coerce")
+        reject(answer.isna() | (answer < 1) | (answer > MAX_SCALE) | (answer != answer.round()),
+               f"answer not a whole number from 1 to {MAX_SCALE}")
+        out["answer"] = answer
+        if "weight" in out:
+            weight = pd.to_numeric(out["weight"].astype("string").str.replace(",", ".", regex=False),
+                                   errors="coerce")
+            reject(weight.isna() | (weight < 0), "weight not a number of 0 or more")
+            out["weight"] = weight
+        else:
+            out["weight"] = 1.0
+    bad = reasons != ""
+    rejected = frame[bad].astype(str).assign(row=frame.index[bad], reason=reasons[bad].to_numpy())
+    accepted = out[~bad].reset_index(drop=True)
+    accepted["settlement"] = accepted["settlement"].astype(str)
+    accepted["question"] = accepted["question"].astype(str)
+    return accepted, rejected.reset_index(drop=True)
