@@ -48,3 +48,20 @@ def test_did_the_kelechek_station_help(app, session, lang):
     assert session.errors == [] and session.failed == []
     ARTIFACTS.mkdir(exist_ok=True)
     session.page.screenshot(path=str(ARTIFACTS / f"evaluation_{lang}.png"), full_page=True)
+
+
+def test_what_residents_feel_beside_the_records(app, session):
+    """Jeti-Oguz: each settlement coloured by survey share and recorded rate; Tamga has too few respondents."""
+    session.page.goto(f"{app}?lang=en&m=jeti-oguz")
+    session.page.locator("[data-testid=stSidebarNav]").wait_for(timeout=90_000)
+    session.settle()
+    session.go("residents")
+    frame = session.page.frame_locator(f"{MAP_FRAME} >> nth=-1")
+    frame.locator("path.kz-perception").first.wait_for(state="attached", timeout=90_000)
+    assert frame.locator("path.kz-perception").count() == 8  # the eight settlements of Jeti-Oguz
+    legend = frame.locator(".kz-legend").inner_text()
+    assert "Many agree, little recorded crime" in legend and "Too few respondents, or no rate" in legend
+    session.page.locator("[data-testid=stDataFrame]").wait_for(timeout=60_000)
+    assert session.errors == [] and session.failed == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(ARTIFACTS / "residents_jeti_oguz.png"), full_page=True)
