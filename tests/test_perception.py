@@ -157,3 +157,38 @@ def test_a_survey_file_imports_with_every_row_accounted_for(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and "bad.csv: the survey has no column settlement, question" in done.stderr
     assert w.version() == before
+
+
+def test_the_data_page_checks_then_imports_a_survey(monkeypatch, tmp_path):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    from geo.auth import open_accounts, read_audit
+    from geo.io.store import Workspace
+
+    demo = ROOT / "data" / "demo" / "municipalities"
+    if not (demo / "jeti-oguz.gpkg").is_file():
+        pytest.skip("the demo is built by `make demo`")
+    shutil.copytree(demo, tmp_path / "ws")
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["m"] = "jeti-oguz"
+    at.run()
+    at.switch_page("views/data.py").run()
+    body = "settlement,question,answer\nBarskoon,trust_police,4\nBarskoon,trust_police,2\nAtlantis,trust_police,5\n"
+    at.file_uploader(key="sv_file").set_value(("poll.csv", body.encode(), "text/csv")).run()
+    assert not at.exception, at.exception
+    counts = {m.label: m.value for m in at.metric}
+    assert (counts["Read"], counts["Accepted"], counts["Rejected"]) == ("3", "2", "1")
+    assert Workspace(tmp_path / "ws" / "jeti-oguz.gpkg").read_table("survey").shape[0] > 100  # not written yet
+    at.button(key="sv_import").click().run()
+    assert not at.exception, at.exception
+    assert any("Imported 2 survey rows from poll.csv." in s.value for s in at.success)
+    assert len(Workspace(tmp_path / "ws" / "jeti-oguz.gpkg").read_table("survey")) == 2  # replaced
+    log = read_audit(open_accounts(tmp_path / "ws"))
+    assert log["what"].str.contains("survey: poll.csv, 2 accepted, 1 rejected").any()

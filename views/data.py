@@ -21,6 +21,7 @@ from views.common import (FIELD_WORDS, LAYER_WORDS, current_workspace, demo_work
                           load_data, localized, stored_upload, tr)
 from views.auth import may, record, require
 from views.privacy_settings import privacy_section
+from views.survey_import import survey_section
 from views.categories import categories_section, keep_own_labels
 from views.health import health_banner
 
@@ -372,6 +373,7 @@ with tab_store:
                                   _("Category"): cats["category"].map(lambda c: words.get(c, c))})
             st.dataframe(shown, hide_index=True, width="stretch")
     categories_section(ws)  # views.categories: the workspace's own list of categories
+    survey_section(ws, ACCOUNT)  # views.survey_import: a residents' survey, checked then imported
     if may(ACCOUNT, "admin"):
         privacy_section(ws, ACCOUNT)  # views.privacy_settings: how viewers see incidents
     demo = demo_workspace(ws)
