@@ -141,7 +141,8 @@ def test_the_demo_copies_into_postgis_and_back_losslessly(pg, tmp_path):
         keys = con.execute(sa.text("SELECT count(*) FROM information_schema.table_constraints WHERE "
                                    "table_schema = 'roundtrip' AND constraint_type = 'PRIMARY KEY'")).scalar()
     engine.dispose()
-    assert indexed == 5 and keys == len(open_workspace(url).tables()) + 2  # + the store's two bookkeeping tables
+    # a spatial index on each layer (the five and the interventions); a key on every table
+    assert indexed == 6 and keys == len(open_workspace(url).tables()) + 2  # + the store's two bookkeeping tables
 
 
 def test_municipalities_are_schemas_or_files(pg, tmp_path):

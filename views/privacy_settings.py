@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.auth import Account
+from geo.i18n import Tr
 from geo.io.store import WorkspaceError
 from geo.privacy import PrivacyPolicy
 from geo.privacy.policy import METHODS, SENSITIVE_CATEGORIES
@@ -22,8 +23,7 @@ from views.privacy import policy_for
 SAVED_KEY = "priv_saved"
 
 
-def method_words(method: str) -> str:
-    _ = tr()
+def method_words(method: str, _: Tr) -> str:
     return {"donut": _("Move each point at random (donut masking)"),
             "anchors": _("Move each point to an anonymous street point (anonymous map points)"),
             "aggregate": _("No points: counts per settlement only (aggregation)")}.get(method, method)
@@ -43,7 +43,7 @@ def privacy_section(ws, account: Account) -> None:  # noqa: ANN001 - a workspace
         st.caption(_.message(now.describe(lang=_.lang)))
         with st.form("privacy_policy"):
             method = st.radio(_("How viewers see incidents"), list(METHODS), index=list(METHODS).index(now.method),
-                              format_func=method_words, key="priv_method")
+                              format_func=lambda m: method_words(m, _), key="priv_method")
             c1, c2, c3 = st.columns(3)
             min_m = c1.number_input(_("Move at least (m)"), 10.0, 5000.0, float(now.min_m), 10.0, key="priv_min_m",
                                     help=_("No point a viewer sees is nearer than this to any recorded incident."))
