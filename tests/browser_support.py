@@ -90,6 +90,23 @@ def tile_server() -> Iterator[str]:
     srv.shutdown()
 
 
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of municipalities as `make demo` writes it (the demo at a fifth of its volume)."""
+    from geo.demo import write_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(out, scale=0.2)
+    return out / "municipalities"
+
+
+@pytest.fixture(scope="module")
+def demo_folder_app(demo_folder: Path, tile_server: str) -> Iterator[str]:
+    """The app opened on :func:`demo_folder`: the location a national coordinator's server points at."""
+    with running_app(demo_folder, tile_server) as url:
+        yield url
+
+
 @contextlib.contextmanager
 def running_app(workspace: Path, tiles: str, *, env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free port, on this workspace; ``env`` adds to the server's environment."""

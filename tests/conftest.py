@@ -93,6 +93,30 @@ def tiny_workspace(tmp_path: Path) -> Path:
     return path
 
 
+DEMO_MUNICIPALITIES = ROOT / "data" / "demo" / "municipalities"
+
+
+def demo_app(monkeypatch, tmp_path: Path, *, municipality: str | None = None):  # noqa: ANN201 - an AppTest
+    """The app on a copy of the demo's municipalities (so a test may import into it), run once; skips without
+    the demo. ``municipality`` is chosen through the address, as ``?m=`` does."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    if not (DEMO_MUNICIPALITIES / "bishkek.gpkg").is_file():
+        pytest.skip("the demo municipalities are built by `make demo`")
+    shutil.copytree(DEMO_MUNICIPALITIES, tmp_path / "ws")
+    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
+    monkeypatch.setenv("KOOPSUZ_TILES", "none")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if municipality:
+        at.query_params["m"] = municipality
+    at.run()
+    return at
+
+
 def map_html(at) -> str:  # noqa: ANN001 - a streamlit AppTest
     """The folium maps of a page as st_folium hands them to the browser (the component's arguments, as JSON
     text with the page's own characters)."""

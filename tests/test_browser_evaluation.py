@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, MAP_FRAME, browser, running_app, session, tile_server  # noqa: F401 - fixtures
-from geo.demo import write_demo
+from browser_support import (ARTIFACTS, MAP_FRAME, browser, demo_folder, demo_folder_app,  # noqa: F401 - fixtures
+                             session, tile_server)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    write_demo(out, scale=0.2)
-    return out / "municipalities"
-
-
-@pytest.fixture(scope="module")
-def app(folder, tile_server) -> Iterator[str]:
-    with running_app(folder, tile_server) as url:
-        yield url
+def app(demo_folder_app: str) -> str:
+    return demo_folder_app
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, browser, running_app, session, tile_server  # noqa: F401 - fixtures
-from geo.demo import write_demo
+from browser_support import (ARTIFACTS, browser, demo_folder, demo_folder_app, session,  # noqa: F401 - fixtures
+                             tile_server)
 from geo.io.workspaces import list_municipalities
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of municipalities as `make demo` writes it (the demo at a fifth of its volume)."""
-    out = tmp_path_factory.mktemp("demo")
-    write_demo(out, scale=0.2)
-    return out / "municipalities"
+def folder(demo_folder: Path) -> Path:
+    return demo_folder
 
 
 @pytest.fixture(scope="module")
-def app(folder, tile_server) -> Iterator[str]:
-    # the app opened on the folder: the location a national coordinator's server points at
-    with running_app(folder, tile_server) as url:
-        yield url
+def app(demo_folder_app: str) -> str:
+    return demo_folder_app
 
 
 def _grid_text(session) -> str:

@@ -195,20 +195,9 @@ def test_the_command_line_evaluates_the_demos_kelechek_station():
 
 def test_the_page_answers_did_the_kelechek_station_help(monkeypatch, tmp_path):
     """The Did it work? page on the demo's Bishkek: the verdict, the numbers, the map and the chart."""
-    import shutil
+    from conftest import DEMO_MUNICIPALITIES as demo, demo_app
 
-    from streamlit.testing.v1 import AppTest
-
-    demo = ROOT / "data" / "demo" / "municipalities"
-    if not (demo / "bishkek.gpkg").is_file():
-        pytest.skip("the demo is built by `make demo`")
-    shutil.copytree(demo, tmp_path / "ws")
-    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
-    monkeypatch.setenv("KOOPSUZ_TILES", "none")
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
+    at = demo_app(monkeypatch, tmp_path)
     at.switch_page("views/evaluation.py").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="ev_act").value == "Kelechek police station"

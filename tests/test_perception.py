@@ -77,24 +77,10 @@ def test_perceived_against_recorded_classes():
 
 
 def test_the_page_shows_shares_rates_and_the_map(monkeypatch, tmp_path):
-    """What residents feel, on the demo's Bishkek: the question's table, too few respondents marked, the map."""
-    import shutil
+    """What residents feel, on the demo's Jeti-Oguz: the question's table, too few respondents marked."""
+    from conftest import DEMO_MUNICIPALITIES as demo, demo_app
 
-    from streamlit.testing.v1 import AppTest
-
-    from conftest import ROOT
-
-    demo = ROOT / "data" / "demo" / "municipalities"
-    if not (demo / "jeti-oguz.gpkg").is_file():
-        pytest.skip("the demo is built by `make demo`")
-    shutil.copytree(demo, tmp_path / "ws")
-    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
-    monkeypatch.setenv("KOOPSUZ_TILES", "none")
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["m"] = "jeti-oguz"
-    at.run()
+    at = demo_app(monkeypatch, tmp_path, municipality="jeti-oguz")
     at.switch_page("views/perception.py").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="pc_question").options[:1] == ["Feel safe walking alone in their area after dark"]
@@ -160,25 +146,11 @@ def test_a_survey_file_imports_with_every_row_accounted_for(tmp_path):
 
 
 def test_the_data_page_checks_then_imports_a_survey(monkeypatch, tmp_path):
-    import shutil
-
-    from streamlit.testing.v1 import AppTest
-
-    from conftest import ROOT
+    from conftest import demo_app
     from geo.auth import open_accounts, read_audit
     from geo.io.store import Workspace
 
-    demo = ROOT / "data" / "demo" / "municipalities"
-    if not (demo / "jeti-oguz.gpkg").is_file():
-        pytest.skip("the demo is built by `make demo`")
-    shutil.copytree(demo, tmp_path / "ws")
-    monkeypatch.setenv("KOOPSUZ_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.delenv("KOOPSUZ_DATABASE", raising=False)
-    monkeypatch.setenv("KOOPSUZ_TILES", "none")
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["m"] = "jeti-oguz"
-    at.run()
+    at = demo_app(monkeypatch, tmp_path, municipality="jeti-oguz")
     at.switch_page("views/data.py").run()
     body = "settlement,question,answer\nBarskoon,trust_police,4\nBarskoon,trust_police,2\nAtlantis,trust_police,5\n"
     at.file_uploader(key="sv_file").set_value(("poll.csv", body.encode(), "text/csv")).run()
