@@ -51,7 +51,9 @@ def test_same_seed_same_frames_other_seed_differs(demo):
     for name in demo:
         pd.testing.assert_frame_equal(demo[name], again[name], check_exact=True)
     other = make_demo(seed=DEFAULT_SEED + 1)
-    assert not demo["incidents"].geometry.geom_equals_exact(other["incidents"].geometry, 0).all()
+    n = min(len(demo["incidents"]), len(other["incidents"]))  # the interventions' effect draws differ too
+    assert not demo["incidents"].geometry.iloc[:n].geom_equals_exact(other["incidents"].geometry.iloc[:n], 0,
+                                                                     align=False).all()
     assert not demo["incidents"]["occurred_at"].equals(other["incidents"]["occurred_at"])
     # the map itself does not depend on the seed
     pd.testing.assert_frame_equal(demo["boundaries"], other["boundaries"])

@@ -16,7 +16,8 @@ What it models
   2016 populations, and the Kelechek settlement carved out of Sverdlovsky
   district. About 10,000 registered crimes a year; Sverdlovsky district has
   the city's highest rate, exactly 1,341 per 100,000 in 2016 (by
-  construction), and a new police station opens in Kelechek on 2017-09-01.
+  construction), and a new police station opens in Kelechek on 2017-09-01 (with the other interventions of
+  the plans it prevents a share of its target incidents after it starts: geo.demo.interventions.respond).
   A pilot of six cameras watches one apartment block.
 * **Jeti-Oguz rayon** (Issyk-Kul region, UTM 44N, EPSG:32644): the rayon
   between the south shore of lake Issyk-Kul and the mountains, split into
@@ -52,7 +53,7 @@ import numpy as np
 from geo.checks import check_count, check_positive
 from geo.demo.incidents import YEARS, _incidents
 from geo.demo.municipalities import FOLDER, MUNICIPALITIES, write_municipalities
-from geo.demo.interventions import interventions
+from geo.demo.interventions import interventions, respond
 from geo.demo.survey import demo_survey
 from geo.evaluate.perception import SURVEY_TABLE
 from geo.demo.places import (
@@ -137,6 +138,7 @@ def make_demo(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, gpd.
         "roads": _roads(areas),
     }
     layers["interventions"] = interventions(layers["stations"], layers["cameras"])
+    layers["incidents"] = respond(layers["incidents"], layers["interventions"], seed=seed)  # what they changed
     out = {}
     for name, gdf in layers.items():
         v = require_valid(gdf, name, source="geo.demo")
