@@ -168,7 +168,7 @@ def test_data_page_imports_a_registry_export(browser, workspace, tmp_path):
         try:
             s.page.goto(url)
             s.go("data")
-            s.page.locator("input[type=file]").set_input_files(str(upload))
+            s.page.locator(".st-key-imp_file input[type=file]").set_input_files(str(upload))
             confirm = s.page.get_by_role("button", name="Import 3 incidents")
             confirm.wait_for(timeout=60_000)
             want = ("Read", "Accepted", "of which repaired", "Rejected")

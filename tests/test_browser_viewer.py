@@ -2,7 +2,7 @@
 
 The server listens on every address (as a deployment does), so the sign-in form comes first; a viewer
 and an analyst sign in with accounts made by ``python -m geo user add``. The viewer opens every page a
-viewer has (Overview, Hotspots, Export, Published) and downloads every export and publication there. Everything the browser
+viewer has (Overview, Hotspots, What residents feel, Export, Published) and downloads every export and publication there. Everything the browser
 receives is recorded: every HTTP response body, every websocket frame (Streamlit's protobuf
 ``ForwardMsg``: scanned as text, and decoded so that the strings inside, such as the map's HTML sent to
 streamlit-folium, and the Arrow tables of ``st.dataframe`` are read), and every downloaded file (zips
@@ -394,7 +394,7 @@ def test_a_viewer_receives_no_recorded_place_description_or_number(app, browser,
         # a viewer's pages: Overview, Hotspots and Export (app.py registers no other)
         nav = s.page.locator("[data-testid=stSidebarNav] a")
         assert sorted(urlparse(a.get_attribute("href")).path.strip("/") for a in nav.all()) == [
-            "", "export", "hotspots", "published"]
+            "", "export", "hotspots", "published", "residents"]
         # Overview: the map, its HTML file
         s.wait_map()
         assert "(donut masking)" in s.page.locator("[data-testid=stCaptionContainer]").all_inner_texts().__str__()
@@ -409,6 +409,11 @@ def test_a_viewer_receives_no_recorded_place_description_or_number(app, browser,
             s.wait_map()
             s.download("dl_map_hotspot_map")
             s.download("hs_download")
+        # What residents feel: the survey's shares beside the rates, its map and table
+        s.go("residents")
+        s.map.locator("path.kz-perception").first.wait_for(state="attached", timeout=120_000)
+        s.page.locator("[data-testid=stDataFrame]").wait_for(timeout=60_000)
+        s.settle()
         # Published: what an analyst published for viewers, each file
         s.go("published")
         buttons = s.page.locator("[class*='st-key-pub_dl_']")

@@ -289,7 +289,7 @@ def test_two_browsers_on_two_replicas_and_an_import_seen_by_both(stack, database
         # (b) the import, through replica 1: an upload through the proxy (its session is there), check, append
         upload = import_csv(sorted(database[1].glob("*.gpkg"))[0], tmp_path / "register.csv")
         one.go("data")
-        one.page.locator("input[type=file]").set_input_files(str(upload))
+        one.page.locator(".st-key-imp_file input[type=file]").set_input_files(str(upload))
         one.key("imp_mode").wait_for(timeout=60_000)  # a new file is checked at once
         one.choose_nth("imp_mode", 1)  # add to the layer
         assert one.key("imp_mode").locator("input[type=radio]").nth(1).is_checked()
