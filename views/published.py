@@ -18,7 +18,7 @@ from geo.publish import Publication, publication_file, publications, withdraw
 from geo.auth import role_at_least
 from geo.io.store import WorkspaceError
 from views.auth import ACCOUNT_KEY, current_role, record
-from views.common import current_workspace, tr
+from views.common import current_workspace, store, tr
 
 DONE_KEY = "pub_done"
 
@@ -26,13 +26,13 @@ DONE_KEY = "pub_done"
 @st.cache_data(show_spinner=False, max_entries=16, ttl=600)
 def listed(location: str, version: tuple, role: str | None) -> list[Publication]:
     """The publications ``role`` may read, read once per workspace version (the files are not kept here)."""
-    return publications(current_workspace(), role=role)
+    return publications(store(location), role=role)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def preview(location: str, pub_id: str, name: str, role: str | None) -> bytes:
     """A publication's picture: frozen once published, so kept by its id."""
-    return publication_file(current_workspace(), pub_id, name, role=role)
+    return publication_file(store(location), pub_id, name, role=role)
 
 
 def size_words(size: int) -> str:
