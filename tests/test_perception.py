@@ -164,3 +164,30 @@ def test_the_data_page_checks_then_imports_a_survey(monkeypatch, tmp_path):
     assert len(Workspace(tmp_path / "ws" / "jeti-oguz.gpkg").read_table("survey")) == 2  # replaced
     log = read_audit(open_accounts(tmp_path / "ws"))
     assert log["what"].str.contains("survey: poll.csv, 2 accepted, 1 rejected").any()
+
+
+def test_a_viewers_rate_of_one_or_two_incidents_is_withheld():
+    """With the population a rate gives its count back: a viewer's rate of fewer than min_count incidents is not
+    shown (geo.privacy's rule), an analyst's is."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.report.perception import perception_frame
+
+    units = gpd.GeoDataFrame({"name": ["A", "B"], "population": [5000, 5000]},
+                             geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs="EPSG:4326")
+    incidents = gpd.GeoDataFrame({"unit": ["A"] * 2 + ["B"] * 7, "category": "burglary"},
+                                 geometry=[shapely.Point(0.5, 0.5)] * 2 + [shapely.Point(1.5, 0.5)] * 7,
+                                 crs="EPSG:4326")
+    shares = pd.DataFrame({"settlement": ["A", "B"], "question": "q", "respondents": [100, 100], "share": [0.5, 0.4],
+                           "low": [0.4, 0.3], "high": [0.6, 0.5], "too_few": False})
+    from geo.select import assign_units, with_unit_ids
+
+    units = with_unit_ids(units)
+    incidents = assign_units(incidents.drop(columns="unit"), units)
+    analyst = perception_frame(shares, "q", incidents, units, days=365).set_index("name")
+    viewer = perception_frame(shares, "q", incidents, units, days=365, min_count=3).set_index("name")
+    assert analyst.loc["A", "rate"] == pytest.approx(40.0, rel=1e-3)  # per 100,000 a year (365.25 days)
+    assert analyst.loc["B", "rate"] == pytest.approx(140.0, rel=1e-3)
+    assert np.isnan(viewer.loc["A", "rate"]) and viewer.loc["B", "rate"] == pytest.approx(140.0, rel=1e-3)
+    assert viewer.loc["A", "class"] == ""

@@ -18,6 +18,7 @@ from layers.basemap import finish, new_map
 from layers.perception import perception_layer
 from views.common import current_study, file_words, load_data, study_key, tr
 from views.map_cache import cached_map
+from views.privacy import min_count as viewer_min_count
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -43,7 +44,9 @@ except ValueError as exc:
 study = current_study(data, f)
 questions = sorted(shares["question"].unique())
 question = st.selectbox(_("Question"), questions, format_func=lambda q: question_label(q, _), key="pc_question")
-frame = perception_frame(shares, question, study.incidents, study.units, days=f.days)
+# a viewer's rate of 1 or 2 incidents is withheld, as on the Hotspots page (geo.privacy)
+frame = perception_frame(shares, question, study.incidents, study.units, days=f.days,
+                         min_count=viewer_min_count(data))
 table = perception_table(frame, lang=_.lang)
 unknown = sorted(set(shares.loc[shares["question"] == question, "settlement"]) - set(data.boundaries["name"]))
 if unknown:

@@ -19,13 +19,16 @@ __all__ = ["perception_frame", "perception_table"]
 
 
 def perception_frame(shares: pd.DataFrame, question: str, incidents: gpd.GeoDataFrame, units: gpd.GeoDataFrame,
-                     *, days: int | None) -> gpd.GeoDataFrame:
+                     *, days: int | None, min_count: int = 0) -> gpd.GeoDataFrame:
     """The settlements (``units``, with their geometry) with the question's survey numbers and recorded rate.
 
     ``incidents`` carry ``unit`` (:func:`geo.select.assign_units`); ``days`` is the period's length (rates per
     year). Columns added: ``respondents``, ``share``, ``low``, ``high``, ``too_few``, ``rate``, ``class``.
+    ``min_count`` (a viewer's, :mod:`geo.privacy`): a rate made of 1 to ``min_count - 1`` incidents is withheld,
+    since with the population it gives the count back.
     """
-    rates = unit_rates(incidents, units, days=days).set_index(units["name"].astype(str))["rate"]
+    counted = unit_rates(incidents, units, days=days).set_index(units["name"].astype(str))
+    rates = counted["rate"].mask((counted["count"] > 0) & (counted["count"] < min_count))
     mine = shares[shares["question"] == question]
     classes = perceived_vs_recorded(mine, rates).set_index("settlement")
     out = units.copy()
