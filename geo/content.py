@@ -62,6 +62,15 @@ class MapContent:
         Proposed sites (points with ``rank``).
     proposed_areas : GeoDataFrame, optional
         The proposed sites' reach (polygons).
+    classes : GeoDataFrame, optional
+        Polygons with a ``class`` column: a choropleth of named classes (what residents feel against what
+        is recorded), each class in its colour of ``class_colors``, named in the legend by ``class_labels``.
+    class_colors : dict, optional
+        ``{class: colour}``; a class missing here is drawn grey.
+    class_labels : dict, optional
+        ``{class: English message of the catalog}``, translated where the map is drawn.
+    class_title : str
+        The classes' legend title: an English message of the catalog.
     labels : bool
         Label settlements by name.
     label_field : str
@@ -83,10 +92,14 @@ class MapContent:
     gaps: gpd.GeoDataFrame | None = None
     proposed: gpd.GeoDataFrame | None = None
     proposed_areas: gpd.GeoDataFrame | None = None
+    classes: gpd.GeoDataFrame | None = None
+    class_colors: dict[str, str] | None = None
+    class_labels: dict[str, str] | None = None
+    class_title: str = ""
     labels: bool = True
     label_field: str = "name"
 
 
 # The GeoDataFrame layers of MapContent, in field order (messages list them in this order).
 FRAMES = ("boundaries", "roads", "stations", "cameras", "incidents", "gi_cells", "rates", "coverage", "gaps",
-          "proposed", "proposed_areas")
+          "proposed", "proposed_areas", "classes")

@@ -22,7 +22,7 @@ def _import(args: argparse.Namespace) -> int:
     raw = read_table(args.file)
     boundaries = validate(ws.read("boundaries"), "boundaries").accepted
     accepted, rejected = prepare_survey(raw.frame, settlements=set(boundaries["name"].astype(str)),
-                                        source=raw.source)
+                                        source=raw.source, boundaries=boundaries)
     if accepted.empty:
         msg = f"{raw.source}: no usable row ({len(rejected)} rejected: {rejected['reason'].value_counts().to_dict()})"
         raise ValueError(msg)

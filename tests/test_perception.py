@@ -191,3 +191,32 @@ def test_a_viewers_rate_of_one_or_two_incidents_is_withheld():
     assert analyst.loc["B", "rate"] == pytest.approx(140.0, rel=1e-3)
     assert np.isnan(viewer.loc["A", "rate"]) and viewer.loc["B", "rate"] == pytest.approx(140.0, rel=1e-3)
     assert viewer.loc["A", "class"] == ""
+
+
+def test_respondents_given_by_location_get_their_settlement_and_keep_no_point(tmp_path):
+    """A survey with each respondent's longitude and latitude: the settlement comes from the boundaries (the
+    platform's point-in-unit rule), the point is not kept, and a point outside every settlement or not a pair of
+    numbers is rejected with its reason."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.evaluate.perception import prepare_survey
+
+    boundaries = gpd.GeoDataFrame({"name": ["West", "East"]},
+                                  geometry=[box(74.50, 42.80, 74.60, 42.90), box(74.60, 42.80, 74.70, 42.90)],
+                                  crs="EPSG:4326")
+    frame = pd.DataFrame({"Долгота": ["74.55", "74,65", "75.5", "abc", "74.65"],
+                          "Широта": ["42.85", "42,85", "42.85", "42.85", "142.0"],
+                          "Вопрос": ["trust_police"] * 5, "Ответ": ["4", "2", "5", "3", "1"]},
+                         index=pd.RangeIndex(2, 7))
+    accepted, rejected = prepare_survey(frame, settlements={"West", "East"}, source="опрос.csv",
+                                        boundaries=boundaries)
+    assert accepted[["settlement", "answer"]].to_dict("records") == [{"settlement": "West", "answer": 4},
+                                                                     {"settlement": "East", "answer": 2}]
+    assert not {"lon", "lat", "Долгота", "Широта"} & set(accepted.columns)
+    assert dict(zip(rejected["row"], rejected["reason"], strict=True)) == {
+        4: "location outside every settlement", 5: "location not a longitude and latitude in degrees",
+        6: "location not a longitude and latitude in degrees"}
+    # without boundaries (or with a settlement column) the location is not used: the settlement is required
+    with pytest.raises(ValueError, match="опрос.csv: the survey has no column settlement"):
+        prepare_survey(frame, settlements={"West", "East"}, source="опрос.csv")

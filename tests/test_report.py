@@ -414,10 +414,12 @@ def expected_pages(options: ReportOptions, layers) -> int:
     # a "Did it work?" page per intervention in the study's settlements (an analyst's pack)
     acts = layers.get("interventions")
     judged = 0 if acts is None or options.min_count else int(acts.intersects(study["boundaries"].union_all()).sum())
-    # a "What residents feel" table per survey question
+    # and its chart page: each area's incidents per month, the start marked (the demo's all can be evaluated)
+    judged *= 2
+    # a "What residents feel" map and table per survey question
     survey = layers.get("survey")
     questions = 0 if survey is None or options.min_count else survey["question"].nunique()
-    return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + questions + judged + 1
+    return 1 + 1 + n_priorities + 2 + 8 + int(cameras) + 2 * questions + judged + 1
 
 
 def first_pages(result) -> int:
@@ -460,15 +462,18 @@ def test_pack_for_bishkek(demo, tmp_path):
     second = build_pack(demo, tmp_path / "b" / "pack.pdf", options=o, zip_path=tmp_path / "b" / "pack.zip")
 
     pdf = first.paths["pdf"]
-    # Exact: the plan's 23 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
-    # sites, 9 tables: settlements, top hot spots, by station, by category, cameras, gaps, proposed sites, today
-    # and with them, by category; a "What residents feel" table per survey question, 3; a "Did it work?" page per
-    # intervention, 2; the methods), and a page more for each page a long table or text runs over
-    # (check_pages checks that each of those continues the table before it, and renders every page).
+    # Exact: the plan's 28 pages (the cover, the overview, the 4 priority categories' hot spot maps, coverage,
+    # sites, a "What residents feel" map per survey question, 3; 9 tables: settlements, top hot spots, by
+    # station, by category, cameras, gaps, proposed sites, today and with them, by category; a "What residents
+    # feel" table per survey question, 3; a "Did it work?" page per intervention, 2, each with its chart page;
+    # the methods), and a page more for each page a long table or text runs over (check_pages checks that each
+    # of those continues the table before it, and renders every page).
     continued = len(first.page_titles) - first_pages(first)
-    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 23 + continued
-    assert first_pages(first) == expected_pages(o, demo) == 18 + 3 + 2  # survey tables, Kelechek and the cameras
+    assert first.pages == pdf_pages(pdf) == len(first.page_titles) == 28 + continued
+    # survey maps and tables, Kelechek and the cameras with their charts
+    assert first_pages(first) == expected_pages(o, demo) == 18 + 2 * 3 + 2 * 2
     assert first.params["evaluations"] == ["Did “Kelechek police station” help?", "Did “Pilot block cameras” help?"]
+    assert "Kelechek police station: incidents per month" in first.page_titles
     assert first.page_titles[0] == "Crime-prevention action plan: Bishkek"
     assert first.page_titles[1] == "Overview: incidents, police and rates"
     # the methods close the pack (their text may run over to a second page, titled as the first)
@@ -479,7 +484,7 @@ def test_pack_for_bishkek(demo, tmp_path):
     assert pdf.read_bytes() == second.paths["pdf"].read_bytes()
     assert first.paths["zip"].read_bytes() == second.paths["zip"].read_bytes()
     names = check_zip(first.paths["zip"].read_bytes(), first)
-    assert sum(n.startswith("maps/") for n in names) == 7  # overview, 4 hot spot maps, coverage, sites
+    assert sum(n.startswith("maps/") for n in names) == 10  # overview, 4 hot spot maps, coverage, sites, 3 survey
     # progress: increasing, ending at 1.0
     fractions = [f for f, _ in calls]
     assert len(fractions) > 10 and fractions[-1] == 1.0
@@ -503,7 +508,7 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
     # every page numbered at its foot; how to read each map under it, not on a page of its own
     for n, text in enumerate(texts, start=1):
         assert text.rstrip().splitlines()[-1].strip() == f"Page {n} of {result.pages}", n
-    maps = 1 + len(o.resolve(demo).priorities) + 2
+    maps = 1 + len(o.resolve(demo).priorities) + 2 + sum(k.startswith("perception_") for k in result.params)
     assert all("How to read this map:" in texts[i] for i in range(1, 1 + maps))
     assert not any("How to read this map:" in t for t in [texts[0], *texts[1 + maps:]])
     assert "How to read the maps" not in result.page_titles
@@ -513,6 +518,8 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
         if title in result.params["evaluations"]:  # each "Did it work?" page on a line of its own
             # (pdftotext may put a space before a closing quote: compared without spaces)
             assert f"{i}. {title}".replace(" ", "") in cover.replace(" ", ""), title
+        elif title.endswith(": incidents per month"):  # a "Did it work?" chart: its intervention's line holds it
+            continue
         elif "(continued" not in title and title != "Methods and parameters" and i > 1 + maps:
             assert f"{title} ({i})" in cover, title
     assert f"{result.page_titles.index('Methods and parameters') + 1}. Methods and parameters" in cover

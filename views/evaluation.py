@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.crs import to_display
-from geo.evaluate import DEFAULT_RADIUS, DEFAULT_RING, Evaluation, evaluate, limits, question, setting, verdict
+from geo.evaluate import DEFAULT_RADIUS, DEFAULT_RING, Evaluation, evaluate, index_series, limits, question, setting, verdict
 from geo.i18n import place_names
 from geo.palette import EVALUATION_LABELS
 from layers.basemap import finish, new_map
@@ -118,17 +118,12 @@ def build_map():  # noqa: ANN201 - a folium map
 cached_map(repr(("evaluation", key, name, radius, ring, tuple(control), months, tuple(categories), _.lang, tiles)),
            build_map, widget_key="evaluation_map", height=460)
 
-# each area's monthly count against its own average before the start (= 100): areas of any size on one scale
+# each area's monthly count against its own average before the start (= 100): the pack's chart draws the same
 month_t, area_t, index_t, count_t = _("Month"), _("Area"), _("Index (average before = 100)"), _("Incidents")
-when = ev.series["month"]
-before = ev.series[(when >= pd.Timestamp(p.before_start)) & (when < pd.Timestamp(p.before_end))]
-rows = []
-for role in [r for r in ("treated", "ring", "control") if r in ev.series]:
-    base = before[role].mean()
-    for month, n in zip(ev.series["month"], ev.series[role], strict=True):
-        rows.append({month_t: _.month_year(month.date()), "order": month, area_t: _(EVALUATION_LABELS[role]),
-                     index_t: None if not base else round(100 * n / base, 1), count_t: int(n)})
-series = pd.DataFrame(rows)
+indexed = index_series(ev)
+series = pd.DataFrame({month_t: [_.month_year(m.date()) for m in indexed["month"]], "order": indexed["month"],
+                       area_t: [_(EVALUATION_LABELS[r]) for r in indexed["role"]], index_t: indexed["index"],
+                       count_t: indexed["count"]})
 months_axis = list(dict.fromkeys(series.sort_values("order")[month_t]))
 start_label = _.month_year(p.after_start)
 lines_chart = alt.Chart(series).mark_line(point=True).encode(

@@ -30,7 +30,8 @@ def survey_section(ws, account: Account) -> None:  # noqa: ANN001 - a workspace 
         if done := st.session_state.pop(DONE_KEY, None):
             st.success(done)
         have = 0 if data.survey is None else len(data.survey)
-        st.caption(_("One row per respondent and question (settlement, question, answer from 1 to 5, weight), or "
+        st.caption(_("One row per respondent and question (settlement, or longitude and latitude of where the respondent "
+                     "lives; question; answer from 1 to 5; weight), or "
                      "one row per settlement and question (share, respondents); CSV, TSV or XLSX. The workspace "
                      "holds {n} survey rows. The What residents feel page shows them.", n=_.int(have)))
         upload = st.file_uploader(_("Survey file"), type=["csv", "tsv", "txt", "xlsx"], key="sv_file")
@@ -44,7 +45,7 @@ def survey_section(ws, account: Account) -> None:  # noqa: ANN001 - a workspace 
         try:
             raw = read_table(path, name=upload.name)
             accepted, rejected = prepare_survey(raw.frame, settlements=set(data.boundaries["name"].astype(str)),
-                                                source=raw.source)
+                                                source=raw.source, boundaries=data.boundaries)
             if len(accepted):
                 survey_shares(accepted)
         except (ReadError, ValueError) as exc:
@@ -57,7 +58,7 @@ def survey_section(ws, account: Account) -> None:  # noqa: ANN001 - a workspace 
         m[1].metric(_("Accepted"), _.int(len(accepted)))
         m[2].metric(_("Rejected"), _.int(len(rejected)))
         if len(rejected):
-            st.dataframe(pd.DataFrame({_("Reason"): rejected["reason"].value_counts().index,
+            st.dataframe(pd.DataFrame({_("Reason"): [_(r) for r in rejected["reason"].value_counts().index],
                                        _("Rows"): rejected["reason"].value_counts().to_numpy()}),
                          hide_index=True, width="stretch")
         mode = st.radio(_("The workspace holds {count}", count=_.int(have)), ["replace", "append"], horizontal=True,

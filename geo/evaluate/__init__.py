@@ -10,10 +10,10 @@ residents feel: survey shares with intervals, perceived against recorded).
 from __future__ import annotations
 
 from geo.evaluate.areas import (DEFAULT_RADIUS, DEFAULT_RING, Evaluation, Periods, aligned_periods, evaluate,
-                                propose_control, study_areas)
+                                index_series, propose_control, study_areas)
 from geo.evaluate.effects import Counts, Effects, effects
 from geo.evaluate.verdict import limits, paragraphs, question, setting, verdict
 
 __all__ = ["DEFAULT_RADIUS", "DEFAULT_RING", "Counts", "Effects", "Evaluation", "Periods", "aligned_periods",
-           "effects", "evaluate", "limits", "paragraphs", "propose_control", "question", "setting", "study_areas",
+           "effects", "evaluate", "index_series", "limits", "paragraphs", "propose_control", "question", "setting", "study_areas",
            "verdict"]

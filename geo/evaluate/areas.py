@@ -30,7 +30,7 @@ from geo.crs import local_crs
 from geo.evaluate.effects import Counts, Effects, effects
 
 __all__ = ["DEFAULT_RADIUS", "DEFAULT_RING", "Evaluation", "Periods", "aligned_periods", "evaluate",
-           "propose_control", "study_areas"]
+           "index_series", "propose_control", "study_areas"]
 
 DEFAULT_RADIUS = 400.0  # metres round a point or line: a station's or a camera's streets
 DEFAULT_RING = 400.0  # metres round the treated area
@@ -280,3 +280,23 @@ def evaluate(incidents: gpd.GeoDataFrame, geometry: shapely.Geometry, started: d
     return Evaluation(effects=result, periods=periods, areas=areas, control=tuple(control), proposed=proposed,
                       categories=None if not categories else tuple(categories), by_category=by_category,
                       series=series, notes=tuple(notes))
+
+
+def index_series(ev: Evaluation) -> pd.DataFrame:
+    """Each area's monthly count against its own monthly average before the start (= 100), for the chart.
+
+    Areas of any size on one scale: the treated area of a few streets and a control of whole settlements
+    are compared by their change, as the measures compare them. An area with no incident before the start
+    has no index (None), never a division by zero. Rows: ``month`` (timestamp of its first day), ``role``
+    (treated, ring, control), ``count``, ``index``. The page's chart and the pack's chart page both draw it.
+    """
+    when = ev.series["month"]
+    p = ev.periods
+    before = ev.series[(when >= pd.Timestamp(p.before_start)) & (when < pd.Timestamp(p.before_end))]  # end exclusive
+    rows = []
+    for role in [r for r in ("treated", "ring", "control") if r in ev.series]:
+        base = float(before[role].mean()) if len(before) else 0.0
+        for month, n in zip(when, ev.series[role], strict=True):
+            rows.append({"month": month, "role": role, "count": int(n),
+                         "index": None if not base else round(100 * float(n) / base, 1)})
+    return pd.DataFrame(rows, columns=["month", "role", "count", "index"])

@@ -19,11 +19,15 @@ lines, written here and checked against a direct computation (tests/test_percept
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
 from geo.i18n import N_, Tr
+from geo.select import unit_of
 
 __all__ = ["CLASS_LABELS", "CLASSES", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE", "perceived_vs_recorded",
            "prepare_survey", "question_label", "survey_shares", "wilson"]
@@ -169,17 +173,22 @@ _HEADERS = {
     "weight": ("weight", "вес", "салмак"),
     "share": ("share", "доля", "үлүш"),
     "respondents": ("respondents", "респонденты", "число респондентов", "респонденттер"),
+    "lon": ("lon", "longitude", "lng", "долгота", "узундук"),
+    "lat": ("lat", "latitude", "широта", "кеңдик"),
 }
 MAX_SCALE = 10  # the longest Likert scale read (1 to 10)
 
 
-def prepare_survey(frame: pd.DataFrame, *, settlements: set[str],
-                   source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare_survey(frame: pd.DataFrame, *, settlements: set[str], source: str,
+                   boundaries: gpd.GeoDataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A survey file's rows checked: (accepted in the platform's columns, rejected with ``row`` and ``reason``).
 
     ``frame`` is the file's table as read (text cells; its index the file's data row numbers); ``settlements``
-    the boundaries' names. A row is rejected, never dropped silently, for a settlement the boundaries do not
-    have, an empty question, an answer that is not a whole number from 1 to 10, a weight that is not a number
+    the boundaries' names. A respondent may be given by a location instead of a settlement (``lon`` and ``lat``
+    in degrees, WGS84) when ``boundaries`` are given: the row then gets the settlement its point lies in
+    (:func:`geo.select.unit_of`, the platform's one point-in-unit rule), and an accepted row keeps only that
+    settlement, not the point: no respondent's home is stored with the answers. A row is rejected, never dropped silently, for a settlement the boundaries
+    do not have, a location that is not a pair of numbers or lies outside every settlement, an empty question, an answer that is not a whole number from 1 to 10, a weight that is not a number
     of 0 or more, or (aggregated files) a share outside 0-1 or a count that is not a whole number.
 
     Raises
@@ -191,7 +200,11 @@ def prepare_survey(frame: pd.DataFrame, *, settlements: set[str],
     lower = {str(c).strip().lower(): c for c in frame.columns}
     found = {key: next((lower[h] for h in names if h in lower), None) for key, names in _HEADERS.items()}
     aggregated = found["share"] is not None and found["respondents"] is not None
-    need = ["settlement", "question", *(["share", "respondents"] if aggregated else ["answer"])]
+    located = (found["settlement"] is None and found["lon"] is not None and found["lat"] is not None
+               and boundaries is not None and not aggregated)
+    need = ["question", *(["share", "respondents"] if aggregated else ["answer"])]
+    if not located:
+        need.insert(0, "settlement")
     missing = [k for k in need if found[k] is None]
     if missing:
         msg = (f"{source}: the survey has no column {', '.join(missing)} (a settlement, a question and an answer "
@@ -200,31 +213,33 @@ def prepare_survey(frame: pd.DataFrame, *, settlements: set[str],
     keep = [k for k in ("settlement", "question", "answer", "weight", "share", "respondents")
             if found[k] is not None]
     out = pd.DataFrame({k: frame[found[k]] for k in keep}, index=frame.index)
-    out["settlement"] = out["settlement"].astype("string").str.strip()
-    out["question"] = out["question"].astype("string").str.strip()
     reasons = pd.Series("", index=out.index, dtype=object)
 
     def reject(mask: pd.Series, reason: str) -> None:
         reasons[mask & (reasons == "")] = reason
 
-    reject(~out["settlement"].isin(settlements), "settlement not in the boundaries")
-    reject(out["question"].fillna("") == "", "no question")
+    if located:
+        out["settlement"] = _settlement_of(frame[found["lon"]], frame[found["lat"]], boundaries, reject)
+    out["settlement"] = out["settlement"].astype("string").str.strip()
+    out["question"] = out["question"].astype("string").str.strip()
+    reject(~out["settlement"].isin(settlements), N_("settlement not in the boundaries"))
+    reject(out["question"].fillna("") == "", N_("no question"))
     if aggregated:
         share = pd.to_numeric(out["share"].astype("string").str.replace(",", ".", regex=False), errors="coerce")
         share = share.where(share <= 1, share / 100)  # 45 means 45 %
         n = pd.to_numeric(out["respondents"], errors="coerce")
-        reject(share.isna() | (share < 0) | (share > 1), "share not between 0 and 1 (or 0 and 100 %)")
-        reject(n.isna() | (n < 0) | (n != n.round()), "respondents not a whole number of 0 or more")
+        reject(share.isna() | (share < 0) | (share > 1), N_("share not between 0 and 1 (or 0 and 100 %)"))
+        reject(n.isna() | (n < 0) | (n != n.round()), N_("respondents not a whole number of 0 or more"))
         out["share"], out["respondents"] = share, n
     else:
         answer = pd.to_numeric(out["answer"], errors="coerce")
         reject(answer.isna() | (answer < 1) | (answer > MAX_SCALE) | (answer != answer.round()),
-               f"answer not a whole number from 1 to {MAX_SCALE}")
+               N_("answer not a whole number from 1 to 10"))  # MAX_SCALE
         out["answer"] = answer
         if "weight" in out:
             weight = pd.to_numeric(out["weight"].astype("string").str.replace(",", ".", regex=False),
                                    errors="coerce")
-            reject(weight.isna() | (weight < 0), "weight not a number of 0 or more")
+            reject(weight.isna() | (weight < 0), N_("weight not a number of 0 or more"))
             out["weight"] = weight
         else:
             out["weight"] = 1.0
@@ -234,3 +249,19 @@ def prepare_survey(frame: pd.DataFrame, *, settlements: set[str],
     accepted["settlement"] = accepted["settlement"].astype(str)
     accepted["question"] = accepted["question"].astype(str)
     return accepted, rejected.reset_index(drop=True)
+
+
+def _settlement_of(lon: pd.Series, lat: pd.Series, boundaries: gpd.GeoDataFrame,
+                   reject: Callable[[pd.Series, str], None]) -> pd.Series:
+    """Each respondent's settlement from a location in degrees; rows without one rejected with the reason."""
+    x = pd.to_numeric(lon.astype("string").str.replace(",", ".", regex=False), errors="coerce")
+    y = pd.to_numeric(lat.astype("string").str.replace(",", ".", regex=False), errors="coerce")
+    bad = x.isna() | y.isna() | (x.abs() > 180) | (y.abs() > 90)
+    reject(bad, N_("location not a longitude and latitude in degrees"))
+    points = gpd.GeoSeries(gpd.points_from_xy(x.where(~bad, 0.0), y.where(~bad, 0.0)), index=lon.index,
+                           crs="EPSG:4326")
+    where = unit_of(points, boundaries)
+    names = boundaries["name"].astype(str).to_numpy()
+    reject(~bad & (where < 0), N_("location outside every settlement"))
+    return pd.Series([names[i] if i >= 0 and not b else pd.NA for i, b in zip(where, bad, strict=True)],
+                     index=lon.index, dtype="string")

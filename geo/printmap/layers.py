@@ -94,6 +94,8 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
     bounds = metric.get("boundaries")
     if "rates" in layers:
         legend["rates"] = _draw_rates(ax, metric.get("rates"), _(content.rate_label), k=k, tr=_)
+    if "classes" in layers:
+        legend["classes"] = _draw_classes(ax, metric.get("classes"), content, k=k, tr=_)
 
     if "roads" in layers:
         roads = metric.get("roads")
@@ -142,7 +144,7 @@ def draw_layers(ax: matplotlib.axes.Axes, content: MapContent, layers: dict[str,
     if "proposed" in layers:
         legend["proposed"] = _draw_proposed(ax, metric.get("proposed"), k=k, tr=_)
 
-    order = ("density", "gi_cells", "rates", "incidents", "proposed", "proposed_areas", "gaps", "coverage",
+    order = ("density", "gi_cells", "rates", "classes", "incidents", "proposed", "proposed_areas", "gaps", "coverage",
              "stations", "cameras", "roads", "boundaries")
     return [legend[n] for n in order if n in legend], boundary_symbol
 
@@ -183,6 +185,27 @@ def _draw_rates(ax: matplotlib.axes.Axes, rates: gpd.GeoDataFrame | None, label:
         add_polygons(ax, geoms[cls < 0], face=palette.NO_DATA, edge="#444444", width=0.3 * k, zorder=1.5)
         rows.append((Symbol("patch", face=palette.NO_DATA, edge="#444444", width=0.3 * k), _("No population")))
     return Section(label, rows)
+
+
+def _draw_classes(ax: matplotlib.axes.Axes, frame: gpd.GeoDataFrame | None, content: MapContent, *, k: float,
+                  tr: Tr) -> Section:
+    """Named classes, each in its colour; the legend lists every class of ``class_labels`` in its order."""
+    _ = tr
+    colors, labels = content.class_colors or {}, content.class_labels or {}
+    title = _(content.class_title) if content.class_title else None
+    if frame is None:
+        return Section(title, [(Symbol("patch", face=palette.NO_DATA, edge=OUTLINE, width=0.4 * k), _("none"))])
+    if "class" not in frame:
+        msg = "classes needs a 'class' column"
+        raise ValueError(msg)
+    classes = frame["class"].astype("string").fillna("").to_numpy()
+    geoms = frame.geometry.to_numpy()
+    rows = []
+    for key in dict.fromkeys([*labels, *classes]):
+        face = mcolors.to_rgba(colors.get(key, palette.NO_DATA), 0.8)
+        add_polygons(ax, geoms[classes == key], face=face, edge="#444444", width=0.3 * k, zorder=1.5)
+        rows.append((Symbol("patch", face=face, edge="#444444", width=0.3 * k), _(labels.get(key, key) or key)))
+    return Section(title, rows)
 
 
 def _draw_density(ax: matplotlib.axes.Axes, grid: DensityGrid, crs: pyproj.CRS, *, tr: Tr) -> Section:

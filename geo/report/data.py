@@ -44,6 +44,7 @@ def file_words(_: Tr) -> dict[str, str]:
     words = {
         "overview": _.ctx("file name", "overview"), "hotspots": _.ctx("file name", "hotspots"),
         "coverage": _.ctx("file name", "coverage"), "sites": _.ctx("file name", "sites"),
+        "perception": _.ctx("file name", "perception"),
         "public_order": _.ctx("file name", "public_order"), "burglary": _.ctx("file name", "burglary"),
         "road_traffic": _.ctx("file name", "road_traffic"), "juvenile": _.ctx("file name", "juvenile"),
         "livestock_theft": _.ctx("file name", "livestock_theft"),

@@ -25,7 +25,8 @@ from geo.atomic import atomic_output
 from geo.i18n import Tr
 from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
-from geo.report.evaluations import evaluation_texts, perception_specs
+from geo.evaluate.perception import question_label
+from geo.report.evaluations import evaluation_texts, perception_specs, perception_views
 from geo.report.methods import cover_text, methods_text, readme
 from geo.report.options import MapView, PackResult, Progress, ReportOptions
 from geo.report.study import PackStudy, pack_study
@@ -94,16 +95,18 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
     # steps: the analyses, the pages (cover, maps, tables, methods), the map images and the zip
     evaluations = evaluation_texts(layers, s)  # "Did it work?": a page per intervention of the study area
     perception = perception_specs(layers, s)  # what residents feel: a table per survey question
-    n_pages = (1 + len(plan) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0)
-               + len(perception) + len(evaluations) + 1)
-    report = _Reporter(progress, total=len(plan) + n_pages + ((len(plan) + 1) if zip_path else 0))
+    n_pages = (1 + len(plan) + len(perception) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0)
+               + len(perception) + len(evaluations) + sum(bool(j.chart) for j in evaluations) + 1)
+    n_maps = len(plan) + len(perception)  # a map per survey question too
+    report = _Reporter(progress, total=len(plan) + n_pages + ((n_maps + 1) if zip_path else 0))
     views: list[MapView] = []
     for kind, category in plan:
         views.append(make_view(kind, s, category))
         report.step(_("Analysed: {title}", title=views[-1].title))
+    views += perception_views(layers, s)  # what residents feel: a map per survey question, after the plan's
     pages = _pages(s, views, evaluations, perception)
     # the text and table pages' number is known once they are laid out: count the steps again
-    report.total = len(plan) + len(pages) + ((len(plan) + 1) if zip_path else 0)
+    report.total = len(plan) + len(pages) + ((len(views) + 1) if zip_path else 0)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
     images: dict[str, bytes] = {}
     notes = [n for v in views for n in v.notes]
@@ -135,7 +138,8 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
         report.step(_("Zip written"))
     report.done(_("Pack ready"))
     params = {"options": options_params(o), **{v.name: v.params for v in views},
-              "evaluations": [title for title, _text in evaluations],
+              "evaluations": [j.title for j in evaluations],
+              "evaluation_charts": [j.chart["title"] for j in evaluations if j.chart],
               "perception": [title for title, _frame, _note in perception]}
     return PackResult(paths=paths, pages=len(pages), page_titles=[p.title for p in pages],
                       seconds=time.perf_counter() - t0, params=params, notes=notes)
@@ -201,12 +205,20 @@ def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list
     maps = [map_page(v, i) for i, v in enumerate(views, start=1)]
     tables = _table_pages(s, views, by_kind, perception)  # [(title, its pages)]
     # "Did it work?": a page (or more) per intervention of the study area, after the tables
-    judged_groups = [_text_pages(_, title, text, o.paper) for title, text in evaluations]
+    judged_groups = [_text_pages(_, j.title, j.paragraphs, o.paper) + _chart_pages(_, j.chart)
+                     for j in evaluations]
     judged = [page for group in judged_groups for page in group]
     methods = _text_pages(_, _("Methods and parameters"), methods_text(s, views), o.paper)
     # The contents: a line per map, the tables on one line, so that a cover of any pack fits one page.
     first_table = 2 + len(maps)
-    toc = [f"{_.int(i)}. {p.title}" for i, p in enumerate(maps, start=2)]
+    # the plan's maps a line each; the survey's maps (one per question) on one line, as the tables
+    toc = [f"{_.int(i)}. {p.title}" for i, (p, v) in enumerate(zip(maps, views, strict=True), start=2)
+           if v.kind != "perception"]
+    felt = [(i, v) for i, v in enumerate(views, start=2) if v.kind == "perception"]
+    if felt:
+        toc.append(_("{first}–{last}. Maps of what residents feel and what is recorded: {questions}.",
+                     first=_.int(felt[0][0]), last=_.int(felt[-1][0]),
+                     questions="; ".join(f"{question_label(v.category, _)} ({_.int(i)})" for i, v in felt)))
     starts, n = [], first_table
     for _title, figs in tables:
         starts.append(n)
@@ -221,6 +233,14 @@ def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list
                                                                    lang=_.lang))
     table_pages = [_Page(title=fig.koopsuz_title, draw=lambda fig=fig: fig) for _t, figs in tables for fig in figs]
     return [cover, *maps, *table_pages, *judged, *methods]
+
+
+def _chart_pages(_: Tr, chart: dict) -> list[_Page]:
+    """A chart's page (landscape, for the months), or none when there is no chart."""
+    if not chart:
+        return []
+    return [_Page(title=chart["title"], draw=lambda: printmap.line_chart_figure(**chart, paper="a4-landscape",
+                                                                               lang=_.lang))]
 
 
 def _text_pages(_: Tr, title: str, paragraphs: list[str], paper: str) -> list[_Page]:
