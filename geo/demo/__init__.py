@@ -29,7 +29,10 @@ What it models
   the A363 south-shore road.
 * **Incidents** 2015-2017 with per-category spatial patterns (markets and bus
   stations, roads and junctions, residential micro-districts, schools,
-  mountain pastures) and time patterns (hour of day, weekday, season).
+  mountain pastures) and time patterns (hour of day, weekday, season); in
+  burglary, an area emerging from mid-2016 round the Ak-Ordo housing estate
+  and near repeats (:mod:`geo.demo.patterns`), for the emerging hot spots and
+  near-repeat pages to find.
 
 Place names in incident descriptions label the nearest modelled place; they
 are not addresses.

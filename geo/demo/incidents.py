@@ -31,6 +31,7 @@ from geo.demo.places import (
     _Area,
     _Unit,
 )
+from geo.demo.patterns import burglary_patterns
 from geo.categories import PLAN_CATEGORIES as CATEGORIES  # the demo's eight, not the whole default list
 
 __all__ = ["YEARS"]
@@ -405,6 +406,7 @@ def _incidents(areas: Sequence[_Area], scale: float, seed: int, georng: np.rando
     tmpl = {c: _TEMPLATES[c] for c in CATEGORIES}
     parts: list[pd.DataFrame] = []
     for area in areas:
+        first_part = len(parts)
         models = _models(area, georng)
         counts = _counts(area, scale)
         # residential crimes are labelled by the nearest micro-district, the
@@ -442,7 +444,12 @@ def _incidents(areas: Sequence[_Area], scale: float, seed: int, georng: np.rando
                 parts.append(pd.DataFrame({
                     "code": area.code, "year": year, "occurred_at": when, "category": cat,
                     "description": text + ", " + place, "raw_category": raw, "lon": lon, "lat": lat,
+                    "unit": u.name,
                 }))
+        # an emerging burglary area and near repeats, by moving burglaries (every count stays as drawn)
+        drawn = pd.concat(parts[first_part:], ignore_index=True)
+        parts[first_part:] = [burglary_patterns(drawn, units={u.name: u.poly_m for u in area.units}, to_m=area.to_m,
+                                                to_ll=area.to_ll, code=area.code, seed=seed)]
     df = pd.concat(parts, ignore_index=True)
     # registry numbers run in time order within each area and year
     df = df.sort_values(["code", "year", "occurred_at"], kind="stable", ignore_index=True)
