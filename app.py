@@ -48,7 +48,10 @@ pages.append(st.Page("views/perception.py", title=_("What residents feel"), url_
 pages += [st.Page("views/export.py", title=_("Export"), url_path="export"),
           st.Page("views/published.py", title=_("Published"), url_path="published")]
 if role_at_least(role, "analyst"):
-    pages += [st.Page("views/evaluation.py", title=_("Did it work?"), url_path="evaluation"),
+    pages += [st.Page("views/emerging.py", title=_("Emerging hot spots"), url_path="emerging"),
+              st.Page("views/nearrepeat.py", title=_("Near repeats"), url_path="nearrepeat"),
+              st.Page("views/forecast.py", title=_("Which map predicts best"), url_path="forecast"),
+              st.Page("views/evaluation.py", title=_("Did it work?"), url_path="evaluation"),
               st.Page("views/municipalities.py", title=_("Municipalities"), url_path="municipalities"),
               st.Page("views/data.py", title=_("Data"), url_path="data")]
 if role_at_least(role, "admin"):

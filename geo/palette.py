@@ -31,8 +31,8 @@ from geo.categories import CategoryList
 
 __all__ = [
     "BIN_COLORS", "BIN_LABELS", "CAMERA_COLOR", "CATEGORY_COLORS", "COVERAGE_LABELS", "COVERED", "GAP",
-    "category_color", "category_colors",
-    "KERNEL_LABELS", "LISA_COLORS", "LISA_LABELS",
+    "category_color", "category_colors", "EMERGING_COLORS", "EMERGING_LABELS", "EMERGING_MEANINGS",
+    "FORECAST_COLORS", "KNOX_COLORS", "KERNEL_LABELS", "LISA_COLORS", "LISA_LABELS",
     "NO_DATA", "PROPOSED", "ROAD_COLOR", "ROAD_WEIGHTS", "STATION_COLORS", "STATION_ICONS", "STATION_LABELS",
     "YLORRD5", "break_texts", "class_colors", "class_texts", "density_rgba", "rate_classes",
 ]
@@ -308,3 +308,47 @@ def _ylorrd_lut() -> np.ndarray:
     lut = np.ones((n, 4))
     lut[:, :3] = rgb
     return (lut * 255).astype(np.uint8)
+
+# Emerging hot spots (geo.spacetime.emerging): ArcGIS Pro's patterns, hot in reds and cold in blues, the
+# patterns of now (new, consecutive, intensifying) darkest; "no pattern" is not drawn.
+EMERGING_COLORS = {
+    "new_hot": "#7f0000", "consecutive_hot": "#b30000", "intensifying_hot": "#e34a33", "persistent_hot": "#fc8d59",
+    "diminishing_hot": "#fdbb84", "sporadic_hot": "#d4a017", "oscillating_hot": "#8c510a", "historical_hot": "#fee8c8",
+    "new_cold": "#08306b", "consecutive_cold": "#08519c", "intensifying_cold": "#3182bd", "persistent_cold": "#6baed6",
+    "diminishing_cold": "#9ecae1", "sporadic_cold": "#5e3c99", "oscillating_cold": "#35978f",
+    "historical_cold": "#deebf7", "no_pattern": "#ffffff"}
+EMERGING_LABELS = {
+    "new_hot": N_("New hot spot"), "consecutive_hot": N_("Consecutive hot spot"),
+    "intensifying_hot": N_("Intensifying hot spot"), "persistent_hot": N_("Persistent hot spot"),
+    "diminishing_hot": N_("Diminishing hot spot"), "sporadic_hot": N_("Sporadic hot spot"),
+    "oscillating_hot": N_("Oscillating hot spot"), "historical_hot": N_("Historical hot spot"),
+    "new_cold": N_("New cold spot"), "consecutive_cold": N_("Consecutive cold spot"),
+    "intensifying_cold": N_("Intensifying cold spot"), "persistent_cold": N_("Persistent cold spot"),
+    "diminishing_cold": N_("Diminishing cold spot"), "sporadic_cold": N_("Sporadic cold spot"),
+    "oscillating_cold": N_("Oscillating cold spot"), "historical_cold": N_("Historical cold spot"),
+    "no_pattern": N_("No pattern")}
+# What each pattern means, in plain words: the legend's hover, the table and the methods
+EMERGING_MEANINGS = {
+    "new_hot": N_("hot in the last period only, never before"),
+    "consecutive_hot": N_("hot in an unbroken run of the last periods, never before it"),
+    "intensifying_hot": N_("hot in at least 90 of every 100 periods, and getting hotter"),
+    "persistent_hot": N_("hot in at least 90 of every 100 periods, with no trend"),
+    "diminishing_hot": N_("hot in at least 90 of every 100 periods, but cooling"),
+    "sporadic_hot": N_("hot now and on and off before, never cold"),
+    "oscillating_hot": N_("hot now, and cold in some earlier periods"),
+    "historical_hot": N_("hot in at least 90 of every 100 periods, but not in the last"),
+    "new_cold": N_("cold in the last period only, never before"),
+    "consecutive_cold": N_("cold in an unbroken run of the last periods, never before it"),
+    "intensifying_cold": N_("cold in at least 90 of every 100 periods, and getting colder"),
+    "persistent_cold": N_("cold in at least 90 of every 100 periods, with no trend"),
+    "diminishing_cold": N_("cold in at least 90 of every 100 periods, but warming"),
+    "sporadic_cold": N_("cold now and on and off before, never hot"),
+    "oscillating_cold": N_("cold now, and hot in some earlier periods"),
+    "historical_cold": N_("cold in at least 90 of every 100 periods, but not in the last"),
+    "no_pattern": N_("no significant hot or cold spot pattern"),
+}
+# The near-repeat table (geo.spacetime.nearrepeat): cells by the Knox test's p, as the Near Repeat Calculator
+KNOX_COLORS = {0.001: "#b30000", 0.01: "#e34a33", 0.05: "#fdbb84", 1.0: "#ffffff"}
+# Forecast methods (geo.forecast): their lines on the chart of hit rate by share of the area
+FORECAST_COLORS = {"kde": "#1b9e77", "gistar": "#d95f02", "prospective": "#7570b3", "last_period": "#e7298a",
+                   "emerging": "#66a61e"}

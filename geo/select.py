@@ -73,6 +73,11 @@ class IncidentFilter:
     end: dt.date | None = None
     categories: tuple[str, ...] | None = None
 
+    def history(self) -> IncidentFilter:
+        """The same filter from the data's first day to this one's end: the months that trend and forecast
+        analyses (emerging hot spots, which map predicts best) read, for the area and categories chosen."""
+        return replace(self, start=None)
+
     def previous(self) -> IncidentFilter:
         """The same filter on the period just before this one.
 

@@ -370,7 +370,7 @@ def _pack(args: argparse.Namespace) -> int:
     from geo.report import build_pack
 
     layers = _workspace_layers(args.workspace)
-    options = _report_options(args, priorities=args.priority, dpi=args.dpi)
+    options = _report_options(args, priorities=args.priority, dpi=args.dpi, analyses=tuple(args.analyses or ()))
     out = Path(args.out)
     zip_path = Path(args.zip) if args.zip else out.with_suffix(".zip")
     result = build_pack(layers, out, options=options, zip_path=None if args.no_zip else zip_path)
@@ -444,6 +444,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(sub, workspace_help=WORKSPACE_HELP)
     add_evaluate_parser(sub, workspace_help=WORKSPACE_HELP)
     add_survey_parser(sub, workspace_help=WORKSPACE_HELP)
+    from koopsuz.nearrepeat_cli import add_nearrepeat_parser
+    from koopsuz.spacetime_cli import add_spacetime_parsers
+
+    add_nearrepeat_parser(sub)
+    add_spacetime_parsers(sub, filters=_filters, langs=LANGS, default_lang=default_lang())
 
     k = sub.add_parser("density", help="kernel density surface as a GeoTIFF (incidents per km²)")
     _filters(k)
@@ -551,6 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
     k_.add_argument("--no-zip", action="store_true", help="write the PDF only")
     k_.add_argument("--priority", nargs="+", help="priority categories, one hot spot map each (default: top 4)")
     k_.add_argument("--dpi", type=int, default=150, help="resolution of the images in the zip (default 150)")
+    k_.add_argument("--analyses", nargs="+", choices=("emerging", "near_repeat", "forecast"),
+                    help="optional pages: emerging hot spots (a map and a table), near repeats (the Knox table of "
+                         "burglary), which map predicts best (a table and a chart)")
     report_args(k_)
     k_.set_defaults(func=_pack)
     return p

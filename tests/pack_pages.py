@@ -121,6 +121,9 @@ def analysis_pixels(frame: np.ndarray) -> dict[str, int]:
             "gap": colour_pixels(frame, [palette.GAP], 0.35),
             "proposed": colour_pixels(frame, [palette.PROPOSED], 1.0),
             "proposed_reach": colour_pixels(frame, [palette.PROPOSED], 0.18),
+            "emerging": colour_pixels(frame, [palette.EMERGING_COLORS[k] for k in
+                                              ("new_hot", "consecutive_hot", "intensifying_hot", "persistent_hot",
+                                               "sporadic_hot")], 0.8),
             "perception": colour_pixels(frame, [palette.PERCEPTION_COLORS[k] for k in
                                                     ("high_both", "high_perceived", "high_recorded")], 0.8)}
 
@@ -157,6 +160,8 @@ def check_map(name: str, params: Mapping[str, Any], frame: np.ndarray) -> dict[s
         # a proposed site is a solid green disc of about 11 pt, some 100 pixels at DPI: more than the dashed green
         # outlines of the sites' reach give (about 50 on the demo's Jeti-Oguz map without the discs)
         assert px["proposed"] >= 50 * params.get("sites", 0), f"{name}: the sites layer is not on the map ({px})"
+    elif name == "emerging":
+        drawn("emerging", params.get("coloured", 0) > 0)
     elif name.startswith("perception"):
         # the settlements in their classes of perceived against recorded (grey ones only when none has a class)
         drawn("perception", params.get("classified", 0) > 0)
@@ -166,12 +171,18 @@ def check_map(name: str, params: Mapping[str, Any], frame: np.ndarray) -> dict[s
     return px
 
 
+# the pack's params that are not map views
+NOT_VIEWS = ("options", "evaluations", "evaluation_charts", "perception", "analyses", "analysis_tables",
+             "analysis_charts")
+
+
 def expected_first_pages(params: Mapping[str, Any]) -> int:
     """The pack's plan (geo.report.pack): the cover, a page per view, a first page per table (the settlements'
     with boundaries, the cameras' with cameras), the methods."""
-    views = [k for k in params if k not in ("options", "evaluations", "evaluation_charts", "perception")]
+    views = [k for k in params if k not in NOT_VIEWS]
     tables = TABLE_PAGES + int(params["overview"].get("settlements", 0) > 0) + int(
-        params["coverage"].get("cameras", 0) > 0) + len(params.get("perception", ()))
+        params["coverage"].get("cameras", 0) > 0) + len(params.get("perception", ())) + len(
+        params.get("analysis_tables", ())) + len(params.get("analysis_charts", ()))
     judged = len(params.get("evaluations", ())) + len(params.get("evaluation_charts", ()))
     return 1 + len(views) + tables + judged + 1
 
@@ -187,7 +198,7 @@ def check_pack(pdf: Path, pages: int, titles: Sequence[str], params: Mapping[str
     images = render(pdf, tmp)
     texts = page_texts(pdf)
     assert len(images) == len(texts) == pages == len(titles)
-    views = [k for k in params if k not in ("options", "evaluations", "evaluation_charts", "perception")]
+    views = [k for k in params if k not in NOT_VIEWS]
     firsts: list[str] = []
     for i, (img, text, title) in enumerate(zip(images, texts, titles, strict=True)):
         frame = map_frame(img)

@@ -26,6 +26,8 @@ RANKS: dict[str, int] = {
     "geo.palette": 1, "geo.io": 1, "geo.select": 1, "geo.periods": 1,
     "geo.stats": 2, "geo.network": 2, "geo.health": 2,
     "geo.evaluate": 2,  # did it work? counts in areas and periods, WDD and WDQ (issue 16)
+    "geo.spacetime": 2,  # space-time cube, emerging hot spots, near repeats (issue 17): on geo.stats
+    "geo.forecast": 2,  # which map predicts best: hit rate, PAI, PEI on held-out months (issue 17): on geo.stats
     "geo.auth": 2,  # accounts, roles and the audit trail, kept in the workspace store (geo.io)
     "geo.stats.population": 2,  # the residents' surface: used by geo.coverage (3) and geo.siting (4)
     "geo.content": 3, "geo.coverage": 3,

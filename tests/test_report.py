@@ -525,6 +525,40 @@ def test_pack_for_jeti_oguz(demo, tmp_path):
     assert f"{result.page_titles.index('Methods and parameters') + 1}. Methods and parameters" in cover
 
 
+def test_pack_with_what_emerges_repeats_and_predicts(demo, tmp_path):
+    """The pack's options of issue 17: the emerging hot spots map and table, the near-repeat table (burglary, the
+    demo's pattern) and which map predicts best with its chart; every page checked, the numbers the page's."""
+    from geo.report.spacetime import FORECAST_SHARE, NR_SPACE, NR_TIME
+    from geo.select import IncidentFilter, select_study
+    from geo.spacetime import near_repeat
+
+    o = ReportOptions(area="Bishkek", date=DATE, dpi=80, analyses=("emerging", "near_repeat", "forecast"))
+    result = build_pack(demo, tmp_path / "x.pdf", options=o)
+    print(f"\nBishkek pack with the analyses: {result.seconds:.1f} s, {result.pages} pages")
+    assert result.params["analysis_tables"] == ["Emerging hot spots: patterns", "Near repeats: Burglary",
+                                                "Which map predicts next month best"]
+    assert result.params["analysis_charts"] == [
+        "Next month's incidents caught by each map, by share of the area marked"]
+    assert "Emerging hot spots" in result.page_titles
+    check_pack(result.paths["pdf"], result.pages, result.page_titles, result.params, tmp_path)
+    a = result.params["analyses"]
+    assert a["emerging"]["patterns"]["consecutive_hot"] > 0  # the demo's Ak-Ordo estate, among all categories
+    assert a["forecast"]["best"] in ("kde", "gistar", "prospective", "last_period")
+    assert a["forecast"]["share"] == FORECAST_SHARE
+    # the near-repeat table is the page's analysis of the pack's period and burglary
+    study = select_study(demo, IncidentFilter(area="Bishkek", start=dt.date(2017, 1, 1), end=dt.date(2017, 12, 31)))
+    inc = study.incidents
+    direct = near_repeat(inc[inc["category"] == "burglary"], space_bands=NR_SPACE, time_bands=NR_TIME)
+    assert a["near_repeat"]["observed"] == direct.observed.tolist()
+    assert a["near_repeat"]["ratio"][0][0] > 2  # next door within a week: the demo's near repeats
+    # a viewer's pack has none of them (masked points and months)
+    viewer = ReportOptions(area="Bishkek", date=DATE, dpi=60, analyses=("near_repeat",), min_count=3)
+    from geo.report.spacetime import pack_analyses
+    from geo.report.study import pack_study
+
+    assert pack_analyses(demo, pack_study(demo, viewer)).tables == []
+
+
 def test_pack_for_chicago(tmp_path):
     from geo.io.importer import ImportOptions, import_file
     from geo.io.store import Workspace

@@ -13,14 +13,14 @@ from geo.i18n import N_, Tr
 from geo.io.store import WorkspaceError
 from geo.io.provenance import source_in
 from geo.printmap import PAPERS, save_figure
-from geo.report import (MAP_KINDS, ReportOptions, build_pack, export_data, export_tables, map_content,
+from geo.report import (ANALYSES, MAP_KINDS, ReportOptions, build_pack, export_data, export_tables, map_content,
                         study_layers, view_figure)
 from geo.categories import CategoryList
 from layers.compose import content_map
 from layers.standalone import standalone_html
 from views.auth import may, record, signed_in
 from views.common import Data, current_workspace, file_words, load_data, result_block, study_key, tr
-from views.privacy import as_viewer, min_count as viewer_min_count, policy_for, viewer_notes
+from views.privacy import as_viewer, is_viewer, min_count as viewer_min_count, policy_for, viewer_notes
 from views.health import health_banner
 
 KIND_LABELS = {"overview": N_("Overview: incidents, police and rates"),
@@ -208,14 +208,23 @@ with tab_pack:
     k = int(c2.number_input(_("New sites to propose"), 1, 20, 3, key="pk_k"))
     pack_paper = c3.selectbox(_("Paper"), list(PAPERS), key="pk_paper",
                               format_func=lambda p: _(PAPER_LABELS.get(p, p)))
-    pack_settings = repr((study_key(data, f), _.lang, pack_title, priorities, by_road, minutes, radius, k, pack_paper))
+    # the pages of what emerges, repeats and predicts read exact points and days: an analyst's pack only
+    analysis_words = {"emerging": _("Emerging hot spots"), "near_repeat": _("Near repeats"),
+                      "forecast": _("Which map predicts best")}
+    analyses = [] if is_viewer() else c3.multiselect(
+        _("Also in the pack"), list(ANALYSES), key="pk_analyses", format_func=lambda a: analysis_words[a],
+        placeholder=_("Nothing more"), help=_("Optional pages: a map of emerging hot spots, the near-repeat table, "
+                                              "which map predicted next month best."))
+    pack_settings = repr((study_key(data, f), _.lang, pack_title, priorities, by_road, minutes, radius, k, pack_paper,
+                          analyses))
     if st.button(_("Build the pack"), type="primary", key="pk_build"):
         bar = st.progress(0.0, text=_("Starting…"))
         folder = Path(tempfile.mkdtemp(prefix="koopsuz-pack-"))
         try:
             result = build_pack(layers, folder / "action_plan.pdf",
                                 options=options(title=pack_title or None, priorities=priorities or None,
-                                                radius=radius, minutes=minutes, k=k, paper=pack_paper),
+                                                radius=radius, minutes=minutes, k=k, paper=pack_paper,
+                                                analyses=tuple(analyses)),
                                 zip_path=folder / "action_plan.zip",
                                 progress=lambda x, msg: bar.progress(min(max(x, 0.0), 1.0), text=_.message(msg)))
         except ValueError as exc:

@@ -42,7 +42,7 @@ from typing import Any
 # shares with the pack (geo.report.tables) does not load matplotlib through the pack's modules.
 _HOMES = {
     "XLSX_NAME": "data", "export_data": "data", "export_tables": "data",
-    "DEFAULT_PRIORITIES": "options", "HOTSPOT_METHODS": "options", "LABEL_FIELDS": "options", "MAP_KINDS": "options",
+    "ANALYSES": "options", "DEFAULT_PRIORITIES": "options", "HOTSPOT_METHODS": "options", "LABEL_FIELDS": "options", "MAP_KINDS": "options",
     "MapView": "options", "PackResult": "options", "ReportOptions": "options",
     "PAGE_ROWS": "pack", "TABLE_PAGES": "pack", "TOP_GAPS": "pack", "build_pack": "pack", "view_figure": "pack",
     "WORKSPACE_ATTR": "study", "read_layers": "study", "study_layers": "study",
@@ -67,6 +67,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ANALYSES",
     "CONFIDENCE",
     "DEFAULT_PRIORITIES",
     "HOTSPOT_METHODS",

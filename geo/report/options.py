@@ -18,11 +18,13 @@ from geo.printmap import PAPERS
 from geo.categories import CategoryList
 from geo.stats.hotspots import MIN_TOP_INCIDENTS
 
-__all__ = ["DEFAULT_HOTSPOT_METHOD", "DEFAULT_PRIORITIES", "HOTSPOT_METHODS", "LABEL_FIELDS", "MAP_KINDS", "MapView",
+__all__ = ["ANALYSES", "DEFAULT_HOTSPOT_METHOD", "DEFAULT_PRIORITIES", "HOTSPOT_METHODS", "LABEL_FIELDS", "MAP_KINDS", "MapView",
            "PackResult", "Progress", "ReportOptions"]
 
 MAP_KINDS = ("overview", "hotspots", "coverage", "sites")
 HOTSPOT_METHODS = ("gistar", "density")
+# the pack's optional pages (geo.report.spacetime): what is emerging, what repeats, which map predicts best
+ANALYSES = ("emerging", "near_repeat", "forecast")
 # One method per question: the Hotspots and Planner pages, the pack and the command line open on this one.
 DEFAULT_HOTSPOT_METHOD = "gistar"
 LABEL_FIELDS = ("name", "name_ru", "name_ky")
@@ -110,6 +112,12 @@ class ReportOptions:
         shows neither count nor z, a density cell shaped by fewer is blank,
         and no top place of fewer is listed. 0 (the default) for an
         analyst's pack, where every count is shown.
+    analyses : sequence of str
+        Optional pages of what is emerging, what repeats and which map predicts best
+        (:data:`ANALYSES`): ``"emerging"`` a map of emerging hot spots over every month of the data up
+        to ``end``, ``"near_repeat"`` the Knox table of the period's incidents, ``"forecast"`` the table and
+        chart of which map predicts next month best over the months up to ``end``. None by default. An
+        analyst's pack only (they read exact points and days): a viewer's pack leaves them out.
     tiles, tile_cache : optional
         Base tiles of the maps (see :func:`geo.printmap.map_figure`); none by
         default, so a pack needs no network.
@@ -142,10 +150,11 @@ class ReportOptions:
     tile_cache: str | Path | None = None
     category_list: CategoryList | None = None
     min_count: int = 0
+    analyses: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         # Tuples: the options stay immutable and hashable whatever sequence was given.
-        for name in ("units", "categories", "priorities"):
+        for name in ("units", "categories", "priorities", "analyses"):
             value = getattr(self, name)
             if value is not None:
                 if isinstance(value, str):
@@ -158,6 +167,10 @@ class ReportOptions:
             if bad:
                 msg = f"unknown {name} {', '.join(bad)}; categories: {', '.join(keys)}"
                 raise ValueError(msg)
+        bad = [a for a in self.analyses or () if a not in ANALYSES]
+        if bad:
+            msg = f"unknown analyses {', '.join(bad)}; choose from {', '.join(ANALYSES)}"
+            raise ValueError(msg)
         if self.hotspot_method not in HOTSPOT_METHODS:
             msg = f"hotspot_method must be one of {', '.join(HOTSPOT_METHODS)}, not {self.hotspot_method!r}"
             raise ValueError(msg)

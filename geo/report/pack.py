@@ -27,6 +27,7 @@ from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
 from geo.evaluate.perception import question_label
 from geo.report.evaluations import evaluation_texts, perception_specs, perception_views
+from geo.report.spacetime import analysis_methods, pack_analyses
 from geo.report.methods import cover_text, methods_text, readme
 from geo.report.options import MapView, PackResult, Progress, ReportOptions
 from geo.report.study import PackStudy, pack_study
@@ -95,16 +96,20 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
     # steps: the analyses, the pages (cover, maps, tables, methods), the map images and the zip
     evaluations = evaluation_texts(layers, s)  # "Did it work?": a page per intervention of the study area
     perception = perception_specs(layers, s)  # what residents feel: a table per survey question
+    extra = pack_analyses(layers, s)  # the options' emerging hot spots, near repeats, which map predicts best
     n_pages = (1 + len(plan) + len(perception) + TABLE_PAGES + (1 if len(s.units) else 0) + (1 if len(s.cameras) else 0)
-               + len(perception) + len(evaluations) + sum(bool(j.chart) for j in evaluations) + 1)
-    n_maps = len(plan) + len(perception)  # a map per survey question too
+               + len(perception) + len(evaluations) + sum(bool(j.chart) for j in evaluations) + 1
+               + len(extra.views) + len(extra.tables) + len(extra.charts))
+    n_maps = len(plan) + len(perception) + len(extra.views)  # a map per survey question and analysis too
     report = _Reporter(progress, total=len(plan) + n_pages + ((n_maps + 1) if zip_path else 0))
     views: list[MapView] = []
     for kind, category in plan:
         views.append(make_view(kind, s, category))
         report.step(_("Analysed: {title}", title=views[-1].title))
     views += perception_views(layers, s)  # what residents feel: a map per survey question, after the plan's
-    pages = _pages(s, views, evaluations, perception)
+    views += extra.views
+    pages = _pages(s, views, evaluations, [*perception, *extra.tables], extra.charts,
+                   analysis_methods(extra, _))
     # the text and table pages' number is known once they are laid out: count the steps again
     report.total = len(plan) + len(pages) + ((len(views) + 1) if zip_path else 0)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +145,9 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
     params = {"options": options_params(o), **{v.name: v.params for v in views},
               "evaluations": [j.title for j in evaluations],
               "evaluation_charts": [j.chart["title"] for j in evaluations if j.chart],
-              "perception": [title for title, _frame, _note in perception]}
+              "perception": [title for title, _frame, _note in perception],
+              "analyses": extra.params, "analysis_tables": [title for title, _frame, _note in extra.tables],
+              "analysis_charts": [c["title"] for c in extra.charts]}
     return PackResult(paths=paths, pages=len(pages), page_titles=[p.title for p in pages],
                       seconds=time.perf_counter() - t0, params=params, notes=notes)
 
@@ -190,7 +197,8 @@ def view_figure(view: MapView, *, options: ReportOptions, title: str | None = No
 
 
 def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list[str]]] = (),
-           perception: list[tuple[str, pd.DataFrame, str | None]] = ()) -> list[_Page]:
+           perception: list[tuple[str, pd.DataFrame, str | None]] = (), charts: list[dict] = (),
+           more_methods: list[str] = ()) -> list[_Page]:
     """Every page of the pack in order, laid out so that the contents and the page numbers are known before the
     first is written: the tables' figures are built here (a long table takes several pages), the maps and text
     pages are drawn when written."""
@@ -204,21 +212,24 @@ def _pages(s: PackStudy, views: list[MapView], evaluations: list[tuple[str, list
 
     maps = [map_page(v, i) for i, v in enumerate(views, start=1)]
     tables = _table_pages(s, views, by_kind, perception)  # [(title, its pages)]
-    # "Did it work?": a page (or more) per intervention of the study area, after the tables
-    judged_groups = [_text_pages(_, j.title, j.paragraphs, o.paper) + _chart_pages(_, j.chart)
-                     for j in evaluations]
+    # the options' charts (which map predicts best) after the tables, then "Did it work?" with its charts
+    judged_groups = [_chart_pages(_, c) for c in charts]
+    judged_groups += [_text_pages(_, j.title, j.paragraphs, o.paper) + _chart_pages(_, j.chart)
+                      for j in evaluations]
     judged = [page for group in judged_groups for page in group]
-    methods = _text_pages(_, _("Methods and parameters"), methods_text(s, views), o.paper)
+    methods = _text_pages(_, _("Methods and parameters"), [*methods_text(s, views), *more_methods], o.paper)
     # The contents: a line per map, the tables on one line, so that a cover of any pack fits one page.
     first_table = 2 + len(maps)
     # the plan's maps a line each; the survey's maps (one per question) on one line, as the tables
-    toc = [f"{_.int(i)}. {p.title}" for i, (p, v) in enumerate(zip(maps, views, strict=True), start=2)
-           if v.kind != "perception"]
     felt = [(i, v) for i, v in enumerate(views, start=2) if v.kind == "perception"]
-    if felt:
-        toc.append(_("{first}–{last}. Maps of what residents feel and what is recorded: {questions}.",
-                     first=_.int(felt[0][0]), last=_.int(felt[-1][0]),
-                     questions="; ".join(f"{question_label(v.category, _)} ({_.int(i)})" for i, v in felt)))
+    toc = []
+    for i, (p, v) in enumerate(zip(maps, views, strict=True), start=2):
+        if v.kind != "perception":
+            toc.append(f"{_.int(i)}. {p.title}")
+        elif i == felt[0][0]:
+            toc.append(_("{first}–{last}. Maps of what residents feel and what is recorded: {questions}.",
+                         first=_.int(felt[0][0]), last=_.int(felt[-1][0]),
+                         questions="; ".join(f"{question_label(v.category, _)} ({_.int(i)})" for i, v in felt)))
     starts, n = [], first_table
     for _title, figs in tables:
         starts.append(n)
