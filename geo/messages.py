@@ -308,6 +308,22 @@ HS_FEW_CELLS = N_("only {n} cells to analyse: give a smaller cell or a larger bo
 HS_BAND_CELL = N_("the band ({band} m) must be at least the cell size ({cell} m), or cells have no neighbours")
 HS_BAND_AUTO = N_("the band ({band} m) is smaller than the automatic cell size ({cell} m); give a smaller cell or a "
                   "larger band")
+# what is emerging, what repeats, which map predicts best (geo.spacetime, geo.forecast)
+EM_FEW_STEPS = N_("emerging hot spots need at least {need} time steps, got {steps}; take shorter steps or a longer "
+                  "period")
+EM_LAG = N_("the earlier periods in each neighbourhood ({lag}) may span at most three quarters of the {steps} time steps")
+ST_NO_TIMES = N_("no incident has a time: a space-time analysis needs incident times")
+NR_BANDS_NUMBERS = N_("{name} must be numbers separated by commas, such as 0,100,200; got {value}")
+NR_BANDS_EMPTY = N_("{name} must be at least one number, such as 0,100,200; got {value}")
+NR_BANDS_NEGATIVE = N_("{name} must be numbers of at least 0 (the last band is open-ended by itself); got {value}")
+NR_BANDS_ORDER = N_("{name} must increase from one edge to the next; got {value}")
+NR_BANDS_DAYS = N_("{name} must be whole days, such as 0,7,14,21; got {value}")
+NR_TOO_FEW = N_("the Knox test needs at least 2 events (a pair), got {n}")
+FC_FEW_MONTHS = N_("checking maps month by month with {train} months to draw them from needs at least {need} months "
+                   "of incidents in the study area, got {n}")
+FC_TOO_FEW = N_("a forecast needs at least {need} incidents with a place and a time, got {n}")
+FC_NO_TEST = N_("no incidents in the test period: there is nothing to predict")
+FC_FEW_TRAIN = N_("fewer than {need} incidents to train on")
 HS_NO_CRS = N_("incidents without a CRS cannot be placed; give their CRS (e.g. EPSG:4326)")
 HS_NOT_POINTS = N_("hot spot analysis takes incident points; convert other geometries first")
 HS_BAND_HEX = N_("the band ({band} m) must reach the adjacent hexagons ({spacing} m apart)")

@@ -22,11 +22,14 @@ ALLOWED = frozenset({
     "tiff", "kml", "zip", "epsg", "wgs", "utm", "utc", "crs", "svg", "html", "shapefile", "utf", "windows",
     # programs and a key named as they are written on screen and keyboard; Kyrg-06 and CP1251 are proper names
     "qgis", "arcgis", "excel", "enter", "kyrg", "cp",
+    # ArcGIS Pro and the Near Repeat Calculator (Ratcliffe's program): names of programs
+    "pro", "near", "repeat", "calculator",
     # units
     "km", "min", "pt", "mb", "dpi",
     # method names given in brackets after the plain words
     "gi", "lisa", "fdr", "mclp", "lscp", "getis", "ord", "moran", "bandwidth", "distance", "band", "kde",
     "silverman", "median", "wdd", "wdq",
+    "knox", "mann", "kendall", "pai", "pei", "manhattan", "euclidean",
     # Roman numerals of quarters, as Russian and Kyrgyz write them («III квартал 2017»)
     "ii", "iii", "iv",
 })

@@ -373,7 +373,7 @@ def test_step_index_months_and_weeks():
     ({"cube": np.ones((5, 5))}, "3 dimensions"),
     ({"mask": np.zeros((5, 5), bool)}, "mask is empty"),
     ({"mask": np.ones((4, 5), bool)}, "mask shape"),
-    ({"time_lag": 10}, "at most 75% of the 12 time steps"),
+    ({"time_lag": 10}, "at most three quarters of the 12 time steps"),
     ({"time_lag": -1}, "time_lag must be"),
     ({"time_lag": 1.5}, "time_lag must be"),
     ({"alpha": 0.2}, "alpha must be one of 0.1, 0.05, 0.01"),

@@ -180,13 +180,13 @@ def test_a_projected_input_is_measured_in_its_own_crs_and_lon_lat_in_the_local_u
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
-    (dict(space_bands=(0, 100, 50)), "increase strictly"),
-    (dict(space_bands=(0, 100, 100)), "increase strictly"),
+    (dict(space_bands=(0, 100, 50)), "increase from one edge"),
+    (dict(space_bands=(0, 100, 100)), "increase from one edge"),
     (dict(space_bands=(-1, 100)), "at least 0"),
     (dict(space_bands="0,1,x"), "numbers separated by commas"),
     (dict(space_bands=()), "at least one number"),
     (dict(time_bands=(0, 7.5)), "whole days"),
-    (dict(time_bands=(0, float("inf"))), "finite"),
+    (dict(time_bands=(0, float("inf"))), "of at least 0"),
     (dict(distance="chebyshev"), "manhattan, euclidean"),
     (dict(permutations=0), "permutations must be a whole number >= 1"),
     (dict(seed=-1), "seed must be"),
@@ -288,7 +288,7 @@ def test_the_command_line_names_the_rows_it_cannot_use(tmp_path, capsys):
     nodate.write_text("id,lat,lon\n1,42.87,74.6\n2,42.88,74.6\n", encoding="utf-8")
     with pytest.raises(ValueError, match="nodate.csv: no date column"):
         run_cli([str(nodate), "--space-bands", "0,100", "--time-bands", "0,7"], capsys)
-    with pytest.raises(ValueError, match="--space-bands must increase strictly"):
+    with pytest.raises(ValueError, match="--space-bands must increase from one edge"):
         run_cli([str(nodate), "--space-bands", "0,100,50", "--time-bands", "0,7"], capsys)
 
 

@@ -183,3 +183,12 @@ def test_a_proposal_is_shown_as_current_only_while_its_settings_hold(monkeypatch
     at.button(key="pl_run").click().run()
     assert not [w.value for w in at.main.warning if "устарело" in w.value]
     assert len(at.session_state["pl_result"]["chosen"]) == before
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+@pytest.mark.parametrize("page", ["views/emerging.py", "views/nearrepeat.py", "views/forecast.py"])
+def test_what_emerges_repeats_and_predicts_speaks_the_language(monkeypatch, demo_workspace, page, lang):
+    """Issue 17's pages: sentences, tables (patterns, bands, methods), captions and widgets in the language."""
+    at = open_page(monkeypatch, demo_workspace, page, lang)
+    assert at.dataframe, "the page shows its table"
+    assert_no_english(at, lang)

@@ -63,7 +63,7 @@ def test_near_repeat_page_finds_burglary_repeats(app):
     assert list(table["Distance"])[-1] == "500 m or more"
     # bad bands: a clear message, no table
     app.text_input(key="nr_space").set_value("0,300,100").run()
-    assert app.error and "distance bands" in app.error[0].value
+    assert app.error and "Distance bands (m) must increase" in app.error[0].value
 
 
 def test_forecast_page_recommends_a_map(app):

@@ -55,7 +55,7 @@ with st.spinner(_("Analysing…")):
         st.stop()
 
 st.markdown("**" + emerging_sentence(result, lang=_.lang) + "**")
-st.caption(_("{cells} cells of {size} m, {steps} periods; hot and cold at 90% confidence with the false "
+st.caption(_("{cells} cells of {size} m, {steps} periods; hot and cold with confidence 90% and the false "
              "discovery rate per period; trend at 95%.", cells=_.int(int(result.mask.sum())),
              size=_.int(round(result.params.get("cell", cell) or 0)), steps=_.int(len(result.steps))))
 
@@ -80,7 +80,7 @@ st.download_button(_("Download the cells (CSV)"), csv_bytes(cells), file_words(_
                    "text/csv", key="em_csv")
 with st.expander(_("How to read this map")):
     st.markdown(_("A cell is hot in a month when it and its neighbours, in that month and the one before, hold "
-                  "more incidents than the whole area's average would give (Gi*, 90% confidence, corrected for "
+                  "more incidents than the whole area's average would give (Gi*, confidence 90%, corrected for "
                   "testing many cells). Its pattern says when: **new** is hot only in the last period, "
                   "**consecutive** hot in an unbroken run up to the last, **intensifying** hot nearly always and "
                   "getting hotter, **persistent** hot nearly always, **diminishing** hot nearly always but "

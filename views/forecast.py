@@ -52,20 +52,35 @@ with st.spinner(_("Analysing…")):
 st.markdown("**" + forecast_sentence(forecast, share=share, lang=_.lang) + "**")
 st.dataframe(forecast_table(forecast, share=share, lang=_.lang), hide_index=True, width="stretch")
 chart = forecast_chart(forecast, lang=_.lang)
-x_t, y_t, map_t = _("Share of the area"), chart["y_label"], _("Map")
-rows = [{x_t: x, "order": i, map_t: name, y_t: v} for name, (values, _colour) in chart["lines"].items()
-        for i, (x, v) in enumerate(zip(chart["x_labels"], values, strict=True))]
-frame = pd.DataFrame(rows)
+# plain field names: Vega-Lite reads a field name as an expression, where an apostrophe or a dot breaks it
+rows = [{"share": x, "map": name, "caught": v} for name, (values, _colour) in chart["lines"].items()
+        for x, v in zip(chart["x_labels"], values, strict=True)]
 colours = alt.Scale(domain=list(chart["lines"]), range=[c for _v, c in chart["lines"].values()])
-st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
-    x=alt.X(field=x_t, type="ordinal", sort=chart["x_labels"], axis=alt.Axis(labelAngle=-45)),
-    y=alt.Y(field=y_t, type="quantitative"), color=alt.Color(field=map_t, type="nominal", scale=colours),
-    tooltip=[alt.Tooltip(field=c) for c in (map_t, x_t, y_t)]).properties(title=chart["title"], height=320),
-    width="stretch", key="fc_chart")
+x_t, map_t = _("Share of the area"), _("Map")
+st.altair_chart(alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
+    x=alt.X(field="share", type="ordinal", sort=chart["x_labels"], title=x_t, axis=alt.Axis(labelAngle=-45)),
+    y=alt.Y(field="caught", type="quantitative", title=chart["y_label"]),
+    color=alt.Color(field="map", type="nominal", scale=colours, title=map_t,
+                    legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+    tooltip=[alt.Tooltip(field="map", title=map_t), alt.Tooltip(field="share", title=x_t),
+             alt.Tooltip(field="caught", title=chart["y_label"], format=".1f")]).properties(
+    title=chart["title"], height=320), width="stretch", key="fc_chart")
 st.caption(chart["note"])
 with st.expander(_("Month by month")):
-    table = forecast.table.copy()
-    table["test_month"] = [_.month_year(m.date()) for m in pd.to_datetime(table["test_month"])]
+    from geo.report.spacetime import FORECAST_LABELS
+
+    t = forecast.table
+    table = pd.DataFrame({
+        _("Month"): [_.month_year(m.date()) for m in pd.to_datetime(t["test_month"])],
+        _("Map"): [_(FORECAST_LABELS.get(str(m), str(m))) for m in t["method"]],
+        _("Share of the area"): [_.pct(v, 0) for v in t["share"]],
+        _("Cells"): t["cells"].to_numpy(), _("Incidents that month"): t["N"].to_numpy(),
+        _("Caught"): [_.num(v, 1) for v in t["n"]],
+        _("Next month's incidents caught (hit rate)"): [_.pct(v, 0) if pd.notna(v) else "–" for v in t["hit_rate"]],
+        _("Times better than chance (PAI)"): [_.num(v, 2) if pd.notna(v) else "–" for v in t["pai"]],
+        _("Share of the best possible (PEI)"): [_.pct(v, 0) if pd.notna(v) else "–" for v in t["pei"]],
+        _("Why no score"): [_.message(str(v)) if isinstance(v, str) and v else "" for v in t["note"]],
+    })
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(_("Download the scores (CSV)"), csv_bytes(table), file_words(_("forecast accuracy")) + ".csv",
                        "text/csv", key="fc_csv")

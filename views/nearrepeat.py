@@ -60,8 +60,8 @@ permutations = int(c5.selectbox(_("Shuffles"), [99, 999], index=1, key="nr_perm"
 seed = int(c6.number_input(_("Seed"), 0, 2**31 - 1, 0, key="nr_seed",
                            help=_("The same seed gives the same shuffles, so the same table.")))
 try:
-    parse_bands(space, name="distance bands")
-    parse_bands(time, name="time bands", whole=True)
+    parse_bands(space, name=_("Distance bands (m)"))
+    parse_bands(time, name=_("Time bands (days)"), whole=True)
 except ValueError as exc:
     st.error(_.message(str(exc)))
     st.stop()

@@ -44,6 +44,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from geo import messages as M
+
 __all__ = ["CURVE_SHARES", "NO_TEST_INCIDENTS", "SHARES", "accuracy", "best_captured", "captured", "cells_for",
            "check_shares", "rates"]
 
@@ -52,7 +54,7 @@ SHARES = (0.01, 0.05, 0.10)
 # The chart's curve: PAI at every half per cent of the area from 0.5 % to 20 %.
 CURVE_SHARES = tuple(round(0.005 * i, 3) for i in range(1, 41))
 # Why a measure is missing (English; a page translates it).
-NO_TEST_INCIDENTS = "no incidents in the test period: there is nothing to predict"
+NO_TEST_INCIDENTS = M.FC_NO_TEST
 
 
 def check_shares(shares: float | Sequence[float]) -> np.ndarray:

@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo import messages as M
 from geo.checks import check_choice, check_count, check_positive
 from geo.crs import local_crs, metric_xy
 from geo.forecast.accuracy import (CURVE_SHARES, NO_TEST_INCIDENTS, SHARES, best_captured, captured, cells_for,
@@ -69,7 +70,7 @@ DISTANCES = ("euclidean", "chebyshev")
 # Scores are rounded to this fraction of the map's largest: FFT sums leave ~1e-16 of round-off, which would
 # break ties that are exact in arithmetic (cells no kernel reaches, cells with the same neighbourhood).
 SCORE_RESOLUTION = 1e-10
-FEW_TRAIN = "fewer than {need} incidents to train on"
+FEW_TRAIN = M.FC_FEW_TRAIN
 DAY_NS = 86_400 * 10**9
 
 
@@ -334,8 +335,7 @@ def rolling_accuracy(x: np.ndarray, y: np.ndarray, when: np.ndarray | pd.Series,
     xs, ys, flat, month, day, months0 = _incidents(x, y, when, grid)
     n_months = int(month.max()) + 1 if len(month) else 0
     if n_months < train_months + 1:
-        msg = (f"a rolling evaluation with {train_months} training months needs at least {train_months + 1} "
-               f"months of incidents in the study area, got {n_months}")
+        msg = M.FC_FEW_MONTHS.format(train=train_months, need=train_months + 1, n=n_months)
         raise ValueError(msg)
     order = np.argsort(month, kind="stable")
     xs, ys, flat, month, day = xs[order], ys[order], flat[order], month[order], day[order]
@@ -489,7 +489,7 @@ def forecast_accuracy(incidents: gpd.GeoDataFrame, *, cell: float | None = None,
         region = _boundary_region(boundary, target)
         ok &= shapely.intersects_xy(region, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
     if ok.sum() < MIN_INCIDENTS:
-        msg = f"a forecast needs at least {MIN_INCIDENTS} incidents with a place and a time, got {int(ok.sum())}"
+        msg = M.FC_TOO_FEW.format(need=MIN_INCIDENTS, n=int(ok.sum()))
         raise ValueError(msg)
     x, y, when = x[ok], y[ok], when.to_numpy()[ok]
     if cell is None:

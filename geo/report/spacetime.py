@@ -260,7 +260,7 @@ def _emerging_view(result: EmergingResult, s: PackStudy) -> MapView:
     reading = _("Each coloured cell had a pattern over the months: new hot spots are hot only in the last month, "
                 "consecutive ones in an unbroken run up to the last, intensifying ones nearly always and getting "
                 "hotter, persistent ones nearly always; sporadic ones on and off. Cells without a pattern are not "
-                "coloured. Hot: more incidents than the area's average would give (Gi*, 90% confidence).")
+                "coloured. Hot: more incidents than the area's average would give (Gi*, confidence 90%).")
     return MapView(kind="emerging", category=None, content=content, title=_("Emerging hot spots"),
                    subtitle=subtitle, params={"cells": int(result.mask.sum()), "coloured": int(len(cells))},
                    tables={}, reading=reading, lang=_.lang)
@@ -279,9 +279,9 @@ def analysis_methods(extra: PackAnalyses, tr: Tr) -> list[str]:
             out += ["## " + _("Emerging hot spots"), _(
                 "Incidents counted in square cells of {cell} m, month by month over every month of the data up to "
                 "the pack's end; in each month, a cell's Gi* is taken over its neighbours within {band} m in that "
-                "month and the {lag} before it, hot or cold at 90% confidence with the false discovery rate per "
+                "month and the {lag} before it, hot or cold with confidence 90% and the false discovery rate per "
                 "month; the Mann-Kendall test of each cell's Gi* series gives its trend (95%). The patterns follow "
-                "ArcGIS Pro's Emerging Hot Spot Analysis: \"90% of the periods\" is a share of them, a sporadic "
+                "ArcGIS Pro's Emerging Hot Spot Analysis: \"90 of every 100 periods\" is a share of them, a sporadic "
                 "spot is hot in the last period, and a new one was never hot before.",
                 cell=_.int(round(e.get("cell", 0))), band=_.int(round(e.get("band", 0) or 0)),
                 lag=_.int(int(e.get("time_lag", 1))))]

@@ -172,7 +172,7 @@ def space_time_cube(incidents: gpd.GeoDataFrame, *, cell: float | None = None, s
     when = _times(incidents, time_column)
     known = when.dropna()
     if known.empty:
-        msg = "no incident has a time: a space-time cube needs incident times"
+        msg = M.ST_NO_TIMES
         raise ValueError(msg)
     first = _day(start, "start") if start is not None else known.min().normalize()
     last = _day(end, "end") if end is not None else known.max().normalize()

@@ -373,11 +373,11 @@ def emerging_from_cube(cube: np.ndarray, *, band_cells: float, time_lag: int = 1
     x, m = _check_cube(cube, mask)
     steps = x.shape[0]
     if steps < MIN_STEPS:
-        msg = f"emerging hot spots need at least {MIN_STEPS} time steps, got {steps}; take shorter steps"
+        msg = M.EM_FEW_STEPS.format(need=MIN_STEPS, steps=steps)
         raise ValueError(msg)
     time_lag = check_count(time_lag, "time_lag", minimum=0)
     if time_lag > MAX_LAG_SHARE * steps:
-        msg = f"time_lag ({time_lag}) may span at most 75% of the {steps} time steps"
+        msg = M.EM_LAG.format(lag=time_lag, steps=steps)
         raise ValueError(msg)
     level = _level(alpha)
     trend_alpha = _check_share(trend_alpha, "trend_alpha")

@@ -55,6 +55,7 @@ import pandas as pd
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from geo import messages as M
 from geo.checks import check_choice, check_count
 from geo.crs import local_crs, metric_xy, xy_arrays
 from geo.plain import plain
@@ -151,20 +152,20 @@ def parse_bands(value: str | Sequence[float], *, name: str = "bands", whole: boo
     try:
         edges = [float(p) for p in parts if not (isinstance(p, str) and p == "")]
     except (TypeError, ValueError):
-        msg = f"{name} must be numbers separated by commas, such as 0,1,100,200; got {value!r}"
+        msg = M.NR_BANDS_NUMBERS.format(name=name, value=repr(value))
         raise ValueError(msg) from None
     if not edges or any(isinstance(p, bool) for p in parts):
-        msg = f"{name} must be at least one number, such as 0,1,100,200; got {value!r}"
+        msg = M.NR_BANDS_EMPTY.format(name=name, value=repr(value))
         raise ValueError(msg)
     if not all(math.isfinite(e) and e >= 0 for e in edges):
-        msg = f"{name} must be finite numbers of at least 0 (the last band is open-ended by itself); got {value!r}"
+        msg = M.NR_BANDS_NEGATIVE.format(name=name, value=repr(value))
         raise ValueError(msg)
     if any(b <= a for a, b in zip(edges, edges[1:])):
-        msg = f"{name} must increase strictly from one edge to the next; got {value!r}"
+        msg = M.NR_BANDS_ORDER.format(name=name, value=repr(value))
         raise ValueError(msg)
     if whole:
         if not all(e == int(e) for e in edges):
-            msg = f"{name} must be whole days, such as 0,7,14,21; got {value!r}"
+            msg = M.NR_BANDS_DAYS.format(name=name, value=repr(value))
             raise ValueError(msg)
         return tuple(int(e) for e in edges)
     return tuple(edges)
@@ -226,7 +227,7 @@ def knox_from_arrays(x: object, y: object, days: object, *, space_bands: str | S
     x, y = xy_arrays(x, y)
     day = _day_numbers(days, len(x))
     if len(x) < 2:
-        msg = f"the Knox test needs at least 2 events (a pair), got {len(x)}"
+        msg = M.NR_TOO_FEW.format(n=len(x))
         raise ValueError(msg)
 
     i, j, s = _close_pairs(x, y, s_edges[-1], distance)
