@@ -378,3 +378,27 @@ def test_the_grid_places_points_as_square_grid_counts_them():
     x = np.array([0.0, 99.9, 100.0, 1000.0, 50.0, -0.1, 1000.1, np.nan, 50.0])
     y = np.array([0.0, 0.0, 0.0, 800.0, 750.0, 5.0, 5.0, 5.0, 799.0])
     assert g.locate(x, y).tolist() == [0, 0, 1, 79, -1, -1, -1, -1, -1]
+
+
+def test_the_emerging_map_marks_the_persistent_hot_spot_and_only_it():
+    """The emerging method's map is 1 on the cells Emerging Hot Spot Analysis of the training months calls
+    persistent or intensifying hot spots (the planted spot, hot every month), 0 elsewhere: it beats a random map."""
+    from geo.forecast.rolling import emerging_score
+    from geo.spacetime import CATEGORY_CODES, emerging_from_cube
+
+    x, y, when = _planted(3)
+    grid = Grid(x0=0.0, y0=0.0, cell=100.0, mask=np.ones((40, 40), bool))
+    months = ((when.astype("datetime64[M]") - when.min().astype("datetime64[M]")).astype(int))
+    flat = grid.locate(x, y)
+    cube = np.zeros((12, 40, 40))
+    np.add.at(cube.reshape(12, -1), (months[months < 12], flat[months < 12]), 1)
+    w = Window(grid=grid, x=x, y=y, cell_index=flat, age_days=np.ones(len(x)), cube=cube, counts=cube.sum(0),
+               start=np.datetime64("2019-01-01"), end=np.datetime64("2020-01-01"), test_days=31)
+    score = emerging_score(w, band=150.0)
+    res = emerging_from_cube(cube, band_cells=1.5)
+    expected = np.isin(res.category, [CATEGORY_CODES["persistent_hot"], CATEGORY_CODES["intensifying_hot"]])
+    assert np.array_equal(score == 1, expected) and set(np.unique(score)) <= {0.0, 1.0}
+    assert score[12:15, 27:30].all()  # the planted 300 m square, rows 1200-1500 m and columns 2700-3000 m
+    f = rolling_accuracy(x, y, when, grid=grid, methods={"emerging": emerging_score, "random": _random_score})
+    s = f.summary.set_index(["method", "share"])
+    assert s.loc[("emerging", 0.01), "mean_pai"] > 5 * s.loc[("random", 0.01), "mean_pai"]

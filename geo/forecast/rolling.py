@@ -21,14 +21,14 @@ The methods (:data:`METHODS`, simplest first):
   of the incident's cell and the cell's centre in cell widths, ``t`` the whole weeks elapsed. As the weight
   is a product, the sum is one convolution of the time-weighted counts with the ``1 / (1 + d)`` disk.
 
+- ``emerging``: 1 on the cells Emerging Hot Spot Analysis of the training months (:mod:`geo.spacetime.emerging`)
+  calls persistent or intensifying hot spots, else 0 (:func:`emerging_score`): the other cells tie, so the
+  rest of a share is filled from them in part.
+
 The registry is the hook for more methods: a method is any callable ``f(window: Window) -> scores`` with
-scores of the grid's shape (NaN outside the study area is fine). Options go in with ``functools.partial``.
-The "emerging persistent and intensifying" map (geo.spacetime) plugs in as one more entry::
-
-    forecast_accuracy(incidents, methods={**METHODS, "emerging": emerging_score})
-
-and joins the defaults as an entry of :data:`METHODS` below, after ``prospective`` (the order is the
-tie-break of :func:`best_method`). :attr:`Window.cube` gives it the training counts month by month.
+scores of the grid's shape (NaN outside the study area is fine). Options go in with ``functools.partial``,
+and ``methods={**METHODS, "mine": f}`` adds one; the order of :data:`METHODS` is the tie-break of
+:func:`best_method`. :attr:`Window.cube` gives a method the training counts month by month.
 
 :func:`rolling_accuracy` is the numeric core (metric coordinates and times in, tables out);
 :func:`forecast_accuracy` is the adapter from an incident GeoDataFrame with ``occurred_at``.
@@ -58,7 +58,8 @@ from geo.stats.hotspots import MIN_INCIDENTS, _boundary_region, _knn_band, optim
 from geo.stats.lattice import BAND_TOLERANCE, square_grid, stencil_sum
 from geo.stats.temporal import _times
 
-__all__ = ["METHODS", "Forecast", "Grid", "Method", "Window", "best_method", "forecast_accuracy", "gistar_score",
+__all__ = ["METHODS", "Forecast", "Grid", "Method", "Window", "best_method", "emerging_score", "forecast_accuracy",
+           "gistar_score",
            "kde_score", "last_period_score", "prospective_score", "rolling_accuracy", "summarize"]
 
 TRAIN_MONTHS = 12
@@ -237,11 +238,34 @@ def prospective_score(window: Window, *, radius: float = PROSPECTIVE_RADIUS, wee
 
 # The registry, simplest first: best_method breaks ties by this order. Read-only, so no session changes it
 # for another. The emerging-hot-spot map joins the defaults here, after "prospective".
+def emerging_score(window: Window, *, band: float | None = None, time_lag: int = 1) -> np.ndarray:
+    """1 for the cells that the training months make persistent or intensifying hot spots, else 0.
+
+    Emerging Hot Spot Analysis (:func:`geo.spacetime.emerging.emerging_from_cube`) of the training counts month
+    by month, with the Gi* band of :func:`gistar_score`: the map a planner reads as "hot all along, and staying
+    so". The other cells tie at 0, so a share larger than those cells is filled from them in part (the tie
+    rule of :func:`geo.forecast.accuracy.captured`), never in the order the cells happen to be stored.
+    """
+    from geo.spacetime.emerging import CATEGORY_CODES, emerging_from_cube
+
+    if band is None:
+        busy = window.grid.mask & (window.counts > 0)
+        rows, cols = np.nonzero(busy)
+        cell = window.grid.cell
+        centres = np.column_stack([window.grid.x0 + (cols + 0.5) * cell, window.grid.y0 + (rows + 0.5) * cell])
+        band = _knn_band(centres, cell)[0]
+    res = emerging_from_cube(window.cube, band_cells=band / window.grid.cell, time_lag=time_lag,
+                             mask=window.grid.mask)
+    keep = np.isin(res.category, [CATEGORY_CODES["persistent_hot"], CATEGORY_CODES["intensifying_hot"]])
+    return np.where(window.grid.mask, keep.astype(float), np.nan)
+
+
 METHODS: Mapping[str, Method] = MappingProxyType({
     "last_period": last_period_score,
     "kde": kde_score,
     "gistar": gistar_score,
     "prospective": prospective_score,
+    "emerging": emerging_score,
 })
 
 
