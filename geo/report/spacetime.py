@@ -285,6 +285,8 @@ def analysis_methods(extra: PackAnalyses, tr: Tr) -> list[str]:
                 "spot is hot in the last period, and a new one was never hot before.",
                 cell=_.int(round(e.get("cell", 0))), band=_.int(round(e.get("band", 0) or 0)),
                 lag=_.int(int(e.get("time_lag", 1))))]
+            # each pattern's rule, as the page's table and the map's legend name them
+            out += [f"- {_(EMERGING_LABELS[k])}: {pattern_meaning(k, _)}" for k in EMERGING_LABELS if k != "no_pattern"]
     if "near_repeat" in p:
         n = p["near_repeat"]
         if "not_made" in n:
