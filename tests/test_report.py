@@ -538,7 +538,7 @@ def test_pack_with_what_emerges_repeats_and_predicts(demo, tmp_path):
     assert result.params["analysis_tables"] == ["Emerging hot spots: patterns", "Near repeats: Burglary",
                                                 "Which map predicts next month best"]
     assert result.params["analysis_charts"] == [
-        "Next month's incidents caught by each map, by share of the area marked"]
+        "How much better than chance each map did, by share of the area marked"]
     assert "Emerging hot spots" in result.page_titles
     check_pack(result.paths["pdf"], result.pages, result.page_titles, result.params, tmp_path)
     a = result.params["analyses"]

@@ -53,17 +53,17 @@ st.markdown("**" + forecast_sentence(forecast, share=share, lang=_.lang) + "**")
 st.dataframe(forecast_table(forecast, share=share, lang=_.lang), hide_index=True, width="stretch")
 chart = forecast_chart(forecast, lang=_.lang)
 # plain field names: Vega-Lite reads a field name as an expression, where an apostrophe or a dot breaks it
-rows = [{"share": x, "map": name, "caught": v} for name, (values, _colour) in chart["lines"].items()
+rows = [{"share": x, "map": name, "pai": v} for name, (values, _colour) in chart["lines"].items()
         for x, v in zip(chart["x_labels"], values, strict=True)]
 colours = alt.Scale(domain=list(chart["lines"]), range=[c for _v, c in chart["lines"].values()])
 x_t, map_t = _("Share of the area"), _("Map")
 st.altair_chart(alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
     x=alt.X(field="share", type="ordinal", sort=chart["x_labels"], title=x_t, axis=alt.Axis(labelAngle=-45)),
-    y=alt.Y(field="caught", type="quantitative", title=chart["y_label"]),
+    y=alt.Y(field="pai", type="quantitative", title=chart["y_label"]),
     color=alt.Color(field="map", type="nominal", scale=colours, title=map_t,
                     legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
     tooltip=[alt.Tooltip(field="map", title=map_t), alt.Tooltip(field="share", title=x_t),
-             alt.Tooltip(field="caught", title=chart["y_label"], format=".1f")]).properties(
+             alt.Tooltip(field="pai", title=chart["y_label"], format=".2f")]).properties(
     title=chart["title"], height=320), width="stretch", key="fc_chart")
 st.caption(chart["note"])
 with st.expander(_("Month by month")):

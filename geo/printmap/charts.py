@@ -93,7 +93,9 @@ def line_chart_figure(title: str, *, x_labels: Sequence[str], lines: Mapping[str
                            fontproperties=font(tick_fs))
         for t in ax.get_yticklabels():
             t.set_fontproperties(font(tick_fs))
-        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: _.num(v, 0)))
+        # whole numbers where the ticks are whole (an index of 100), one decimal where they are not (a PAI of 2.5)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _pos: _.num(v, 0 if float(v).is_integer() else 1)))
         ax.set_ylabel(printable(y_label, lang=_.lang), fontproperties=font(tick_fs))
         ax.grid(axis="y", color="#dddddd", lw=0.5 * k)
         ax.set_xlim(-0.5, n - 0.5)

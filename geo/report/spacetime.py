@@ -168,7 +168,7 @@ def forecast_sentence(forecast: Forecast, *, share: float, lang: str = "en") -> 
 
 
 def forecast_chart(forecast: Forecast, *, lang: str = "en") -> dict:
-    """The chart of hit rate by share of the area, a line per method (keyword arguments of
+    """The chart of PAI by share of the area, a line per method (keyword arguments of
     :func:`geo.printmap.charts.line_chart_figure`; the page draws the same numbers)."""
     from geo.palette import FORECAST_COLORS
 
@@ -177,15 +177,16 @@ def forecast_chart(forecast: Forecast, *, lang: str = "en") -> dict:
     shares = sorted(curve["share"].unique())
     lines = {}
     for method in dict.fromkeys(curve["method"].astype(str)):
-        part = curve[curve["method"].astype(str) == method].set_index("share")["mean_hit_rate"]
-        lines[_(FORECAST_LABELS.get(method, method))] = ([None if pd.isna(part.get(x)) else 100 * float(part[x])
+        part = curve[curve["method"].astype(str) == method].set_index("share")["mean_pai"]
+        lines[_(FORECAST_LABELS.get(method, method))] = ([None if pd.isna(part.get(x)) else float(part[x])
                                                           for x in shares], FORECAST_COLORS.get(method, "#666666"))
-    return {"title": _("Next month's incidents caught by each map, by share of the area marked"),
+    return {"title": _("How much better than chance each map did, by share of the area marked"),
             "x_labels": [_.pct(x, 1) for x in shares],
-            "lines": lines, "y_label": _("Next month's incidents caught, %"),
+            "lines": lines, "y_label": _("Times better than chance (PAI)"),
             "note": _("Each map drawn from the months before, scored on the month after, over the months held out: "
-                      "the share of next month's incidents in the top cells of each map (hit rate), by the share "
-                      "of the area marked. Higher is better; a line at the share itself is no better than chance.")}
+                      "the share of next month's incidents in the top cells of each map over the share of the area "
+                      "those cells cover (PAI), by the share of the area marked. Higher is better; 1 is no better "
+                      "than chance.")}
 
 
 @dataclass(frozen=True)
