@@ -324,6 +324,16 @@ FC_FEW_MONTHS = N_("checking maps month by month with {train} months to draw the
 FC_TOO_FEW = N_("a forecast needs at least {need} incidents with a place and a time, got {n}")
 FC_NO_TEST = N_("no incidents in the test period: there is nothing to predict")
 FC_FEW_TRAIN = N_("fewer than {need} incidents to train on")
+# what new sites should cover (geo.siting.demand) and a point file read as it is (geo.io.pointfile)
+DEMAND_NO_WEIGHT = N_("{file}: no column {column} of weights; columns: {columns}")
+DEMAND_BAD_WEIGHT = N_("{file}: the weight {column} is not a number of 0 or more in rows {rows}")
+DEMAND_SHARE = N_("the incidents' part of the goal must lie between 0 and 1, got {share}")
+DEMAND_NO_INCIDENTS = N_("no incidents to cover: give the incidents a part of 0, or data with some")
+DEMAND_NO_RESIDENTS = N_("no residents to cover: give the incidents the whole goal, or settlements with a population")
+POINTS_BAD_ROWS = N_("{file}: {n} of {read} rows have no usable point ({rows}); fix or remove them: every row "
+                     "counts, so none is left out silently")
+POINTS_BAD_ROWS_DATED = N_("{file}: {n} of {read} rows have no usable point or date ({rows}); fix or remove them: "
+                           "every row counts, so none is left out silently")
 HS_NO_CRS = N_("incidents without a CRS cannot be placed; give their CRS (e.g. EPSG:4326)")
 HS_NOT_POINTS = N_("hot spot analysis takes incident points; convert other geometries first")
 HS_BAND_HEX = N_("the band ({band} m) must reach the adjacent hexagons ({spacing} m apart)")

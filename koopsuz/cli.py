@@ -268,7 +268,7 @@ def _site(args: argparse.Namespace) -> int:
     if args.minutes is not None and not args.roads:
         msg = "--minutes needs --roads (a road layer to drive along)"
         raise ValueError(msg)
-    inc = _incidents(args.incidents, args)
+    inc, weight, objective = _demand(args)
     stations = _layer(args.stations, "stations") if args.stations else None
     if args.candidates.startswith("grid:"):
         import geopandas as gpd
@@ -282,17 +282,49 @@ def _site(args: argparse.Namespace) -> int:
                 "roads": _layer(args.roads, "roads") if args.minutes is not None else None}
     if args.model == "lscp":
         res, chosen = site(inc, candidates, **standard, model="lscp", target=args.target or 1.0,
-                           stations=stations, weight=args.weight, time_limit=args.time_limit)
+                           stations=stations, weight=weight, time_limit=args.time_limit)
     else:
         res, chosen = site(inc, candidates, **standard, model=args.model, k=args.k, stations=stations,
-                           weight=args.weight, time_limit=args.time_limit,
+                           weight=weight, time_limit=args.time_limit,
                            aggregate=200.0 if args.model == "pmedian" else None)
     out = atomic_write(args.out, chosen.to_json().encode("utf-8"))
-    summary = {"model": res.model, "radius": args.radius, "minutes": args.minutes, "objective": res.objective,
+    summary = {"model": res.model, "demand": args.demand, "demand_points": len(inc), "objective_text": objective,
+               "incident_share": args.incident_share if args.demand == "mixed" else None,
+               "radius": args.radius, "minutes": args.minutes, "objective": res.objective,
                "covered": res.covered, "gap": res.gap, "status": res.status,
                "selected": [int(i) for i in res.selected], "seconds": round(res.seconds, 3), "out": str(out)}
     return _answer(args, summary, f"wrote {out}: {len(chosen)} sites, objective {res.objective:,.1f} "
                                   f"({res.status}, gap {res.gap:.2%}, {res.seconds:.1f} s)")
+
+
+def _demand(args: argparse.Namespace):  # noqa: ANN202 - (demand points, weight column or None, objective)
+    """What ``site`` covers (``--demand``): the incidents, the residents, any weighted points, or both mixed."""
+    from geo.siting.demand import incident_demand, mixed_demand, objective_text, point_demand, resident_demand
+
+    text = objective_text(args.demand, incident_share=args.incident_share, lang=args.lang)
+    if args.demand == "points":
+        from geo.io.pointfile import read_points
+
+        if args.incidents.startswith("workspace:"):
+            msg = "--demand points reads a file of points (any columns, a weight column named by --weight)"
+            raise ValueError(msg)
+        points = read_points(args.incidents, crs=args.crs)
+        return point_demand(points, weight=args.weight, source=Path(args.incidents).name), "weight", text
+    if args.demand == "incidents":
+        return _incidents(args.incidents, args), args.weight, text
+    if not args.incidents.startswith("workspace:"):
+        msg = f"--demand {args.demand} needs a workspace (workspace:PATH): the residents are its settlements' population"
+        raise ValueError(msg)
+    from geo.stats.population import population_surface
+
+    study = _study(args.incidents, args)
+    if "population" not in study.units or not study.units["population"].notna().any():
+        msg = f"{args.incidents}: the settlements have no population: there are no residents to cover"
+        raise ValueError(msg)
+    residents = resident_demand(population_surface(study.units, roads=_some(study.roads), incidents=study.incidents))
+    if args.demand == "residents":
+        return residents, "weight", text
+    return mixed_demand(incident_demand(study.incidents), residents, incident_share=args.incident_share), "weight", text
 
 
 def _report_options(args: argparse.Namespace, **extra: object):
@@ -502,7 +534,17 @@ def build_parser() -> argparse.ArgumentParser:
     s_.add_argument("--stations", help="existing stations, kept and counted: a file or workspace:PATH")
     s_.add_argument("--candidates", default="grid:500", help="a point file, workspace:PATH, or grid:M (default grid:500)")
     s_.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp")
-    s_.add_argument("--weight", help="column of incident weights")
+    s_.add_argument("--demand", choices=("incidents", "residents", "points", "mixed"), default="incidents",
+                    help="what the new sites cover: the incidents (default); the residents (the settlements' "
+                         "population spread over their roads; INCIDENTS a workspace:PATH); any points of INCIDENTS, "
+                         "a file with no date or category needed, weighted by --weight; or incidents and residents "
+                         "mixed, each a share of its own total (--incident-share)")
+    s_.add_argument("--incident-share", type=float, default=0.5,
+                    help="--demand mixed: the incidents' part of the objective, 0 to 1 (default 0.5)")
+    s_.add_argument("--crs", help="--demand points: the coordinates' CRS when the file does not say (EPSG code)")
+    s_.add_argument("--lang", choices=LANGS, default=default_lang(), help="language of the objective's words")
+    s_.add_argument("--weight", help="column of weights (any name): the incidents' or, with --demand points, the "
+                                     "points'")
     s_.add_argument("--target", type=float, help="lscp: share of coverable incidents to cover (default 1)")
     s_.add_argument("--time-limit", type=float, default=60, help="solver seconds (default 60); the gap is reported")
     s_.add_argument("--out", required=True, help="GeoJSON of the chosen sites")

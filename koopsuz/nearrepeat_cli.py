@@ -28,103 +28,24 @@ import sys
 from pathlib import Path
 
 
-_SHOWN = 5  # rows named in an error
 _COLOURS = {1: "\033[33m", 2: "\033[1;31m"}  # p <= 0.05 yellow, p <= 0.01 bold red
 _STARS = {0: "", 1: "*", 2: "**"}
 
 
 def read_events(path: str | Path, *, crs: str | int | None = None, mapping: dict[str, str] | None = None,
                 date_order: str | None = None):  # noqa: ANN201 - a GeoDataFrame (geopandas imported lazily)
-    """EVENTS as a GeoDataFrame of points in the file's own CRS with a ``date`` column, indexed by row number.
+    """EVENTS as a GeoDataFrame of points in the file's own CRS with a ``date`` column, indexed by row number
+    (:func:`geo.io.pointfile.read_points`: the importer's readers and parsers, no category, the CRS kept)."""
+    from geo.io.pointfile import read_points
 
-    The importer's readers and parsers, without its layer rules: no category, and the CRS kept (the
-    importer turns every layer into WGS84, which would change Manhattan distances).
-
-    Raises
-    ------
-    ValueError
-        The file unreadable, no coordinate or date columns, no CRS, or rows without a point or a date
-        (the first rows named, with their reasons).
-    """
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-    import shapely
-    from pyproj import CRS
-
-    from geo import messages as M
-    from geo.io.dates import combine_parts, parse_datetimes
-    from geo.io.mapping import apply_overrides, auto_map
-    from geo.io.points import parse_points
-    from geo.io.readers import read_table
-
-    raw = read_table(path)
-    source, frame = raw.source, raw.frame
-    listed = ", ".join(raw.columns[:20]) + (f", … {len(raw.columns) - 20:,} more" if len(raw.columns) > 20 else "")
-    roles = apply_overrides(auto_map(raw.columns, "incidents"), mapping or {}, raw.columns, "incidents",
-                            source=source)
-    given = None if crs is None else _crs(crs, source)
-    problems = {r: reason for r, reason in raw.bad_rows.items()}  # rows the reader could not read at all
-
-    def refuse(errors: pd.Series, what: str) -> None:  # the first problem of a row is the one named
-        for r, e in errors[errors != ""].items():
-            problems.setdefault(int(r), f"{what}: {e}")
-
-    if raw.is_spatial:
-        geom = frame.geometry
-        if given is not None and geom.crs is not None and CRS(geom.crs) != given:
-            msg = M.IMP_CRS_CONFLICT.format(file=source, crs=CRS(geom.crs).to_string(), given=given.to_string())
-            raise ValueError(msg)
-        file_crs = geom.crs if geom.crs is not None else given
-        if file_crs is None:
-            raise ValueError(M.IMP_NO_CRS.format(file=source))
-        g = geom.to_numpy()
-        empty = shapely.is_missing(g) | shapely.is_empty(g)
-        reason = np.where(empty, M.NO_GEOMETRY, np.where(shapely.get_type_id(g) != 0, "not a point", ""))
-        refuse(pd.Series(reason, index=frame.index), "geometry")
-        points = gpd.GeoSeries(g, index=frame.index, crs=file_crs)
-    else:
-        if "lat" in roles and "lon" in roles:
-            a, b = frame[roles["lon"]], frame[roles["lat"]]
-        elif "x" in roles and "y" in roles:
-            a, b = frame[roles["x"]], frame[roles["y"]]
-        else:
-            raise ValueError(M.IMP_NO_COORDINATE_COLUMNS.format(file=source, listed=listed))
-        pts = parse_points(a, b, crs=given, order="xy")
-        file_crs = pts.summary.get("crs")
-        if file_crs is None:  # every row carries the same reason (UTM's zone cannot be told): say it once
-            msg = f"{source}: {pts.summary.get('crs_reason') or M.IMP_NO_CRS.format(file=source)}"
-            raise ValueError(msg)
-        refuse(pts.errors, "coordinates")
-        points = pts.values
-    if "date" in roles:
-        parsed = parse_datetimes(frame[roles["date"]], frame[roles["time"]] if "time" in roles else None,
-                                 order=date_order)
-    elif {"year", "month", "day"} <= set(roles):
-        parsed = combine_parts(**{k: frame[roles[k]] for k in ("year", "month", "day") if k in roles})
-    else:
-        raise ValueError(M.IMP_NO_DATE_COLUMN.format(file=source, listed=listed))
-    refuse(parsed.errors, "date")
-    if problems:
-        rows = sorted(problems)
-        shown = "; ".join(f"row {r}: {problems[r]}" for r in rows[:_SHOWN])
-        more = f"; and {len(rows) - _SHOWN:,} more rows" if len(rows) > _SHOWN else ""
-        msg = (f"{source}: {len(rows):,} of {raw.rows_read:,} rows have no usable point or date ({shown}{more}); "
-               "fix or remove them: the test counts pairs of events, so none is left out silently")
-        raise ValueError(msg)
-    return gpd.GeoDataFrame({"date": parsed.values}, geometry=points, crs=file_crs, index=frame.index)
+    events = read_points(path, crs=crs, mapping=mapping, date=True, date_order=date_order)
+    return events[["date", events.geometry.name]]
 
 
 def _crs(value: str | int, source: str):  # noqa: ANN202 - a pyproj CRS
-    from pyproj import CRS
+    from geo.io.pointfile import parse_crs
 
-    code = str(value).strip()
-    try:
-        return CRS.from_user_input(f"EPSG:{code}" if code.isdigit() else code)
-    except Exception as exc:  # pyproj's CRSError, and anything else a malformed string provokes
-        msg = (f"{source}: --crs {value!r} is not a coordinate reference system PROJ knows; give an EPSG code "
-               "such as 4326 (longitude/latitude), 32643 (UTM 43N) or 7694 (Kyrg-06)")
-        raise ValueError(msg) from exc
+    return parse_crs(value, source)
 
 
 def _check(args: argparse.Namespace) -> None:

@@ -16,6 +16,7 @@ from geo.coverage import (camera_sectors, coverage_summary, drive_time_areas,
 from geo.crs import to_display
 from geo.i18n import N_, Tr, place_names
 from geo.io.importer import ImportError_, prepare
+from geo.io.pointfile import read_points
 from geo.io.readers import ReadError, read_areas
 from geo.network import RoadNetwork
 from geo.siting.compare import compare_plans, residents_added
@@ -25,6 +26,7 @@ from geo.report.tables import gap_table, study_gaps
 from geo.select import categories_present, unit_ids, unit_labels, unit_of, within_boundaries
 from geo.schema import SchemaError
 from geo.siting import along_roads, grid_candidates, road_intersections, site
+from geo.siting.demand import incident_demand, mixed_demand, objective_text, point_demand, resident_demand
 from geo.stats.population import PopulationSurface, population_surface, surface_note
 from layers.basemap import finish, new_map
 from layers.boundaries import outline_layer
@@ -121,13 +123,20 @@ def comparison_table(table: pd.DataFrame, _: Tr) -> pd.DataFrame:
                          _("Change"): [shown(r.measure, r.change, change=True) for r in rows]})
 
 
-def solve_text(result: object, _: Tr, *, already: float = 0.0) -> str:
+def solve_text(result: object, _: Tr, *, already: float = 0.0, demand: str = "incidents") -> str:
     """What the solver found and how sure it is, in plain words; ``already``: the weight the existing cameras
-    see, left out of the solve and added back to the incidents covered."""
-    value = {"mclp": _("{v} incidents covered, weighted by category", v=_.int(result.objective + already)),
+    see, left out of the solve and added back to the incidents covered; ``demand``: what the sites cover."""
+    covered = {"incidents": _("{v} incidents covered, weighted by category", v=_.int(result.objective + already)),
+               "residents": _("{v} residents covered", v=_.int(result.objective)),
+               "points": _("{v} of the points' weight covered", v=_.num(result.objective, 1)),
+               "mixed": _("a score of {v} (the shares of incidents and residents covered, weighted)",
+                          v=_.pct(result.objective, 1))}
+    value = {"mclp": covered.get(demand, covered["incidents"]),
              "lscp": _("{v} new sites needed", v=_.int(result.objective)),
-             "pmedian": _("{v} m in all from the incidents to their nearest sites, weighted by category",
-                          v=_.int(result.objective))
+             "pmedian": (_("{v} m in all from the incidents to their nearest sites, weighted by category",
+                           v=_.int(result.objective)) if demand == "incidents" else
+                         _("{v} in all: the distance to the nearest site times each point's weight",
+                           v=_.num(result.objective, 0)))
              }.get(result.model, _.num(result.objective, 0))
     if result.gap == 0:
         sure = _("Proven optimal: no other choice among these candidates does better.")
@@ -270,6 +279,45 @@ existing = study.cameras if is_camera else study.stations
 # covered today, by each proposed site and in the gaps all come from this one surface.
 surface = _population_surface(study_key(data, f), units, roads, inc) if study.has_population else None
 
+# What the new sites should cover (geo.siting.demand): the incidents, the residents, both, or any weighted points
+demand_words = {"incidents": _("Incidents, weighted by category"), "residents": _("Residents"),
+                "mixed": _("Incidents and residents together"), "points": _("Points of a file, by their weight")}
+dc1, dc2 = st.columns(2)
+demand_kind = dc1.selectbox(_("What the new sites should cover"),
+                            ["incidents", *(["residents", "mixed"] if surface is not None else []), "points"],
+                            key="pl_demand", format_func=lambda d: demand_words[d],
+                            help=_("Residents: each settlement's population spread over its roads. Points: any "
+                                   "point file (a population grid, schools, bus stops) with a column of weights; "
+                                   "no dates or categories needed."))
+incident_share, demand_points, demand_file = None, None, None
+if demand_kind == "mixed":
+    incident_share = dc2.slider(_("Incidents' part of the goal"), 0.0, 1.0, 0.5, 0.05, key="pl_share",
+                                help=_("The rest is the residents' part. Each is a share of its own total."))
+elif demand_kind == "points":
+    demand_file = dc2.file_uploader(_("Demand points"), type=["csv", "xlsx", *SPATIAL], key="pl_demand_file",
+                                    help=_("A point file, or a table with latitude and longitude, and a column of "
+                                           "weights (residents, pupils, visitors)."))
+    if demand_file is not None:
+        demand_path = stored_upload(demand_file)
+        try:
+            demand_points = read_points(demand_path, name=demand_file.name)
+        except (ReadError, ValueError) as exc:
+            st.error(_.message(str(exc)))
+        finally:
+            discard_upload(demand_path)
+    if demand_points is not None:
+        numeric = [c for c in demand_points.columns if c != demand_points.geometry.name
+                   and pd.to_numeric(demand_points[c].astype("string").str.replace(",", ".", regex=False),
+                                     errors="coerce").notna().all()]
+        demand_weight = dc2.selectbox(_("Weight column"), [None, *numeric], key="pl_demand_weight",
+                                      format_func=lambda c: _("Each point counts 1") if c is None else str(c))
+        try:
+            demand_points = point_demand(demand_points, weight=demand_weight, source=demand_file.name)
+        except ValueError as exc:
+            st.error(_.message(str(exc)))
+            demand_points = None
+st.caption(objective_text(demand_kind, incident_share=incident_share, lang=_.lang))
+
 # today's coverage
 population_today = None
 if len(existing) == 0:
@@ -331,7 +379,9 @@ except ValueError as exc:
 settings = repr((study_key(data, f), facility, standard, model, k, target, source, spacing,
                  None if candidate_file is None else (candidate_file.name, candidate_file.size),
                  tuple(banned), None if zone_file is None else (zone_file.name, zone_file.size),
-                 tuple(sorted(weights.items())), len(existing)))
+                 tuple(sorted(weights.items())), len(existing), demand_kind, incident_share,
+                 None if demand_file is None else (demand_file.name, demand_file.size),
+                 st.session_state.get("pl_demand_weight") if demand_kind == "points" else None))
 if st.button(_("Propose sites"), type="primary", key="pl_run"):
     with st.status(_("Choosing sites…"), expanded=False) as status:
         status.update(label=_("Building candidate sites…"))
@@ -371,7 +421,18 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
         # covered (MCLP), what they already see leaves the demand, so the solve, each site's gain and the
         # comparison with today count coverage alike (the total adds what they see back).
         demand, fixed, seen_weight = inc, existing if len(existing) else None, 0.0
-        if is_camera and model == "mclp" and len(existing) and covered_today is not None:
+        demand_weight_column, demand_category_weights = None, weights
+        if demand_kind != "incidents":
+            if demand_kind == "points" and demand_points is None:
+                status.update(label=_("No demand points"), state="error")
+                st.error(_("Upload a file of demand points first."))
+                st.stop()
+            residents_demand = resident_demand(surface) if demand_kind in ("residents", "mixed") else None
+            demand = (demand_points if demand_kind == "points" else residents_demand if demand_kind == "residents"
+                      else mixed_demand(incident_demand(inc, category_weights=weights), residents_demand,
+                                        incident_share=incident_share))
+            demand_weight_column, demand_category_weights = "weight", None
+        elif is_camera and model == "mclp" and len(existing) and covered_today is not None:
             seen_mask = np.asarray(covered_today, dtype=bool)
             demand, fixed = inc[~seen_mask], None
             seen_weight = float(inc["category"][seen_mask].map(lambda c: weights.get(c, 1.0)).sum())
@@ -379,7 +440,8 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
             result, chosen = site(demand, reach, radius=radius, minutes=minutes,
                                   roads=road_network(roads_key, roads, _) if by_road else None,
                                   off_road_kmh=off_road or 5.0, model=model, k=k, target=target,
-                                  stations=fixed, category_weights=weights,
+                                  stations=fixed, category_weights=demand_category_weights,
+                                  weight=demand_weight_column,
                                   exclusion=exclusion, time_limit=60,
                                   gains_up_to=max(k, 8) if model == "mclp" else None,
                                   aggregate=200.0 if model == "pmedian" else None)
@@ -403,7 +465,7 @@ if st.button(_("Propose sites"), type="primary", key="pl_run"):
     # Stored as computed, in no language: switching language shows the same proposal in other words.
     st.session_state["pl_result"] = {"result": result, "chosen": chosen, "areas": new_areas, "compare": compare,
                                      "residents": residents, "standard": standard, "settings": settings,
-                                     "seen_weight": seen_weight}
+                                     "seen_weight": seen_weight, "demand": demand_kind}
 
 stored = st.session_state.get("pl_result")
 stale = stored is not None and stored.get("settings") != settings
@@ -459,7 +521,8 @@ if stored is not None:
         if len(chosen) == 0:
             st.info(_("No new site would cover more incidents: the existing sites already cover every incident "
                       "a candidate could reach. Try a smaller service standard or other candidates."))
-        st.caption(solve_text(result, _, already=stored.get("seen_weight", 0.0)))
+        st.caption(solve_text(result, _, already=stored.get("seen_weight", 0.0),
+                              demand=stored.get("demand", "incidents")))
         pts = to_display(chosen)
         where = unit_of(pts, units)  # the one point-in-unit rule: the first unit in table order
         unit_id = unit_ids(units).to_numpy()
