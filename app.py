@@ -57,5 +57,6 @@ if role_at_least(role, "analyst"):
 if role_at_least(role, "admin"):
     pages += [st.Page("views/users.py", title=_("Users"), url_path="users"),
               st.Page("views/audit.py", title=_("Audit trail"), url_path="audit")]
-page = st.navigation(pages)
+# every page listed: collapsed, the menu would hide all past the tenth behind "View more"
+page = st.navigation(pages, expanded=True)
 page.run()
