@@ -56,6 +56,10 @@ def paper_page(paper: str) -> Page:
     return Page(w * 25.4, h * 25.4)
 
 
+# A line whose summed word widths are this share of the width or more is measured whole before it is kept.
+_NEAR = 0.03
+
+
 class Measure:
     """Text widths in mm from the font's outlines, cached (one per page being laid out).
 
@@ -75,19 +79,29 @@ class Measure:
         return self.cache[key]
 
     def wrap(self, s: str, width: float, size: float, *, bold: bool = False) -> list[str]:
-        """Greedy word wrap to ``width`` mm; a word longer than the line is cut."""
+        """Greedy word wrap to ``width`` mm; a word longer than the line is cut.
+
+        A line's width is its words' widths and its spaces' added up, which is exact but for the kerning
+        across a space (a few hundredths of a per cent): only a line within :data:`_NEAR` of the width is
+        measured whole, so a paragraph costs a measure per word and per line, not one per word of every
+        line so far. The lines are those of measuring every candidate whole.
+        """
         lines: list[str] = []
+        space = self.width("x x", size, bold=bold) - self.width("xx", size, bold=bold)
+        near = width * (1 - _NEAR)
         for para in str(s).split("\n"):
-            line = ""
+            line, est = "", 0.0
             for word in para.split():
-                cand = f"{line} {word}" if line else word
-                if line and self.width(cand, size, bold=bold) > width:
+                w = self.width(word, size, bold=bold)
+                cand, cand_est = (f"{line} {word}", est + space + w) if line else (word, w)
+                if line and cand_est > near and self.width(cand, size, bold=bold) > width:
                     lines.append(line)
-                    line = word
+                    line, est = word, w
                 else:
-                    line = cand
-                if self.width(line, size, bold=bold) > width:
+                    line, est = cand, cand_est
+                if est > near and self.width(line, size, bold=bold) > width:
                     line = self.fit(line, width, size, bold=bold)
+                    est = self.width(line, size, bold=bold)
             lines.append(line)
         return lines
 

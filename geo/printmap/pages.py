@@ -29,7 +29,7 @@ from geo.i18n import N_, Tr
 from geo.printmap.page import Measure, Page, new_figure, page_axes, paper_page
 from geo.printmap.style import MIN_PT, PT, SIZES, font, printable, styled
 
-__all__ = ["CELLS_CUT", "TEXT_CUT", "table_figure", "table_pages", "text_figure"]
+__all__ = ["CELLS_CUT", "TEXT_CUT", "table_figure", "table_pages", "text_figure", "text_fits"]
 
 # Notes of fig.koopsuz_notes: stored in English, as the library's messages are; pages translate them.
 TEXT_CUT = N_("the text did not fit on the page and was cut")
@@ -424,17 +424,18 @@ def _draw_rows(ax: matplotlib.axes.Axes, page: Page, *, y0: float, fs: float, wi
     return y
 
 
-def _draw_text(title: str, paragraphs: list[str], *, page: Page) -> matplotlib.figure.Figure:
-    fig = new_figure(page, title=title)
-    measure = Measure()
-    ax = page_axes(fig, page)
+def _text_lines(paragraphs: list[str], *, page: Page, top: float, measure: Measure
+                ) -> tuple[list[tuple[float, float, str, float, bool, bool]], float, bool]:
+    """Where each line of ``paragraphs`` goes below ``top``: ``(x, y, text, size, bold, bullet)`` in mm, the y
+    below the last, and whether the text was cut at the foot of the page. :func:`_draw_text` draws them and
+    :func:`text_fits` counts them: one layout, so a page said to fit is the page drawn."""
     k, margin = page.k, _margin(page)
-    y = top = _header(fig, ax, page, title, measure)
+    y = top
     width = page.width - 2 * margin
     bottom_limit = page.height - margin
     fs = SIZES["text"] * k
     line_h = fs * PT * 1.45
-    cut = False
+    placed: list[tuple[float, float, str, float, bool, bool]] = []
     for para in paragraphs:
         para = str(para).strip()
         bold = para.startswith("## ")
@@ -442,20 +443,43 @@ def _draw_text(title: str, paragraphs: list[str], *, page: Page) -> matplotlib.f
         text = para[3:] if bold else para[2:] if bullet else para
         indent = 4 * k if bullet else 0.0
         size = fs * 1.1 if bold else fs
-        lines = measure.wrap(text, width - indent, size, bold=bold)
-        for j, line in enumerate(lines):
+        for j, line in enumerate(measure.wrap(text, width - indent, size, bold=bold)):
             if y + line_h > bottom_limit:
-                cut = True
-                break
-            ax.text(margin + indent, y, line, fontproperties=font(size, bold=bold), va="top", ha="left")
-            if bullet and j == 0:
-                ax.text(margin, y, "•", fontproperties=font(size), va="top", ha="left")
+                return placed, y, True
+            placed.append((margin + indent, y, line, size, bold, bullet and j == 0))
             y += line_h
-        if cut:
-            break
         y += line_h * 0.6
+    return placed, y, False
+
+
+def text_fits(title: str, paragraphs: list[str], *, paper: str = "a4-portrait", lang: str = "en") -> bool:
+    """Whether :func:`text_figure` would set ``paragraphs`` under ``title`` without cutting them, found
+    without drawing (the pack tries how many paragraphs a page takes)."""
+    _ = Tr(lang)
+    page = paper_page(paper)
+    measure = Measure()
+    with styled():
+        top = _title_bottom(page, _title_lines(page, printable(title, lang=_.lang), measure))
+        _placed, _y, cut = _text_lines([printable(p, lang=_.lang) for p in paragraphs], page=page, top=top,
+                                       measure=measure)
+    return not cut
+
+
+def _draw_text(title: str, paragraphs: list[str], *, page: Page) -> matplotlib.figure.Figure:
+    fig = new_figure(page, title=title)
+    measure = Measure()
+    ax = page_axes(fig, page)
+    k, margin = page.k, _margin(page)
+    top = _header(fig, ax, page, title, measure)
+    placed, y, cut = _text_lines(paragraphs, page=page, top=top, measure=measure)
+    for x, yy, line, size, bold, bullet in placed:
+        ax.text(x, yy, line, fontproperties=font(size, bold=bold), va="top", ha="left")
+        if bullet:
+            ax.text(margin, yy, "•", fontproperties=font(size), va="top", ha="left")
+    bottom_limit = page.height - margin
     if cut:
-        ax.text(margin, bottom_limit - line_h, "…", fontproperties=font(fs), va="top", ha="left")
+        fs = SIZES["text"] * k
+        ax.text(margin, bottom_limit - fs * PT * 1.45, "…", fontproperties=font(fs), va="top", ha="left")
         fig.koopsuz_notes.append(TEXT_CUT)
     fig.koopsuz_regions["text"] = page.box(margin, top, page.width - margin, min(y, bottom_limit))
     return fig

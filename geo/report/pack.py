@@ -27,6 +27,7 @@ from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
 from geo.evaluate.perception import question_label
 from geo.report.evaluations import evaluation_texts, perception_specs, perception_views
+from geo.printmap.pages import text_fits
 from geo.report.spacetime import analysis_methods, pack_analyses
 from geo.report.methods import cover_text, methods_text, readme
 from geo.report.options import MapView, PackResult, Progress, ReportOptions
@@ -259,11 +260,7 @@ def _text_pages(_: Tr, title: str, paragraphs: list[str], paper: str) -> list[_P
     paragraphs on each; a page's text is cut only when a single paragraph does not fit on a page."""
 
     def fits(part: list[str]) -> bool:
-        fig = printmap.text_figure(title, part, paper=paper, lang=_.lang)
-        try:
-            return not getattr(fig, "koopsuz_notes", ())
-        finally:
-            _close(fig)
+        return text_fits(title, part, paper=paper, lang=_.lang)  # the page's own layout, without drawing it
 
     chunks: list[list[str]] = []
     rest = list(paragraphs)
