@@ -15,7 +15,7 @@ import streamlit as st
 from geo.crs import to_display
 from geo.evaluate import DEFAULT_RADIUS, DEFAULT_RING, Evaluation, evaluate, index_series, limits, question, setting, verdict
 from geo.i18n import place_names
-from geo.palette import EVALUATION_LABELS
+from geo.palette import EVALUATION_COLORS, EVALUATION_LABELS
 from layers.basemap import finish, new_map
 from layers.evaluation import evaluation_layer
 from views.auth import require
@@ -126,14 +126,18 @@ series = pd.DataFrame({month_t: [_.month_year(m.date()) for m in indexed["month"
                        count_t: indexed["count"]})
 months_axis = list(dict.fromkeys(series.sort_values("order")[month_t]))
 start_label = _.month_year(p.after_start)
+# the map's colours for the areas (geo.palette), so that the treated area is the same orange on both
+roles = [r for r in ("treated", "ring", "control") if r in set(indexed["role"])]
+area_colours = alt.Scale(domain=[_(EVALUATION_LABELS[r]) for r in roles], range=[EVALUATION_COLORS[r] for r in roles])
 lines_chart = alt.Chart(series).mark_line(point=True).encode(
     x=alt.X(field=month_t, type="ordinal", sort=months_axis, axis=alt.Axis(labelAngle=-45)),
-    y=alt.Y(field=index_t, type="quantitative"), color=alt.Color(field=area_t, type="nominal"),
+    y=alt.Y(field=index_t, type="quantitative"),
+    color=alt.Color(field=area_t, type="nominal", scale=area_colours, legend=alt.Legend(orient="top")),
     tooltip=[alt.Tooltip(field=c) for c in (month_t, area_t, count_t, index_t)])
 rule = alt.Chart(pd.DataFrame({month_t: [start_label]})).mark_rule(color="#333", strokeDash=[4, 3]).encode(
     x=alt.X(field=month_t, type="ordinal", sort=months_axis))
 st.altair_chart((lines_chart + rule).properties(title=_("Incidents per month, each area against its average before "
-                                                         "the start (dashed line: the start)"), height=300),
+                                                         "the start (dashed line: the start)"), height=420),
                 width="stretch", key="ev_chart")
 
 table = pd.DataFrame({

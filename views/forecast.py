@@ -61,10 +61,10 @@ st.altair_chart(alt.Chart(pd.DataFrame(rows)).mark_line(point=True).encode(
     x=alt.X(field="share", type="ordinal", sort=chart["x_labels"], title=x_t, axis=alt.Axis(labelAngle=-45)),
     y=alt.Y(field="pai", type="quantitative", title=chart["y_label"]),
     color=alt.Color(field="map", type="nominal", scale=colours, title=map_t,
-                    legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+                    legend=alt.Legend(orient="top", columns=2, labelLimit=360)),
     tooltip=[alt.Tooltip(field="map", title=map_t), alt.Tooltip(field="share", title=x_t),
              alt.Tooltip(field="pai", title=chart["y_label"], format=".2f")]).properties(
-    title=chart["title"], height=320), width="stretch", key="fc_chart")
+    title=chart["title"], height=460), width="stretch", key="fc_chart")  # room for the legend and the turned labels
 st.caption(chart["note"])
 with st.expander(_("Month by month")):
     from geo.report.spacetime import FORECAST_LABELS

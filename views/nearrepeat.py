@@ -75,7 +75,12 @@ with st.spinner(_("Analysing…")):
 
 st.markdown("**" + knox_sentence(result, lang=_.lang) + "**")
 table = knox_table(result, lang=_.lang)
-colours = [[KNOX_COLORS[next((a for a in sorted(KNOX_COLORS) if p <= a), 1.0)] for p in row] for row in result.p]
+# the open-ended last row and column ("500 m or more", "28 days or more") hold nearly every pair: a ratio of
+# 1.00 there can be significant by arithmetic (the near cells took their pairs) and says nothing of repeats
+last_i, last_j = result.p.shape[0] - 1, result.p.shape[1] - 1
+colours = [[KNOX_COLORS[1.0] if i == last_i or j == last_j else
+            KNOX_COLORS[next((a for a in sorted(KNOX_COLORS) if p <= a), 1.0)] for j, p in enumerate(row)]
+           for i, row in enumerate(result.p)]
 
 
 def shade(frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,7 +94,8 @@ def shade(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 st.caption(_("Times as many pairs as chance gives (Knox ratio): rows are distances, columns days after. Colour: "
-             "dark red p ≤ 0.001, red p ≤ 0.01, light p ≤ 0.05."))
+             "dark red p ≤ 0.001, red p ≤ 0.01, light p ≤ 0.05; the last row and column (everything farther or "
+             "later) are not coloured."))
 st.dataframe(table.style.apply(shade, axis=None), hide_index=True, width="stretch")
 st.caption(_("{n} incidents, {pairs} pairs, distances in {crs}.", n=_.int(result.events), pairs=_.int(result.pairs),
              crs=result.crs or "–"))

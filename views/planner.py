@@ -382,7 +382,10 @@ settings = repr((study_key(data, f), facility, standard, model, k, target, sourc
                  tuple(sorted(weights.items())), len(existing), demand_kind, incident_share,
                  None if demand_file is None else (demand_file.name, demand_file.size),
                  st.session_state.get("pl_demand_weight") if demand_kind == "points" else None))
-if st.button(_("Propose sites"), type="primary", key="pl_run"):
+if st.button(_("Propose sites"), type="primary", key="pl_run",
+             disabled=demand_kind == "points" and demand_points is None,
+             help=_("Upload a file of demand points first.") if demand_kind == "points" and demand_points is None
+             else None):
     with st.status(_("Choosing sites…"), expanded=False) as status:
         status.update(label=_("Building candidate sites…"))
         if source == "file":
@@ -561,9 +564,16 @@ if stored is not None:
         gains = result.stats.get("gains")
         if gains is not None and len(gains):
             # the columns keep their names (the chart reads them); titles and tooltips carry the words
+            # the axis says what was covered: the demand the proposal was made for
+            kind = stored.get("demand", "incidents")
+            covered_t = {"incidents": _("Weighted incidents covered"), "residents": _("Residents covered"),
+                         "points": _("Weight of the points covered"),
+                         "mixed": _("Score: shares of incidents and residents covered")}.get(kind)
+            number = ".1%" if kind == "mixed" else ",.0f"
             st.altair_chart(alt.Chart(gains).mark_line(point=True).encode(
-                x=alt.X("k:O", title=_("New sites")), y=alt.Y("covered:Q", title=_("Weighted incidents covered")),
+                x=alt.X("k:O", title=_("New sites")),
+                y=alt.Y("covered:Q", title=covered_t, axis=alt.Axis(format=number)),
                 tooltip=[alt.Tooltip("k:O", title=_("New sites")),
-                         alt.Tooltip("covered:Q", title=_("Weighted incidents covered"), format=",.0f"),
-                         alt.Tooltip("gain:Q", title=_("Gain from the last site"), format=",.0f")])
-                .properties(title=_("Coverage by number of new sites")), width="stretch")
+                         alt.Tooltip("covered:Q", title=covered_t, format=number),
+                         alt.Tooltip("gain:Q", title=_("Gain from the last site"), format=number)])
+                .properties(title=_("Coverage by number of new sites"), height=300), width="stretch")
