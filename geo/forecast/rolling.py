@@ -184,6 +184,15 @@ def kde_score(window: Window, *, kernel: str = "quartic", bandwidth: float | Non
     return np.flipud(values)  # density grids have row 0 in the north, the lattice in the south
 
 
+def _window_band(window: Window) -> float:
+    """The hot-spot page's band for a training window: Optimized Hot Spot Analysis's k-nearest-neighbour band
+    of the grid's non-empty cells (:func:`geo.stats.hotspots.default_band`'s rule on cells already counted)."""
+    rows, cols = np.nonzero(window.grid.mask & (window.counts > 0))
+    cell = window.grid.cell
+    centres = np.column_stack([window.grid.x0 + (cols + 0.5) * cell, window.grid.y0 + (rows + 0.5) * cell])
+    return _knn_band(centres, cell)[0]
+
+
 def gistar_score(window: Window, *, band: float | None = None) -> np.ndarray:
     """Gi* z-scores of the training counts, as :func:`geo.stats.hotspots.hotspots` computes them.
 
@@ -192,11 +201,7 @@ def gistar_score(window: Window, *, band: float | None = None) -> np.ndarray:
     rule, on the cells already counted rather than re-binning the incidents).
     """
     if band is None:
-        busy = window.grid.mask & (window.counts > 0)
-        rows, cols = np.nonzero(busy)
-        cell = window.grid.cell
-        centres = np.column_stack([window.grid.x0 + (cols + 0.5) * cell, window.grid.y0 + (rows + 0.5) * cell])
-        band = _knn_band(centres, cell)[0]
+        band = _window_band(window)
     z, _p = gi_star_grid(window.counts, band_cells=band / window.grid.cell, mask=window.grid.mask)
     return z
 
@@ -249,11 +254,7 @@ def emerging_score(window: Window, *, band: float | None = None, time_lag: int =
     from geo.spacetime.emerging import CATEGORY_CODES, emerging_from_cube
 
     if band is None:
-        busy = window.grid.mask & (window.counts > 0)
-        rows, cols = np.nonzero(busy)
-        cell = window.grid.cell
-        centres = np.column_stack([window.grid.x0 + (cols + 0.5) * cell, window.grid.y0 + (rows + 0.5) * cell])
-        band = _knn_band(centres, cell)[0]
+        band = _window_band(window)
     res = emerging_from_cube(window.cube, band_cells=band / window.grid.cell, time_lag=time_lag,
                              mask=window.grid.mask)
     keep = np.isin(res.category, [CATEGORY_CODES["persistent_hot"], CATEGORY_CODES["intensifying_hot"]])
