@@ -234,7 +234,11 @@ class Session:
         the click."""
         for _ in range(5):
             self.settle()
-            self.key(key).get_by_role("combobox").click()
+            box = self.key(key).get_by_role("combobox")
+            # scrolled into view first: a list opened while the sidebar still scrolls to it closes at once
+            box.scroll_into_view_if_needed()
+            self.page.wait_for_timeout(300)
+            box.click()
             try:
                 self.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
             except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list was redrawn
