@@ -669,3 +669,51 @@ def test_threads_exporting_at_once_get_the_same_bytes(contents: dict[str, MapCon
     with ThreadPoolExecutor(4) as pool:
         runs = list(pool.map(lambda k: (k, file_bytes(contents[k], "png")), ["overview", "coverage"] * 3))
     assert all(data == alone[k] for k, data in runs)
+
+
+def test_a_png_drawn_by_a_child_is_the_png_drawn_here(contents: dict[str, MapContent]) -> None:
+    """The pack's zip images are drawn by forked children (geo.printmap.background): the same bytes."""
+    from geo.printmap.background import start_png
+
+    fig = map_figure(contents["hotspots"], title="Горячие точки", date=DATE)
+    pending = start_png(fig, dpi=90)
+    here = io.BytesIO()
+    save_figure(fig, here, format="png", dpi=90)
+    fig.text(0.5, 0.5, "after the fork", fontsize=40)  # what the parent adds later never reaches the child
+    assert pending.pid is not None, "Linux: the image is drawn by a child"
+    assert pending.result() == here.getvalue()
+
+
+class _Stuck:
+    """Not a figure: its savefig never returns (a child that hangs)."""
+
+    koopsuz_title = "stuck"
+
+    def get_size_inches(self) -> np.ndarray:
+        return np.array([2.0, 2.0])
+
+    def set_size_inches(self, *_a: object, **_k: object) -> None:
+        pass
+
+    def savefig(self, *_a: object, **_k: object) -> None:
+        import time
+
+        time.sleep(60)
+
+
+def test_a_child_that_fails_or_hangs_gives_none_in_bounded_time() -> None:
+    import os
+    import time
+
+    from geo.printmap.background import start_png
+
+    broken = start_png(object(), dpi=90)  # not a figure: the child fails
+    assert broken.result() is None and not Path(broken.path).exists()
+    stuck = start_png(_Stuck(), dpi=90)
+    pid = stuck.pid
+    t0 = time.monotonic()
+    assert stuck.result(timeout=1.0) is None
+    assert time.monotonic() - t0 < 5
+    with pytest.raises(ChildProcessError):  # killed and reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)
+    assert not Path(stuck.path).exists()

@@ -123,7 +123,7 @@ from geo.content import MapContent
 from geo.printmap.charts import line_chart_figure
 from geo.printmap.figure import map_figure
 from geo.printmap.layers import RASTERIZE_POINTS
-from geo.printmap.output import export_map, pdf_pages, save_figure
+from geo.printmap.output import export_map, pdf_pages, release, save_figure
 from geo.printmap.page import number_page
 from geo.printmap.pages import table_figure, table_pages, text_figure
 from geo.printmap.style import DEFAULT_SOURCE, FORMATS, MIN_PT, PAPERS, RC, SIZES, covers, printable
@@ -131,6 +131,6 @@ from geo.printmap.tiles import MAX_TILES, OSM_TILES
 
 __all__ = [
     "DEFAULT_SOURCE", "FORMATS", "MAX_TILES", "MIN_PT", "OSM_TILES", "PAPERS", "RASTERIZE_POINTS", "RC", "SIZES",
-    "MapContent", "covers", "export_map", "line_chart_figure", "map_figure", "number_page", "pdf_pages", "printable", "save_figure",
+    "MapContent", "covers", "export_map", "line_chart_figure", "map_figure", "number_page", "pdf_pages", "printable", "release", "save_figure",
     "table_figure", "table_pages", "text_figure",
 ]

@@ -55,6 +55,9 @@ RC: dict[str, object] = {
     "svg.id": None,
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
+    # matplotlib 3.11 sizes a PDF font's subsets by ps.fonttype (256 glyphs for Type 3), so each font was
+    # subset and embedded twice: Latin and, in a second pass over the whole font file, Cyrillic
+    "ps.fonttype": 42,
     "savefig.dpi": 150,
     "savefig.bbox": None,
     "savefig.facecolor": "white",

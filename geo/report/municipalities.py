@@ -312,7 +312,7 @@ def comparison_pdf(rows: pd.DataFrame, maps: Mapping[str, gpd.GeoDataFrame], *, 
         for number, fig in enumerate(figs, start=1):
             printmap.number_page(fig, _("Page {page} of {pages}", page=_.int(number), pages=_.int(len(figs))))
             pdf.savefig(fig)
-            fig.clear()
+            printmap.release(fig)
     return buf.getvalue()
 
 
@@ -328,7 +328,7 @@ def comparison_png(rows: pd.DataFrame, maps: Mapping[str, gpd.GeoDataFrame], *, 
                            legend_title=_("Rate per 100,000 a year"), source=source, date=date, lang=lang)
     buf = io.BytesIO()
     printmap.save_figure(fig, buf, format="png", dpi=dpi)
-    fig.clear()
+    printmap.release(fig)
     return buf.getvalue()
 
 

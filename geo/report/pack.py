@@ -27,6 +27,7 @@ from geo.io.provenance import source_in
 from geo.report.data import file_words, image_name, table_files, write_zip
 from geo.evaluate.perception import question_label
 from geo.report.evaluations import evaluation_texts, perception_specs, perception_views
+from geo.printmap.background import PendingPng, start_png
 from geo.printmap.pages import text_fits
 from geo.report.spacetime import analysis_methods, pack_analyses
 from geo.report.methods import cover_text, methods_text, readme
@@ -114,24 +115,32 @@ def build_pack(layers: Mapping[str, gpd.GeoDataFrame], out_pdf: str | os.PathLik
     # the text and table pages' number is known once they are laid out: count the steps again
     report.total = len(plan) + len(pages) + ((len(views) + 1) if zip_path else 0)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    images: dict[str, bytes] = {}
+    pending: list[tuple[_Page, PendingPng]] = []  # the zip's map images, drawn beside the PDF
     notes = [n for v in views for n in v.notes]
-    with atomic_output(out_pdf, suffix=".tmp.pdf") as tmp, printmap.pdf_pages(tmp, title=o.title) as pdf:
-        for number, page in enumerate(pages, start=1):
-            fig = page.draw()
-            notes += [f"{page.title}: {_.message(n)}" for n in getattr(fig, "koopsuz_notes", ())]
-            try:
-                if zip_path is not None and page.image is not None:  # the image alone, without the page number
-                    buf = io.BytesIO()
-                    printmap.save_figure(fig, buf, format="png", dpi=o.dpi)
-                    images[page.image] = buf.getvalue()
-                    report.step(_("Image: {title}", title=page.title))
-                printmap.number_page(fig, _("Page {page} of {pages}", page=_.int(number), pages=_.int(len(pages))))
-                pdf.savefig(fig)
-            finally:
-                _close(fig)
-            report.step(_("Page {number} of {total}: {title}", number=_.int(number), total=_.int(len(pages)),
-                          title=page.title))
+    try:
+        with atomic_output(out_pdf, suffix=".tmp.pdf") as tmp, printmap.pdf_pages(tmp, title=o.title) as pdf:
+            for number, page in enumerate(pages, start=1):
+                fig = page.draw()
+                notes += [f"{page.title}: {_.message(n)}" for n in getattr(fig, "koopsuz_notes", ())]
+                try:
+                    if zip_path is not None and page.image is not None:  # the image alone, without the number
+                        pending.append((page, start_png(fig, dpi=o.dpi)))
+                    printmap.number_page(fig, _("Page {page} of {pages}", page=_.int(number),
+                                                pages=_.int(len(pages))))
+                    pdf.savefig(fig)
+                finally:
+                    _close(fig)
+                report.step(_("Page {number} of {total}: {title}", number=_.int(number), total=_.int(len(pages)),
+                              title=page.title))
+        images = {}
+        for page, png in pending:
+            images[page.image] = png.result()
+            if images[page.image] is None:  # no child could draw it: the same image, drawn here
+                images[page.image] = _png(page.draw(), dpi=o.dpi)
+            report.step(_("Image: {title}", title=page.title))
+    finally:
+        for _page, png in pending:  # an error above leaves no child behind
+            png.result(timeout=0)
     paths = {"pdf": out_pdf}
     if zip_path is not None:
         words = file_words(_)
@@ -384,6 +393,16 @@ def _comparison_text(_: Tr, table: pd.DataFrame) -> pd.DataFrame:
                          cols[3]: [shown(m, r[3], change=True) for m, r in zip(measures, rows, strict=True)]})
 
 
+def _png(fig: Any, *, dpi: int) -> bytes:
+    """The figure as PNG bytes, then closed."""
+    try:
+        buf = io.BytesIO()
+        printmap.save_figure(fig, buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    finally:
+        _close(fig)
+
+
 def _close(fig: Any) -> None:
     # export's figures are not pyplot's: nothing global to close, drop the artists so the arrays go at once
-    fig.clear()
+    printmap.release(fig)
