@@ -90,7 +90,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def page_seconds(browser, workspace: Path, repeats: int) -> list[float]:
+def page_seconds(browser, workspace: Path, repeats: int) -> tuple[list[float], list[float], list[int]]:
+    """Navigation to clusters drawn, to the script run finished, and the bytes the browser received, per load."""
     port = free_port()
     env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace), "KOOPSUZ_TILES": "none"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
@@ -102,16 +103,28 @@ def page_seconds(browser, workspace: Path, repeats: int) -> list[float]:
                 break
             except OSError:
                 time.sleep(0.5)
-        out = []
+        drawn, done, received = [], [], []
         for _ in range(repeats + 1):  # the first load opens the workspace: reported apart
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            got = [0]
+
+            def count(ws, got=got) -> None:  # noqa: ANN001 - a Playwright websocket
+                ws.on("framereceived", lambda payload: got.__setitem__(0, got[0] + len(payload)))
+
+            page.on("websocket", count)
+            page.on("response", lambda r, got=got: got.__setitem__(0, got[0] + int(r.headers.get("content-length", 0))))
             t0 = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}/")
             frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
             frame.locator(".marker-cluster").first.wait_for(timeout=300_000)
-            out.append(time.perf_counter() - t0)
+            drawn.append(time.perf_counter() - t0)
+            page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
+                                   "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=300_000)
+            done.append(time.perf_counter() - t0)
+            page.wait_for_timeout(500)  # any frame still in flight
+            received.append(got[0])
             page.close()
-        return out
+        return drawn, done, received
     finally:
         proc.terminate()
         proc.wait(10)
@@ -147,7 +160,7 @@ def main() -> None:
                 (tmp / "map.html").write_text(html, encoding="utf-8")
                 draws.append(browser_ms(browser, base + "map.html") / 1000)
             rows.append((kind, statistics.median(builds), len(html.encode()) / 1e6, statistics.median(draws)))
-        page = page_seconds(browser, path, args.repeats)
+        page, done, received = page_seconds(browser, path, args.repeats)
         browser.close()
     srv.shutdown()
 
@@ -158,7 +171,9 @@ def main() -> None:
         print(f"| {kind} | {bt:.2f} | {mb:.1f} | {dr:.2f} | {(bt + dr) / (ours[1] + ours[3]):.1f}x |")
     print(f"\nOverview page through streamlit run, navigation to clusters drawn: first load "
           f"{page[0]:.1f} s (opens the workspace), then median {statistics.median(page[1:]):.1f} s "
-          f"over {args.repeats} loads")
+          f"over {args.repeats} loads; script run finished at {statistics.median(done[1:]):.1f} s; "
+          f"received per load (HTTP bodies and websocket frames, static files included) "
+          f"{statistics.median(received[1:]) / 1e6:.2f} MB (first load {received[0] / 1e6:.2f} MB)")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from layers.text import unpack_all
 from browser_support import ARTIFACTS, Session, browser, free_port, wait_healthy  # noqa: F401 - fixtures
 from conftest import ROOT
 from geo.crs import WGS84
@@ -83,6 +84,8 @@ class Payloads:
         self.texts.append((where, text))
         self.points.append(point_coordinates(text))
         self.sources.append(where)
+        for value in unpack_all(text):  # the incident layer's columns travel compressed: read them inflated
+            self.add_text(where + " (inflated)", json.dumps(value, ensure_ascii=False))
 
     def add_points(self, lonlat: np.ndarray, where: str = "") -> None:
         self.points.append(np.asarray(lonlat, dtype=float).reshape(-1, 2))
