@@ -168,11 +168,11 @@ def test_an_unreachable_database_says_so_within_seconds():
     assert "secret" not in repr(open_workspace("postgresql://u:secret@127.0.0.1:9/none?schema=x"))
 
 
-KILLS = 100
+KILLS = 40  # kill moments spread over 0.8-2.6 s: both sides of the commit are hit (asserted below)
 
 
 def test_killed_imports_leave_postgis_as_before_or_after(pg, tmp_path):
-    """100 imports killed at random moments: each time the workspace reads whole, equal to before or after.
+    """Imports killed at random moments: each time the workspace reads whole, equal to before or after.
 
     The imports replace the layer with one of two files in turn (20,000 or 15,000 rows); the layer and the
     import log change in one transaction, so the log has one entry per import that landed, never more or less.
