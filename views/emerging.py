@@ -16,7 +16,7 @@ from geo.spacetime import emerging_hotspots
 from layers.basemap import finish, new_map
 from layers.emerging import emerging_layer
 from views.auth import require
-from views.common import current_study, file_words, load_data, study_key, tr
+from views.common import current_study, file_words, load_data, localized, study_key, tr
 from views.map_cache import cached_map
 
 STEPS = ("month", "quarter")
@@ -74,7 +74,7 @@ def build_map():  # noqa: ANN201 - a folium map
 
 cached_map(repr(("emerging", key, step, lag, cell, _.lang, tiles)), build_map, widget_key="emerging_map",
            height=520)
-st.dataframe(emerging_table(result, lang=_.lang), hide_index=True, width="stretch")
+st.dataframe(localized(emerging_table(result, lang=_.lang), _), hide_index=True, width="stretch")
 cells = result.cells.drop(columns=result.cells.geometry.name)
 st.download_button(_("Download the cells (CSV)"), csv_bytes(cells), file_words(_("emerging hot spots")) + ".csv",
                    "text/csv", key="em_csv")

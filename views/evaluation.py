@@ -19,7 +19,7 @@ from geo.palette import EVALUATION_COLORS, EVALUATION_LABELS
 from layers.basemap import finish, new_map
 from layers.evaluation import evaluation_layer
 from views.auth import require
-from views.common import file_words, load_data, study_key, tr
+from views.common import file_words, load_data, localized, study_key, tr
 from views.map_cache import cached_map
 
 AUTO = 0  # months: the longest period up to a year that the data hold
@@ -146,7 +146,7 @@ table = pd.DataFrame({
     _("Before"): [int(c.before) for c in (e.treated, e.displacement, e.control) if c is not None],
     _("After"): [int(c.after) for c in (e.treated, e.displacement, e.control) if c is not None],
 })
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(localized(table, _), hide_index=True, width="stretch")
 if len(ev.by_category):
     cats = ev.by_category.copy()
     cats["category"] = [cat_words.get(c, c) for c in cats["category"]]
@@ -156,7 +156,7 @@ if len(ev.by_category):
         words[f"{role}_after"] = _("{area}, after", area=_(EVALUATION_LABELS[role]))
     cats = cats.rename(columns=words)
     with st.expander(_("By category")):
-        st.dataframe(cats, hide_index=True, width="stretch")
+        st.dataframe(localized(cats, _), hide_index=True, width="stretch")
     from geo.report.data import csv_bytes  # cells a spreadsheet would run as formulas made text
 
     st.download_button(_("Download the counts (CSV)"), csv_bytes(cats), file_words(_("evaluation")) + ".csv",

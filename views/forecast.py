@@ -17,7 +17,7 @@ from geo.forecast.accuracy import SHARES
 from geo.report.data import csv_bytes  # cells a spreadsheet would run as formulas made text
 from geo.report.spacetime import forecast_chart, forecast_sentence, forecast_table
 from views.auth import require
-from views.common import current_study, file_words, load_data, study_key, tr
+from views.common import current_study, file_words, load_data, localized, study_key, tr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -50,7 +50,7 @@ with st.spinner(_("Analysing…")):
         st.stop()
 
 st.markdown("**" + forecast_sentence(forecast, share=share, lang=_.lang) + "**")
-st.dataframe(forecast_table(forecast, share=share, lang=_.lang), hide_index=True, width="stretch")
+st.dataframe(localized(forecast_table(forecast, share=share, lang=_.lang), _), hide_index=True, width="stretch")
 chart = forecast_chart(forecast, lang=_.lang)
 # plain field names: Vega-Lite reads a field name as an expression, where an apostrophe or a dot breaks it
 rows = [{"share": x, "map": name, "pai": v} for name, (values, _colour) in chart["lines"].items()

@@ -18,7 +18,7 @@ from geo.report.spacetime import NR_TIME as TIME
 from geo.report.spacetime import knox_sentence, knox_table
 from geo.spacetime import near_repeat, parse_bands
 from views.auth import require
-from views.common import current_study, file_words, load_data, study_key, tr
+from views.common import current_study, file_words, load_data, localized, study_key, tr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -109,7 +109,7 @@ with st.expander(_("The counts behind the ratios")):
         expected[col] = [_.num(float(v), 1) for v in result.expected[:, j]]
         pvalues[col] = [_.num(float(v), 3) for v in result.p[:, j]]
     st.markdown(_("Pairs observed"))
-    st.dataframe(observed, hide_index=True, width="stretch")
+    st.dataframe(localized(observed, _), hide_index=True, width="stretch")
     st.markdown(_("Pairs expected (mean of the shuffles)"))
     st.dataframe(expected, hide_index=True, width="stretch")
     st.markdown(_("Chance (p)"))

@@ -16,7 +16,7 @@ from geo.evaluate.perception import MIN_RESPONDENTS, question_label, survey_shar
 from geo.report.perception import perception_frame, perception_table
 from layers.basemap import finish, new_map
 from layers.perception import perception_layer
-from views.common import current_study, file_words, load_data, study_key, tr
+from views.common import current_study, file_words, load_data, localized, study_key, tr
 from views.map_cache import cached_map
 from views.privacy import min_count as viewer_min_count
 
@@ -69,6 +69,6 @@ def build_map():  # noqa: ANN201 - a folium map
 
 
 cached_map(repr(("perception", key, question, _.lang, tiles)), build_map, widget_key="perception_map", height=480)
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(localized(table, _), hide_index=True, width="stretch")
 st.download_button(_("Download the table (CSV)"), csv_bytes(table), file_words(_("residents")) + ".csv", "text/csv",
                    key="pc_csv")
