@@ -132,6 +132,18 @@ def _reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _link_sso(args: argparse.Namespace) -> int:
+    from geo.auth.sso import link_identity, unlink_identity
+
+    if args.unlink:
+        unlink_identity(_store(args), args.identity, by=_actor())
+        print(f"{_plain(args.identity)}: unlinked")
+        return 0
+    account = link_identity(_store(args), args.username, args.identity, by=_actor())
+    print(f"{_plain(args.identity.strip().lower())} signs in as {account.username}")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from geo.auth import list_accounts
 
@@ -178,7 +190,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def add_user_parser(sub: argparse._SubParsersAction) -> None:
-    """Add ``user add|set-role|disable|reset-password|list`` and ``audit`` to the command line."""
+    """Add ``user add|set-role|disable|reset-password|link-sso|list`` and ``audit`` to the command line."""
     u = sub.add_parser("user", help="accounts: add a user, set a role per municipality, disable, reset a password")
     usub = u.add_subparsers(dest="user_command", required=True, metavar="ACTION")
 
@@ -218,6 +230,14 @@ def add_user_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input's first line")
     common(p)
     p.set_defaults(func=_reset)
+
+    k = usub.add_parser("link-sso", help="let an identity of the single sign-on provider (its e-mail address or "
+                                         "subject) sign in as a user; the role stays the user's")
+    k.add_argument("username", metavar="USERNAME")
+    k.add_argument("identity", metavar="IDENTITY", help="the e-mail address (or subject) the provider sends")
+    k.add_argument("--unlink", action="store_true", help="stop IDENTITY signing in (USERNAME is not checked)")
+    common(k)
+    k.set_defaults(func=_link_sso)
 
     ls = usub.add_parser("list", help="the users, their roles, state and last sign-in (never a password)")
     ls.add_argument("--json", action="store_true", help="print them as JSON")

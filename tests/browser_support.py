@@ -108,9 +108,11 @@ def demo_folder_app(demo_folder: Path, tile_server: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_app(workspace: Path, tiles: str, *, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, on this workspace; ``env`` adds to the server's environment."""
-    port = free_port()
+def running_app(workspace: Path, tiles: str, *, env: dict[str, str] | None = None,
+                port: int | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on ``port`` (default a free one), on this workspace; ``env`` adds to the server's
+    environment."""
+    port = port or free_port()
     env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace), "KOOPSUZ_TILES": tiles, **(env or {})}
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"streamlit-{port}.log", "wb")  # a pipe nobody reads would fill and block the server

@@ -28,7 +28,7 @@ ALLOWED = frozenset({
     "km", "min", "pt", "mb", "dpi",
     # method names given in brackets after the plain words
     "gi", "lisa", "fdr", "mclp", "lscp", "getis", "ord", "moran", "bandwidth", "distance", "band", "kde",
-    "silverman", "median", "wdd", "wdq",
+    "silverman", "median", "wdd", "wdq", "sso",
     "knox", "mann", "kendall", "pai", "pei", "manhattan", "euclidean",
     # Roman numerals of quarters, as Russian and Kyrgyz write them («III квартал 2017»)
     "ii", "iii", "iv",

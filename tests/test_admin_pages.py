@@ -421,3 +421,28 @@ def test_an_administrator_the_app_made_opens_the_pages(folder):
         at.run()
         assert not at.exception and not at.error, (at.exception, at.error)
         assert len(at.main.dataframe) == 1
+
+
+def test_an_admin_links_and_unlinks_a_single_sign_on_identity(folder):
+    from geo.auth.sso import identities, sso_sign_in
+
+    store = open_accounts(folder)
+    add_user(store, "clerk", name="Bakyt", password="clerk-pass-9", role="viewer", by="boss")
+    at = page(folder, "users")
+    assert any("No single sign-on provider is set" in c.value for c in at.caption)  # none configured in tests
+    at.selectbox(key="u_sso_user").set_value("clerk")
+    at.text_input(key="u_sso_identity").input(" Bakyt@Example.org ")
+    at.button(key="u_sso_link").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert identities(store).to_dict("records") == [{"identity": "bakyt@example.org", "username": "clerk"}]
+    assert sso_sign_in(store, {"email": "bakyt@example.org", "role": "admin"}).role_for("bishkek") == "viewer"
+    shown = at.dataframe[-1].value
+    assert list(shown.iloc[:, 0]) == ["bakyt@example.org"]
+    at.text_input(key="u_sso_identity").input("bakyt@example.org")
+    at.button(key="u_sso_unlink").click().run()
+    assert not at.exception and identities(store).empty
+    at.text_input(key="u_sso_identity").input(CMD)
+    at.button(key="u_sso_unlink").click().run()
+    assert "is not linked to any account" in at.error[0].value
+    whats = list(read_audit(store, action="user_change")["what"])
+    assert "single sign-on identity bakyt@example.org unlinked from clerk" in whats

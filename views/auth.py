@@ -14,6 +14,10 @@ Accounts, passwords, lockout and the audit trail are :mod:`geo.auth`'s; this mod
   means a deployment, where replicas listen on the loopback address behind a proxy that anyone on the
   network reaches: the address alone cannot tell that nobody else is there.
 - A session idle for ``KOOPSUZ_IDLE_MINUTES`` (default 30) is signed out.
+- Single sign-on: where the server's ``secrets.toml`` configures an OpenID Connect provider (``[auth]``, as
+  Streamlit's ``st.login`` reads it), the form offers "Sign in with single sign-on"; the provider's identity
+  signs in as the local account an administrator linked it to (:mod:`geo.auth.sso`), with that account's
+  roles. Signing out, or idle time, ends the provider's session in this browser too.
 - Wrong passwords lock an account (:mod:`geo.auth.accounts`); besides, an address that made 20 failed
   sign-ins within 15 minutes is refused before any password is checked (:mod:`geo.auth.ratelimit`), so one
   address cannot try a password on many accounts.
@@ -31,6 +35,7 @@ import streamlit as st
 from geo.auth import (AddressLimiter, Account, SignInRefused, audit, get_account, open_accounts, role_at_least,
                       role_for, verify)
 from geo.auth.accounts import list_accounts
+from geo.auth.sso import sso_sign_in
 from geo.auth.store import utc_now
 from geo.io.store import WorkspaceError
 from geo.io.workspaces import is_database
@@ -95,9 +100,43 @@ def has_accounts(location: str) -> bool:
         return False
 
 
-def sign_out() -> None:
+def sso_provider() -> str | None:
+    """The provider ``st.login`` is called with ('' for a single ``[auth]`` provider), or None when none is set.
+
+    A provider is set when the server's secrets hold ``[auth]`` with a ``client_id`` (one provider) or
+    sections ``[auth.NAME]`` with one (the first is used).
+    """
+    try:
+        auth = st.secrets.get("auth")
+    except (FileNotFoundError, KeyError, ValueError):  # no secrets file, or one that cannot be read
+        return None
+    if not auth or "redirect_uri" not in auth:
+        return None
+    if "client_id" in auth:
+        return ""
+    named = [name for name, value in auth.items() if hasattr(value, "get") and "client_id" in value]
+    return named[0] if named else None
+
+
+def _provider_signed_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except (AttributeError, KeyError, FileNotFoundError):
+        return False
+
+
+def sign_out() -> bool:
+    """End this session's sign-in; True when the browser is being sent to end the provider's session too.
+
+    A caller must then stop the run rather than rerun it, or the redirect is lost and the identity cookie
+    stays (the next visit would sign the same person in again).
+    """
     st.session_state.pop(ACCOUNT_KEY, None)
     st.session_state.pop(SEEN_KEY, None)
+    if sso_provider() is not None and _provider_signed_in():
+        st.logout()
+        return True
+    return False
 
 
 def signed_in() -> Account:
@@ -107,13 +146,29 @@ def signed_in() -> Account:
     account = st.session_state.get(ACCOUNT_KEY)
     if account is not None:
         if now - st.session_state.get(SEEN_KEY, now) > idle_minutes() * 60:
-            sign_out()
+            if sign_out():
+                st.stop()
             st.info(_("You were signed out after {minutes} minutes without activity.",
                       minutes=_.int(idle_minutes())))
         else:
             st.session_state[SEEN_KEY] = now
             return account
     location = workspace_location()
+    if sso_provider() is not None and _provider_signed_in():
+        _ = tr()
+        try:  # who the provider says this is; what they may do is the linked account's, never the token's
+            account = sso_sign_in(accounts(location), st.user.to_dict())
+        except SignInRefused as refused:
+            st.title(_("Sign in"))
+            st.error(_.message(str(refused)))
+            if st.button(_("Sign out of single sign-on"), key="sso_out"):
+                st.logout()
+            st.stop()
+        except WorkspaceError as exc:
+            st.error(_.message(str(exc)))
+            st.stop()
+        st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = account, now
+        return account
     demo = on_loopback() and not is_database(location) and demo_only()
     if demo and not has_accounts(location):
         st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = DEMO, now
@@ -151,6 +206,9 @@ def _sign_in_form(location: str, *, demo: bool) -> None:
             st.session_state.pop("si_password", None)  # the password leaves the session at once
             st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = account, time.monotonic()
             st.rerun()
+    provider = sso_provider()
+    if provider is not None and st.button(_("Sign in with single sign-on"), key="si_sso"):
+        st.login(provider or None)
     if demo and st.button(_("Continue without an account (demo data, this computer only)"), key="si_demo"):
         st.session_state[ACCOUNT_KEY], st.session_state[SEEN_KEY] = DEMO, time.monotonic()
         st.rerun()
@@ -218,5 +276,6 @@ def account_sidebar(account: Account) -> None:
     else:
         st.sidebar.caption(_("Signed in: {name} ({role})", name=account.display_name, role=label))
     if st.sidebar.button(_("Sign out"), key="sign_out"):
-        sign_out()
+        if sign_out():
+            st.stop()  # the browser goes to the provider to end its session there, then comes back
         st.rerun()

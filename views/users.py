@@ -27,8 +27,9 @@ from geo.auth import (ALL, MIN_PASSWORD, ROLES, Account, AuthError, add_user, di
                       list_accounts, reset_password, role_for, set_role)
 from geo.i18n import N_, Tr
 from geo.io.store import WorkspaceError
-from geo.messages import ROLE_LABELS
-from views.auth import ACCOUNT_KEY, accounts, require
+from geo.auth.sso import identities, link_identity, unlink_identity
+from geo.messages import AUTH_NO_USER, ROLE_LABELS
+from views.auth import ACCOUNT_KEY, accounts, require, sso_provider
 from views.common import municipalities, municipality_names, tr, workspace_location
 
 _ = tr()
@@ -265,3 +266,36 @@ if reset:
         else:
             done(_("New password of {value} set; a lock after wrong passwords is lifted too.",
                    value=changed.username))
+
+# Single sign-on: which identity of the provider signs in as which account (geo.auth.sso)
+st.subheader(_("Single sign-on"))
+links = identities(store)
+if sso_provider() is None:
+    st.caption(_("No single sign-on provider is set on this server (the deployment guide says how); identities "
+                 "linked here sign in once one is."))
+mine = links[links["username"].isin(managed)]
+if len(mine):
+    st.dataframe(pd.DataFrame({_("Identity (e-mail or subject)"): mine["identity"].to_list(),
+                               _("Signs in as"): [shown.get(u, u) for u in mine["username"]]}),
+                 hide_index=True, width="stretch")
+with st.form("users_sso", clear_on_submit=True):
+    sso_user = st.selectbox(_("User"), managed, format_func=shown.get, key="u_sso_user")
+    sso_identity = st.text_input(_("Identity (e-mail or subject)"), key="u_sso_identity",
+                                 help=_("What the provider sends for this person: usually the e-mail address. "
+                                        "The provider only says who the person is; the role is the account's."))
+    left, right = st.columns(2)
+    link = left.form_submit_button(_("Link"), key="u_sso_link")
+    unlink = right.form_submit_button(_("Unlink"), key="u_sso_unlink")
+if link or unlink:
+    try:
+        if link:
+            link_identity(store, sso_user, sso_identity, by=me.username)
+        else:
+            held = links.loc[links["identity"] == sso_identity.strip().lower(), "username"]
+            if len(held) and held.iloc[0] not in managed:  # only links to accounts this administrator manages
+                raise AuthError(AUTH_NO_USER.format(value=held.iloc[0]))
+            unlink_identity(store, sso_identity, by=me.username)
+    except (AuthError, WorkspaceError) as exc:
+        st.error(_.message(str(exc)))
+    else:
+        done(_("Single sign-on of {value} changed.", value=sso_user if link else sso_identity.strip().lower()))
