@@ -220,3 +220,19 @@ def test_respondents_given_by_location_get_their_settlement_and_keep_no_point(tm
     # without boundaries (or with a settlement column) the location is not used: the settlement is required
     with pytest.raises(ValueError, match="опрос.csv: the survey has no column settlement"):
         prepare_survey(frame, settlements={"West", "East"}, source="опрос.csv")
+
+
+def test_red_marks_worry_with_little_recorded_crime_whatever_the_question():
+    from geo.evaluate.perception import class_colors
+    from geo.palette import PERCEPTION_COLORS
+
+    red, blue = PERCEPTION_COLORS["high_perceived"], PERCEPTION_COLORS["high_recorded"]
+    # "worry about burglary": many agree is the worry
+    assert class_colors("worry_burglary")["high_perceived"] == red
+    assert class_colors("worry_burglary")["high_recorded"] == blue
+    # "feel safe after dark": few agree is the worry; many feel safe with little crime is no alarm
+    safe = class_colors("safe_after_dark")
+    assert safe["low_both"] == red and safe["high_both"] == blue
+    assert safe["high_perceived"] == PERCEPTION_COLORS["low_both"]
+    assert sorted(safe.values()) == sorted(PERCEPTION_COLORS.values())  # the same four colours, turned round
+    assert class_colors("a question the platform does not know") == PERCEPTION_COLORS

@@ -61,7 +61,8 @@ key = study_key(data, f)
 
 def build_map():  # noqa: ANN201 - a folium map
     m = new_map(tuple(to_display(study.units).total_bounds), tiles=tiles, lang=_.lang)
-    layer, legend = perception_layer(frame, table.astype(str).to_numpy().tolist(), lang=_.lang)
+    layer, legend = perception_layer(frame, table.astype(str).to_numpy().tolist(), question=question,
+                                     lang=_.lang)
     layer.add_to(m)
     legend.add_to(m)
     finish(m, lang=_.lang, places=study.units)

@@ -27,9 +27,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from geo.i18n import N_, Tr
+from geo.palette import PERCEPTION_COLORS
 from geo.select import unit_of
 
-__all__ = ["CLASS_LABELS", "CLASSES", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE", "perceived_vs_recorded",
+__all__ = ["AGREE_IS_GOOD", "CLASS_LABELS", "CLASSES", "class_colors", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE", "perceived_vs_recorded",
            "prepare_survey", "question_label", "survey_shares", "wilson"]
 
 SURVEY_TABLE = "survey"  # the workspace's table of survey answers (per respondent, or per settlement)
@@ -43,6 +44,24 @@ CLASS_LABELS = {"high_both": N_("Many agree, much recorded crime"),
 QUESTION_LABELS = {"safe_after_dark": N_("Feel safe walking alone in their area after dark"),
                    "worry_burglary": N_("Worry that their home will be burgled"),
                    "trust_police": N_("Trust the local police")}
+
+
+# Questions where agreeing is the good news (feeling safe, trusting the police): their worry is "few agree".
+AGREE_IS_GOOD = frozenset({"safe_after_dark", "trust_police"})
+
+
+def class_colors(question: str) -> dict[str, str]:
+    """Each class's colour for ``question``: red is always worry with little recorded crime, blue the reverse.
+
+    :data:`geo.palette.PERCEPTION_COLORS` reads "many agree" as worry (as for "worry that their home will be
+    burgled"); for a question in :data:`AGREE_IS_GOOD` the scheme is turned round, so that "many feel safe,
+    little recorded crime" is the light colour, not the alarm.
+    """
+    c = dict(PERCEPTION_COLORS)
+    if question not in AGREE_IS_GOOD:
+        return c
+    return {"high_both": c["high_recorded"], "high_perceived": c["low_both"], "high_recorded": c["high_both"],
+            "low_both": c["high_perceived"], "": c[""]}
 
 
 def question_label(key: str, _: Tr) -> str:

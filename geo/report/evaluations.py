@@ -19,10 +19,11 @@ import shapely
 
 from geo.evaluate import Evaluation, evaluate, index_series, paragraphs, question
 from geo.content import MapContent
-from geo.evaluate.perception import CLASS_LABELS, CLASSES, MIN_RESPONDENTS, SURVEY_TABLE, question_label, survey_shares
+from geo.evaluate.perception import (CLASS_LABELS, CLASSES, MIN_RESPONDENTS, SURVEY_TABLE, class_colors, question_label,
+                                     survey_shares)
 from geo.i18n import Tr, place_names
 from geo.plain import plain
-from geo.palette import EVALUATION_COLORS, EVALUATION_LABELS, PERCEPTION_COLORS
+from geo.palette import EVALUATION_COLORS, EVALUATION_LABELS
 from geo.report.options import MapView
 from geo.report.perception import perception_frame, perception_table
 from geo.report.study import PackStudy
@@ -128,7 +129,7 @@ def perception_views(layers: Mapping[str, gpd.GeoDataFrame], s: PackStudy) -> li
     """A map per survey question: each settlement in its class of perceived against recorded, as the page's map.
 
     The classes and colours are the page's (:data:`geo.evaluate.perception.CLASS_LABELS`,
-    :data:`geo.palette.PERCEPTION_COLORS`); the numbers behind them are the pack's table of the same question.
+    :func:`geo.evaluate.perception.class_colors`); the numbers behind them are the pack's table of the same question.
     """
     _ = s.tr
     views = []
@@ -136,14 +137,15 @@ def perception_views(layers: Mapping[str, gpd.GeoDataFrame], s: PackStudy) -> li
         key = str(frame.attrs["question"])
         medians = frame.attrs.get("medians", {})
         content = MapContent(boundaries=s.units, classes=frame[["name", "class", "geometry"]],
-                             class_colors=dict(PERCEPTION_COLORS),
+                             class_colors=class_colors(key),
                              class_labels={c: CLASS_LABELS[c] for c in (*CLASSES, "")},
                              class_title=_("What residents feel and what is recorded"),
                              label_field=s.options.labels)
         reading = _("Each settlement is coloured by two things at once: how many of its respondents agree "
                     "(above or below the middle settlement) and how many incidents are recorded per 100,000 "
                     "residents a year (above or below the middle settlement). Where many agree with little "
-                    "recorded crime, or the reverse, look twice: fear and records disagree there. Grey: too few "
+                    "recorded crime, or the reverse, look twice: fear and records disagree there. Red: worry with "
+                    "little recorded crime; blue: much recorded crime with little worry. Grey: too few "
                     "respondents, or no rate.")
         params = {"question": key, "settlements": int(len(frame)),
                   "classified": int((frame["class"] != "").sum()), "min_respondents": MIN_RESPONDENTS,
