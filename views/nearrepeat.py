@@ -51,14 +51,17 @@ space = c2.text_input(_("Distance bands (m)"), SPACE, key="nr_space",
                       help=_("Band edges: 0,100,200 gives 0 to under 100 m, 100 to under 200 m, 200 m or more."))
 time = c3.text_input(_("Time bands (days)"), TIME, key="nr_time",
                      help=_("Band edges: 0,7,14 gives 0 to under 7 days, 7 to under 14 days, 14 days or more."))
-c4, c5, c6 = st.columns(3)
-distance = c4.selectbox(_("Distance"), ["manhattan", "euclidean"], key="nr_distance",
+distance = c1.selectbox(_("Distance"), ["manhattan", "euclidean"], key="nr_distance",
                         format_func=lambda d: {"manhattan": _("Along a street grid (Manhattan)"),
                                                "euclidean": _("Straight line (Euclidean)")}[d])
-permutations = int(c5.selectbox(_("Shuffles"), [99, 999], index=1, key="nr_perm",
-                                format_func=lambda n: _.int(n)))
-seed = int(c6.number_input(_("Seed"), 0, 2**31 - 1, 0, key="nr_seed",
-                           help=_("The same seed gives the same shuffles, so the same table.")))
+# the test's own settings: the defaults serve nearly everyone, so they stay out of the way
+with st.expander(_("Settings of the test (shuffles and seed)")):
+    c5, c6 = st.columns(2)
+    permutations = int(c5.selectbox(_("Shuffles"), [99, 999], index=1, key="nr_perm",
+                                    format_func=lambda n: _.int(n),
+                                    help=_("More shuffles make the chance (p) finer and take longer.")))
+    seed = int(c6.number_input(_("Seed"), 0, 2**31 - 1, 0, key="nr_seed",
+                               help=_("The same seed gives the same shuffles, so the same table.")))
 try:
     parse_bands(space, name=_("Distance bands (m)"))
     parse_bands(time, name=_("Time bands (days)"), whole=True)
