@@ -90,41 +90,59 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def page_seconds(browser, workspace: Path, repeats: int) -> tuple[list[float], list[float], list[int]]:
-    """Navigation to clusters drawn, to the script run finished, and the bytes the browser received, per load."""
+def _load(page, url: str) -> tuple[float, float, int, int]:
+    """One navigation: seconds to clusters drawn, to the script run finished; websocket and HTTP bytes received
+    (the bodies that came over the network: a file the browser's cache held counts nothing)."""
+    ws_bytes, responses = [0], []
+
+    def count(ws) -> None:  # noqa: ANN001 - a Playwright websocket
+        ws.on("framereceived", lambda payload: ws_bytes.__setitem__(0, ws_bytes[0] + len(payload)))
+
+    page.on("websocket", count)
+    page.on("response", responses.append)
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(".marker-cluster").first.wait_for(
+        timeout=300_000)
+    drawn = time.perf_counter() - t0
+    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
+                           "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=300_000)
+    done = time.perf_counter() - t0
+    page.wait_for_timeout(500)  # any frame still in flight
+    http_bytes = sum(r.request.sizes()["responseBodySize"] for r in responses)
+    return drawn, done, ws_bytes[0], http_bytes
+
+
+def page_seconds(browser, workspace: Path, repeats: int) -> dict[str, list[tuple[float, float, int, int]]]:
+    """Loads of the Overview through ``streamlit run``: ``first`` (the server opens the workspace), ``fresh``
+    (a new browser profile each time: every file downloaded) and ``returning`` (one profile: the browser's cache
+    holds Streamlit's and Leaflet's files, as for someone who opened the app before)."""
     port = free_port()
     env = {**os.environ, "KOOPSUZ_WORKSPACE": str(workspace), "KOOPSUZ_TILES": "none"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(180):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                urllib.request.urlopen(f"{url}_stcore/health", timeout=1)
                 break
             except OSError:
                 time.sleep(0.5)
-        drawn, done, received = [], [], []
-        for _ in range(repeats + 1):  # the first load opens the workspace: reported apart
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            got = [0]
-
-            def count(ws, got=got) -> None:  # noqa: ANN001 - a Playwright websocket
-                ws.on("framereceived", lambda payload: got.__setitem__(0, got[0] + len(payload)))
-
-            page.on("websocket", count)
-            page.on("response", lambda r, got=got: got.__setitem__(0, got[0] + int(r.headers.get("content-length", 0))))
-            t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/")
-            frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-            frame.locator(".marker-cluster").first.wait_for(timeout=300_000)
-            drawn.append(time.perf_counter() - t0)
-            page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
-                                   "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=300_000)
-            done.append(time.perf_counter() - t0)
-            page.wait_for_timeout(500)  # any frame still in flight
-            received.append(got[0])
+        out: dict[str, list[tuple[float, float, int, int]]] = {"first": [], "fresh": [], "returning": []}
+        for kind, n in (("first", 1), ("fresh", repeats)):
+            for _ in range(n):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                out[kind].append(_load(ctx.new_page(), url))
+                ctx.close()
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        _load(ctx.new_page(), url)  # fills the cache
+        for _ in range(repeats):
+            page = ctx.new_page()
+            out["returning"].append(_load(page, url))
             page.close()
-        return drawn, done, received
+        ctx.close()
+        return out
     finally:
         proc.terminate()
         proc.wait(10)
@@ -160,7 +178,7 @@ def main() -> None:
                 (tmp / "map.html").write_text(html, encoding="utf-8")
                 draws.append(browser_ms(browser, base + "map.html") / 1000)
             rows.append((kind, statistics.median(builds), len(html.encode()) / 1e6, statistics.median(draws)))
-        page, done, received = page_seconds(browser, path, args.repeats)
+        loads = page_seconds(browser, path, args.repeats)
         browser.close()
     srv.shutdown()
 
@@ -169,11 +187,15 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for kind, bt, mb, dr in rows:
         print(f"| {kind} | {bt:.2f} | {mb:.1f} | {dr:.2f} | {(bt + dr) / (ours[1] + ours[3]):.1f}x |")
-    print(f"\nOverview page through streamlit run, navigation to clusters drawn: first load "
-          f"{page[0]:.1f} s (opens the workspace), then median {statistics.median(page[1:]):.1f} s "
-          f"over {args.repeats} loads; script run finished at {statistics.median(done[1:]):.1f} s; "
-          f"received per load (HTTP bodies and websocket frames, static files included) "
-          f"{statistics.median(received[1:]) / 1e6:.2f} MB (first load {received[0] / 1e6:.2f} MB)")
+    print("\nThe Overview through `streamlit run`, from navigation (medians; MB received: the page's websocket data, "
+          "then HTTP bodies: Streamlit's and Leaflet's files)\n")
+    print("| load | clusters drawn (s) | script run finished (s) | page data (MB) | files (MB) |")
+    print("|---|---|---|---|---|")
+    words = {"first": "first after the server starts (opens the workspace)", "fresh": "new browser profile",
+             "returning": "returning browser (files cached)"}
+    for kind, runs in loads.items():
+        med = [statistics.median(r[i] for r in runs) for i in range(4)]
+        print(f"| {words[kind]} | {med[0]:.1f} | {med[1]:.1f} | {med[2] / 1e6:.2f} | {med[3] / 1e6:.2f} |")
 
 
 if __name__ == "__main__":
