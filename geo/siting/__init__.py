@@ -15,7 +15,10 @@ The package, one concern a module:
   :func:`marginal_gains`, :func:`lscp_from_coverage` (a sparse coverage matrix);
 - :mod:`~geo.siting.pmedian`: :func:`pmedian_from_cost` (a cost matrix);
 - :mod:`~geo.siting.presolve`: the exact reductions and the greedy start;
-- :mod:`~geo.siting.benders`: the MCLP solve by Benders decomposition;
+- :mod:`~geo.siting.benders`: the MCLP solve (Benders decomposition, or the full LP by interior point on
+  city grids), with reduced-cost fixing;
+- :mod:`~geo.siting.mclp_search`: the swap local search of the MCLP start;
+- :mod:`~geo.siting.mclp_lns`: region re-solves (large-neighbourhood search) for city-scale MCLP;
 - :mod:`~geo.siting.mip`: the HiGHS and CBC back-ends;
 - :mod:`~geo.siting.candidates`: :func:`grid_candidates`, :func:`road_intersections`,
   :func:`along_roads`;

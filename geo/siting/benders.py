@@ -8,7 +8,12 @@ The tight MCLP formulation maximises ``Σ wᵢ yᵢ`` subject to
 decomposition on the candidate variables instead (:class:`_MclpBenders`):
 the same optimum and the same LP bound, with m + √n columns instead of
 m + n, and Lagrangian reduced-cost fixing from the LP duals that leaves a few
-hundred candidates for the MIP. Hand-written because no Python library
+hundred candidates for the MIP. At city scale (a few thousand candidates
+that are also the demand points) the
+compact LP by interior point is faster than the cutting planes, and the
+LP gap is larger (0.2-1 % at p = 100 and 800 m), so a region search
+(:mod:`geo.siting.mclp_lns`) brings the incumbent near the optimum before
+fixing. Hand-written because no Python library
 offers a Benders MCLP; HiGHS solves every LP and MIP in it. The compact
 model (``method="compact"``, ``solver="cbc"``, ``reduce=False``) is kept for
 comparison.
@@ -23,6 +28,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from geo.siting.mclp_lns import _region_search
+from geo.siting.mclp_search import _swap_descent
 from geo.siting.mip import _Mip, _solve_mip
 from geo.siting.presolve import _greedy, _merge_rows, _Reduced
 from geo.siting.result import INT_TOL
@@ -92,28 +99,48 @@ class _MclpBenders:
     & Ljubić 2019 do the same for partial set covering and MCLP).
 
     1. A start: the greedy (from the previous k's solution, if given), then
-       1-swap local search.
-    2. The LP relaxation by Kelley's cutting planes with in-out
-       stabilisation (cuts separated between the LP point and a stable
-       interior point), one cut per group (multi-cut, G about √n groups of
-       neighbouring rows).
+       best-improvement 1-swap local search (:mod:`geo.siting.mclp_search`).
+    2. The LP relaxation: with at most ``COMPACT_LP_ROW_RATIO`` demand rows
+       a candidate and at most ``COMPACT_LP_MAX_ROWS`` rows, the compact LP
+       by interior point with crossover (fast at city scale: thousands of
+       candidates that are also the demand points); otherwise by
+       Kelley's cutting planes with in-out stabilisation (cuts separated
+       between the LP point and a stable interior point), one cut per group
+       (multi-cut, G about √n groups of neighbouring rows).
     3. From the LP duals, Lagrangian multipliers uᵢ ∈ [0, wᵢ] with the bound
        ``L(u) = Σ (wᵢ - uᵢ) + (sum of the k largest (Aᵀu)ⱼ)``, valid whatever
-       the accuracy of the duals. Candidates that cannot reach a better value
-       than the best known solution (``L(u | xⱼ = 1)`` or ``L(u | xⱼ = 0)``
-       not above it) are fixed.
+       the accuracy of the duals; swaps from LP-guided starts; a first try
+       of step 4 with ``QUICK_SHARE`` of the time left; then region
+       re-solves (:mod:`geo.siting.mclp_lns`, at most ``LNS_SHARE`` of the
+       time left) over the candidates not yet ruled out. Candidates that
+       cannot reach a better value than the best known solution
+       (``L(u | xⱼ = 1)`` or ``L(u | xⱼ = 0)`` not above it) are fixed.
     4. The problem left after fixing (free candidates, rows merged again):
-       up to ``COMPACT_MAX_ROWS`` rows as a compact MIP, where HiGHS can cut
-       on the rows; beyond, the master as a MIP (x binary), warm-started, an
-       integer point whose cuts overstate it getting its cuts and the MIP
-       solved again, until the master's bound meets the best solution.
+       up to ``COMPACT_MAX_ROWS`` rows (or after the compact LP, when the
+       master has no cuts) as a compact MIP, where HiGHS can cut on the
+       rows, warm-started; beyond, the master as a MIP (x binary),
+       warm-started, an integer point whose cuts overstate it getting its
+       cuts and the MIP solved again, until the master's bound meets the
+       best solution.
+
+    "optimal" is reported only when the bound (Lagrangian, or the MIP's)
+    meets the best solution found; otherwise the bound is reported with it.
     """
 
     ALPHA = 0.5  # in-out: separate half way between the stable point and the LP point
     LP_MAX_ROUNDS = 400
     SWAP_MAX_MOVES = 200
+    # Share of the time left after the LP for the region search, and its region sizes (open sites).
+    LNS_SHARE = 0.2
+    QUICK_SHARE = 0.1  # of the time left, for a first try of the residual MIP before the region search
+    LNS_REGION_SITES = (6, 12, 20)
     # Up to this many rows the residual's compact model beats the master (HiGHS can cut on its rows).
     COMPACT_MAX_ROWS = 4_000
+    # With about as many demand rows as candidates (city grids: every point both), up to this many rows, the
+    # compact LP by interior point (about 1.5 s at 7,600 rows) beats Kelley's cutting planes (15-30 s
+    # there); with many more rows than candidates Kelley wins (0.03 s against 9 s at 1,000 x 11,280).
+    COMPACT_LP_MAX_ROWS = 12_000
+    COMPACT_LP_ROW_RATIO = 2.0
 
     def __init__(self, a: sp.csr_matrix, w: np.ndarray, *, integral: bool) -> None:
         t0 = time.perf_counter()
@@ -196,30 +223,10 @@ class _MclpBenders:
 
     def swap_search(self, picks: np.ndarray, deadline: float) -> np.ndarray:
         """Best-improvement 1-swap local search from a set of open columns."""
-        cur = np.array(picks, dtype=np.intp)
+        cur = _swap_descent(self.a, self.ac, self.w, np.asarray(picks, dtype=np.intp),
+                            free=np.ones(self.m, dtype=bool), deadline=deadline, max_moves=self.SWAP_MAX_MOVES)
         x = np.zeros(self.m)
         x[cur] = 1.0
-        for _ in range(self.SWAP_MAX_MOVES):
-            if time.perf_counter() > deadline or len(cur) == 0:
-                break
-            cnt = self.a @ x
-            gain = self.ac.T @ np.where(cnt < 0.5, self.w, 0.0)
-            single = np.where(np.abs(cnt - 1.0) < 0.5, self.w, 0.0)
-            best, best_t, best_j = 1e-9 * max(self.total, 1.0), -1, -1
-            for t, j_out in enumerate(cur):
-                rows = self.ac.indices[self.ac.indptr[j_out]:self.ac.indptr[j_out + 1]]
-                loss = single[rows].sum()
-                only = rows[single[rows] > 0]
-                delta = gain - loss + (self.a[only].T @ self.w[only] if len(only) else 0.0)
-                delta[cur] = -np.inf
-                j = int(np.argmax(delta))
-                if delta[j] > best:
-                    best, best_t, best_j = float(delta[j]), t, j
-            if best_t < 0:
-                break
-            x[cur[best_t]] = 0.0
-            x[best_j] = 1.0
-            cur[best_t] = best_j
         return x
 
     # ---- the solve
@@ -246,54 +253,65 @@ class _MclpBenders:
         x_best = self.swap_search(np.flatnonzero(x_best), deadline)
         lower = self.covered(x_best)
         info["swap_value"] = lower
-        # 2. LP relaxation by stabilised multi-cut Kelley.
-        h.changeRowBounds(0, -self.inf, float(k))
-        h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.zeros(m, dtype=np.int32))
-        h.changeColsBounds(m, np.arange(m, dtype=np.int32), np.zeros(m), np.ones(m))
-        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
-        stable = 0.5 * x_best + 0.5 * k / m
-        value, const, coef, open_rows = self.evaluate(stable)
-        f_stable = float(value.sum())
-        if not self.cut_rows:
-            self.add_cuts(const, coef, open_rows, np.arange(G))
-        upper, f_lp, rounds = math.inf, -math.inf, 0
-        x_lp = stable
-        t_lp = time.perf_counter()
-        for rounds in range(1, self.LP_MAX_ROUNDS + 1):
+        # 2. The LP relaxation: the compact LP by interior point while it is small, else Benders cuts.
+        lag_s: tuple[float, np.ndarray] | None = None
+        lp_compact = self.n <= min(self.COMPACT_LP_MAX_ROWS, self.COMPACT_LP_ROW_RATIO * m)
+        if lp_compact:
+            t_lp = time.perf_counter()
+            x_lp, upper, lag_s = self.compact_lp(k, deadline)
+            info.update(lp="compact (interior point)", lp_bound=upper, lp_seconds=time.perf_counter() - t_lp)
+        else:
+            # 2. LP relaxation by stabilised multi-cut Kelley.
+            h.changeRowBounds(0, -self.inf, float(k))
+            h.changeColsIntegrality(m, np.arange(m, dtype=np.int32), np.zeros(m, dtype=np.int32))
+            h.changeColsBounds(m, np.arange(m, dtype=np.int32), np.zeros(m), np.ones(m))
             h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                break
-            sol = np.asarray(h.getSolution().col_value)
-            x_lp, theta = sol[:m], sol[m:]
-            upper = min(upper, float(theta.sum()))
-            if self.proven(upper, lower, mip_gap) or upper - f_lp <= 1e-9 * max(upper, 1.0):
-                break
-            sep = self.ALPHA * stable + (1 - self.ALPHA) * x_lp
-            value, const, coef, open_rows = self.evaluate(sep)
-            f_lp = max(f_lp, float(value.sum()))
-            viol = np.flatnonzero(const + coef @ x_lp < theta - 1e-9 * np.maximum(self.W, 1.0))
-            if len(viol) == 0:
-                value, const, coef, open_rows = self.evaluate(x_lp)
+            stable = 0.5 * x_best + 0.5 * k / m
+            value, const, coef, open_rows = self.evaluate(stable)
+            f_stable = float(value.sum())
+            if not self.cut_rows:
+                self.add_cuts(const, coef, open_rows, np.arange(G))
+            upper, f_lp, rounds = math.inf, -math.inf, 0
+            x_lp = stable
+            t_lp = time.perf_counter()
+            for rounds in range(1, self.LP_MAX_ROUNDS + 1):
+                h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+                h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    break
+                sol = np.asarray(h.getSolution().col_value)
+                x_lp, theta = sol[:m], sol[m:]
+                upper = min(upper, float(theta.sum()))
+                if self.proven(upper, lower, mip_gap) or upper - f_lp <= 1e-9 * max(upper, 1.0):
+                    break
+                sep = self.ALPHA * stable + (1 - self.ALPHA) * x_lp
+                value, const, coef, open_rows = self.evaluate(sep)
                 f_lp = max(f_lp, float(value.sum()))
                 viol = np.flatnonzero(const + coef @ x_lp < theta - 1e-9 * np.maximum(self.W, 1.0))
                 if len(viol) == 0:
-                    f_lp = upper
+                    value, const, coef, open_rows = self.evaluate(x_lp)
+                    f_lp = max(f_lp, float(value.sum()))
+                    viol = np.flatnonzero(const + coef @ x_lp < theta - 1e-9 * np.maximum(self.W, 1.0))
+                    if len(viol) == 0:
+                        f_lp = upper
+                        break
+                    sep = x_lp
+                self.add_cuts(const, coef, open_rows, viol)
+                if float(value.sum()) > f_stable:
+                    stable, f_stable = sep, float(value.sum())
+                if time.perf_counter() > deadline:
                     break
-                sep = x_lp
-            self.add_cuts(const, coef, open_rows, viol)
-            if float(value.sum()) > f_stable:
-                stable, f_stable = sep, float(value.sum())
-            if time.perf_counter() > deadline:
-                break
-        if h.getSolution().row_dual is None or len(h.getSolution().row_dual) != len(self.cut_rows) + 1:
-            h.run()  # the last cuts were added after the last solve: duals must match the cuts
-        info.update(lp_rounds=rounds, lp_bound=upper, lp_seconds=time.perf_counter() - t_lp, cuts=len(self.cut_rows))
+            if h.getSolution().row_dual is None or len(h.getSolution().row_dual) != len(self.cut_rows) + 1:
+                h.run()  # the last cuts were added after the last solve: duals must match the cuts
+            info.update(lp_rounds=rounds, lp_bound=upper, lp_seconds=time.perf_counter() - t_lp,
+                        cuts=len(self.cut_rows))
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                lag_s = self.lagrangian(k)
         # 3. Lagrangian bound, LP rounding, fixing.
         fixed0 = np.zeros(m, dtype=bool)
         fixed1 = np.zeros(m, dtype=bool)
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            lag, s = self.lagrangian(k)
+        if lag_s is not None:
+            lag, s = lag_s
             upper = min(upper, lag)
             info["lagrangian_bound"] = lag
             for guide in (x_lp, s):
@@ -301,16 +319,44 @@ class _MclpBenders:
                 if self.covered(cand) > lower:
                     x_best, lower = cand, self.covered(cand)
             info["heuristic_value"] = lower
+            if not self.proven(upper, lower, mip_gap) and 1 < k < m:
+                # A short try of the residual MIP first: after fixing, many instances are proven in no time.
+                fixed0, fixed1 = self._fixings(lag, s, k, lower, x_best)
+                residual = self.residual(fixed0, fixed1)
+                if lp_compact or residual[0].shape[0] <= self.COMPACT_MAX_ROWS:
+                    t_q = time.perf_counter()
+                    quick = t_q + self.QUICK_SHARE * max(deadline - t_q, 0.0)
+                    x_best, lower, up_mip, st = self.compact_mip(residual, fixed1, x_best, lower, k,
+                                                                 deadline=quick, mip_gap=mip_gap)
+                    if st == "optimal":
+                        upper = min(upper, max(up_mip, lower))
+                    info.update(mip="compact residual", quick_mip_seconds=time.perf_counter() - t_q,
+                                quick_mip_value=lower)
+                    info["residual_rows"], info["residual_candidates"] = residual[0].shape
+            if not self.proven(upper, lower, mip_gap) and 1 < k < m:
+                # Region re-solves over the candidates that could still improve the best solution.
+                t_lns = time.perf_counter()
+                lns_deadline = t_lns + self.LNS_SHARE * max(deadline - t_lns, 0.0)
+                fixed0, _ = self._fixings(lag, s, k, lower, x_best)
+                picks = np.flatnonzero(x_best > 0.5)
+                regions = improved = 0
+                for size in self.LNS_REGION_SITES:
+                    if time.perf_counter() > lns_deadline or self.proven(upper, lower, mip_gap):
+                        break
+                    picks, value, got = _region_search(self.a, self.w, picks, deadline=lns_deadline,
+                                                       region_sites=min(size, k), free=~fixed0,
+                                                       integral=self.integral, seed=size)
+                    regions, improved = regions + got["lns_regions"], improved + got["lns_improved"]
+                    if value > lower:
+                        x_best = np.zeros(m)
+                        x_best[picks] = 1.0
+                        lower = self.covered(x_best)
+                    if size >= k:
+                        break
+                info.update(lns_value=lower, lns_regions=regions, lns_improved=improved,
+                            lns_seconds=time.perf_counter() - t_lns)
             if not self.proven(upper, lower, 0.0):
-                order = np.argsort(-s, kind="stable")
-                sk, sk1 = s[order[k - 1]], (s[order[k]] if m > k else 0.0)
-                in_top = np.zeros(m, dtype=bool)
-                in_top[order[:k]] = True
-                # A candidate is fixed when forcing the other way cannot beat the best solution.
-                fixed0 = ~in_top & self._no_better(lag - sk + s, lower)
-                fixed1 = in_top & self._no_better(lag - s + sk1, lower)
-                fixed1 &= x_best > 0.5  # keep the best solution feasible
-                fixed0 &= x_best < 0.5
+                fixed0, fixed1 = self._fixings(lag, s, k, lower, x_best)
         info.update(fixed_out=int(fixed0.sum()), fixed_in=int(fixed1.sum()))
         status = "optimal" if self.proven(upper, lower, mip_gap) else "time limit"
         # 4. The master MIP until its bound meets the best solution.
@@ -318,7 +364,7 @@ class _MclpBenders:
             t_mip = time.perf_counter()
             residual = self.residual(fixed0, fixed1)
             info["residual_rows"], info["residual_candidates"] = residual[0].shape
-            if residual[0].shape[0] <= self.COMPACT_MAX_ROWS:
+            if lp_compact or residual[0].shape[0] <= self.COMPACT_MAX_ROWS:
                 info["mip"] = "compact residual"
                 x_best, lower, up_mip, status = self.compact_mip(residual, fixed1, x_best, lower, k,
                                                                  deadline=deadline, mip_gap=mip_gap)
@@ -338,6 +384,32 @@ class _MclpBenders:
             status = "not proven"  # the master stopped without closing the gap (should not happen)
         info["seconds"] = time.perf_counter() - t0
         return x_best, upper if status != "optimal" else lower, status, info
+
+    def compact_lp(self, k: int, deadline: float) -> tuple[np.ndarray, float, tuple[float, np.ndarray] | None]:
+        """The compact LP by interior point (with crossover): x, its bound and the Lagrangian from its duals.
+
+        The Lagrangian bound ``L(u)`` is valid for any ``u`` in [0, w], so
+        inexact duals cost strength, never validity.
+        """
+        n, m = self.n, self.m
+        mip = _compact_mclp(self.a, self.w, k=k, counted=np.ones(m, bool), fixed=np.zeros(m, bool))
+        a = mip.a.tocsc()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+        inf = h.getInfinity()
+        h.passModel(a.shape[1], a.shape[0], a.nnz, 1, -1, 0.0, mip.cost, mip.col_lower, mip.col_upper,
+                    np.nan_to_num(mip.row_lower, neginf=-inf), mip.row_upper, a.indptr[:-1].astype(np.int32),
+                    a.indices.astype(np.int32), a.data.astype(float), np.zeros(a.shape[1], dtype=np.int32))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return np.full(m, k / m), math.inf, None
+        sol = h.getSolution()
+        u = np.clip(np.abs(np.asarray(sol.row_dual)[:n]), 0.0, self.w)
+        s = self.ac.T @ u
+        lag = float((self.w - u).sum() + np.sort(s)[::-1][:k].sum())
+        return np.asarray(sol.col_value)[:m], lag, (lag, s)
 
     def residual(self, fixed0: np.ndarray, fixed1: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, float]:
         """The problem left after fixing: rows (merged again) by free columns, weights, free columns, constant."""
@@ -411,6 +483,20 @@ class _MclpBenders:
                 break
             self.add_cuts(const, coef, open_rows, viol)
         return x_best, lower, upper, status
+
+    def _fixings(self, lag: float, s: np.ndarray, k: int, lower: float,
+                 x_best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates fixed out and in by Lagrangian reduced costs: forcing them the other way cannot beat ``lower``."""
+        m = self.m
+        order = np.argsort(-s, kind="stable")
+        sk, sk1 = s[order[k - 1]], (s[order[k]] if m > k else 0.0)
+        in_top = np.zeros(m, dtype=bool)
+        in_top[order[:k]] = True
+        fixed0 = ~in_top & self._no_better(lag - sk + s, lower)
+        fixed1 = in_top & self._no_better(lag - s + sk1, lower)
+        fixed1 &= x_best > 0.5  # keep the best solution feasible
+        fixed0 &= x_best < 0.5
+        return fixed0, fixed1
 
     def _no_better(self, bound: np.ndarray, lower: float) -> np.ndarray:
         if self.integral:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-DOMINANCE_MAX_CANDIDATES = 5_000
+DOMINANCE_MAX_CANDIDATES = 20_000
 # Σ over demand rows of nnz², the work of the AᵀA product; 3e8 is some 10 s.
 DOMINANCE_MAX_WORK = 300_000_000
 _HASH_SEED = 20_251_122
