@@ -59,7 +59,7 @@ $(DEMO): $(wildcard geo/demo/*.py) | $(VENV)/.installed
 	$(BIN)/python -m geo demo --out data/demo
 
 # Benchmarks: tables for docs/benchmarks.md (not part of `make test`).
-BENCHES ?= overview_map pages import_csv density hotspots siting export_map pack emerging nearrepeat forecast
+BENCHES ?= overview_map pages import_csv density hotspots siting mclp_city pmedian export_map pack emerging nearrepeat forecast
 bench: setup $(VENV)/.dev-installed chromium
 	for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b || exit 1; done
 

@@ -14,6 +14,7 @@ The package, one concern a module:
 - :mod:`~geo.siting.covering`: :func:`coverage_matrix`, :func:`mclp_from_coverage`,
   :func:`marginal_gains`, :func:`lscp_from_coverage` (a sparse coverage matrix);
 - :mod:`~geo.siting.pmedian`: :func:`pmedian_from_cost` (a cost matrix);
+- :mod:`~geo.siting.pmedian_lagrange`: its exact solve, Lagrangian branch and bound with reduced-cost fixing;
 - :mod:`~geo.siting.presolve`: the exact reductions and the greedy start;
 - :mod:`~geo.siting.benders`: the MCLP solve (Benders decomposition, or the full LP by interior point on
   city grids), with reduced-cost fixing;
