@@ -99,7 +99,7 @@ def _load(page, url: str) -> tuple[float, float, int, int]:
         ws.on("framereceived", lambda payload: ws_bytes.__setitem__(0, ws_bytes[0] + len(payload)))
 
     page.on("websocket", count)
-    page.on("response", responses.append)
+    page.on("response", lambda r: responses.append(r))
     t0 = time.perf_counter()
     page.goto(url)
     page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(".marker-cluster").first.wait_for(
