@@ -30,7 +30,8 @@ from geo.i18n import N_, Tr
 from geo.palette import PERCEPTION_COLORS
 from geo.select import unit_of
 
-__all__ = ["AGREE_IS_GOOD", "CLASS_LABELS", "CLASSES", "class_colors", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE", "perceived_vs_recorded",
+__all__ = ["AGREE_IS_GOOD", "CLASS_LABELS", "CLASSES", "MIN_RESPONDENTS", "QUESTION_LABELS", "SURVEY_TABLE",
+           "class_colors", "perceived_vs_recorded",
            "prepare_survey", "question_label", "survey_shares", "wilson"]
 
 SURVEY_TABLE = "survey"  # the workspace's table of survey answers (per respondent, or per settlement)
