@@ -185,9 +185,17 @@ def test_the_downloaded_map_holds_one_map(demo_workspace, monkeypatch) -> None:
     once = page()
     assert once.count("L.map(") == 1
     # the incidents travel once: the file is smaller by a whole copy of the map's script and data
+    from layers.text import unpack_all
+
     first = str(inc["id"].iloc[0])
-    assert twice.count(first) == 2 * once.count(first) > 0
-    assert len(twice) - len(once) > 0.9 * (len(once) - len(standalone_html(new_map((0, 0, 1, 1), tiles=Tiles("none")))))
+
+    def copies(html: str) -> int:  # the incident layer's columns travel compressed
+        return sum(1 for d in unpack_all(html) if first in d.get("id", []))
+
+    assert copies(twice) == 2 * copies(once) > 0
+    # smaller by most of the map's own text (its legends and labels are outside st_folium's copy; with the
+    # incidents compressed they are a larger part of it than before)
+    assert len(twice) - len(once) > 0.75 * (len(once) - len(standalone_html(new_map((0, 0, 1, 1), tiles=Tiles("none")))))
     assert page().count("L.map(") == 1  # a second click too
     # it says where the data came from, as a print map's footer does
     assert once.count(".attributionControl.addAttribution(") == 1

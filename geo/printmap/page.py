@@ -8,7 +8,6 @@ matplotlib has no public call for, to wrap and cut text before it is drawn.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import matplotlib.axes
@@ -57,18 +56,6 @@ def paper_page(paper: str) -> Page:
     return Page(w * 25.4, h * 25.4)
 
 
-@functools.lru_cache(maxsize=50_000)
-def _outline_width(s: str, size: float, bold: bool) -> float:
-    """The width in mm of ``s`` in :data:`~geo.printmap.style.FONT` from its outlines.
-
-    Shared by every page of every pack: a pack's 31 pages measured 7,700 texts of which 2,400 differ
-    (the same words in the tables, legends and methods), and each measure lays the text out with FreeType.
-    The width depends only on the arguments (the font is fixed), so the memo never changes an answer.
-    """
-    w, _, _ = text_to_path.get_text_width_height_descent(s, font(size, bold=bold), ismath=False)
-    return w / 72 * 25.4  # points to mm
-
-
 # A line whose summed word widths are this share of the width or more is measured whole before it is kept.
 _NEAR = 0.03
 
@@ -87,7 +74,8 @@ class Measure:
     def width(self, s: str, size: float, *, bold: bool = False) -> float:
         key = (s, size, bold)
         if key not in self.cache:
-            self.cache[key] = _outline_width(s, size, bold)
+            w, _, _ = text_to_path.get_text_width_height_descent(s, font(size, bold=bold), ismath=False)
+            self.cache[key] = w / 72 * 25.4  # points to mm
         return self.cache[key]
 
     def wrap(self, s: str, width: float, size: float, *, bold: bool = False) -> list[str]:

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__: list[str] = []
 
 ROOT_MAX_ITER = 3000  # subgradient steps at the root, where most candidates get fixed
 NODE_MAX_ITER = 60  # subgradient steps in a node, warm-started from its parent's multipliers
