@@ -38,9 +38,9 @@ DATA = ROOT.parent / "shared" / "realdata" / "orlib_pmed"
 NAMES = tuple(f"pmed{i}" for i in range(1, 41))
 
 
-def read_instance(name: str) -> tuple[np.ndarray, int]:
-    """The shortest-path cost matrix of an OR-Library instance, and its p."""
-    lines = (DATA / f"{name}.txt").read_text().split("\n")
+def read_orlib(path: Path) -> tuple[np.ndarray, int]:
+    """The shortest-path cost matrix of an OR-Library p-median file (Beasley 1990), and its p (the tests' too)."""
+    lines = Path(path).read_text().split("\n")
     n, _m, p = map(int, lines[0].split())
     edges: dict[tuple[int, int], int] = {}
     for line in lines[1:]:
@@ -111,7 +111,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     total = 0.0
     for name in names:
-        cost, p = read_instance(name)
+        cost, p = read_orlib(DATA / f"{name}.txt")
         res = pmedian_from_cost(cost, np.ones(len(cost)), p=p, time_limit=args.limit)
         total += res.seconds
         same = "yes" if round(res.objective) == opt[name] else f"no ({res.objective:g})"

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import shortest_path
 
+from bench.pmedian import read_orlib
 from conftest import realdata
 from geo.siting import coverage_matrix, mclp_from_coverage, pmedian_from_cost
 
 
 def orlib(name: str) -> tuple[np.ndarray, int]:
-    lines = realdata("orlib_pmed", f"{name}.txt").read_text().split("\n")
-    n, _m, p = map(int, lines[0].split())
-    edges = {}
-    for line in lines[1:]:
-        if line.strip():
-            i, j, c = map(int, line.split())
-            edges[(min(i, j) - 1, max(i, j) - 1)] = c  # the last occurrence of an edge counts
-    ij = np.array(list(edges))
-    c = np.array(list(edges.values()), dtype=float)
-    g = csr_matrix((np.r_[c, c], (np.r_[ij[:, 0], ij[:, 1]], np.r_[ij[:, 1], ij[:, 0]])), shape=(n, n))
-    return shortest_path(g, directed=False), p
+    return read_orlib(realdata("orlib_pmed", f"{name}.txt"))
 
 
 def orlib_optimum(name: str) -> int:
