@@ -204,3 +204,37 @@ def test_killed_imports_leave_postgis_as_before_or_after(pg, tmp_path):
         else:  # killed before its commit: nothing of it
             assert after == before, f"kill {k}: {after} rows, {before} before"
     assert 0 < landed < KILLS  # the kills fell both before and after the commit
+
+
+def test_a_snapshot_taken_during_a_write_reads_the_write_whole(pg):
+    """A page's snapshot that starts while an import replaces the layer and the metadata reads them after it.
+
+    PostgreSQL replaces a table by DROP and CREATE, which a repeatable-read snapshot taken before the commit
+    would read as an empty table (and the metadata as none): the snapshot must wait for the write instead.
+    """
+    import threading
+
+    ws = open_workspace(with_schema(pg.url, "during"))
+    ws.write({"incidents": points(5)}, meta={"title": "old"})
+    written, go, seen = threading.Event(), threading.Event(), {}
+
+    def writer() -> None:
+        with ws.locked():
+            ws.write({"incidents": points(9)}, meta={"title": "new"})
+            written.set()
+            go.wait(30)
+
+    def reader() -> None:
+        with ws.snapshot():
+            seen.update(meta=ws.meta(), rows=len(ws.read("incidents")))
+
+    w = threading.Thread(target=writer)
+    w.start()
+    assert written.wait(30)
+    r = threading.Thread(target=reader)
+    r.start()
+    time.sleep(1.0)  # the reader has started, and waits
+    go.set()
+    w.join(30)
+    r.join(30)
+    assert seen == {"meta": {"title": "new"}, "rows": 9}

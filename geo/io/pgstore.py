@@ -17,8 +17,10 @@ Guarantees, as the GeoPackage's:
   write" cannot interleave with another import.
 - Readers never see half a write (MVCC). :meth:`snapshot` reads several tables
   in one repeatable-read transaction, so the five layers of a page come from
-  one version of the workspace. A read that waited behind a write that
-  replaced its table is retried once against the new table.
+  one version of the workspace; it waits for a write in progress to end
+  (writes replace tables by DROP and CREATE, which an older snapshot would
+  read as empty). A single read that waited behind a write that replaced
+  its table is retried once against the new table.
 - :meth:`version` is a counter the writes raise in the same transaction, so
   every app replica's cache keyed by it sees an import made through another.
 
@@ -216,6 +218,7 @@ class PostGISWorkspace:
                 with con.begin():
                     con.execute(sa.text("SET TRANSACTION READ ONLY"))
                     self._set_timeouts(con)
+                    self._wait_for_writes(con)
                     self._local.snap = con
                     try:
                         yield self
@@ -223,6 +226,20 @@ class PostGISWorkspace:
                         self._local.snap = None
         except sa.exc.OperationalError as exc:
             raise self._error(exc) from exc
+
+    def _wait_for_writes(self, con: Connection) -> None:
+        # A write replaces a table by DROP and CREATE, which is not MVCC-safe: a repeatable-read snapshot taken
+        # before the write commits would find the new table (catalogue lookups are always current) and none of
+        # its rows (they are newer than the snapshot), so a page would read an empty layer or no metadata.
+        # Writes hold the state table in EXCLUSIVE mode from before their first change; this SHARE lock waits
+        # for such a write to end, and LOCK TABLE does not freeze the snapshot (the first SELECT does), so
+        # the snapshot is taken after it. A workspace without the state table yet has nothing to wait for.
+        try:
+            with con.begin_nested():
+                con.execute(sa.text(f'LOCK TABLE "{self.schema}".{STATE_TABLE} IN SHARE MODE'))
+        except sa.exc.DBAPIError as exc:
+            if getattr(_driver_error(exc), "sqlstate", None) not in ("42P01", "3F000", "XX000"):
+                raise
 
     def remove_leftovers(self) -> Leftovers:
         """Nothing to remove: a killed write's transaction is rolled back by the server."""
@@ -384,6 +401,8 @@ class PostGISWorkspace:
                meta: Mapping[str, str] | None, *, fresh: bool) -> None:
         s = self.schema
         previous = 0
+        if _table_exists(con, s, STATE_TABLE):  # readers' snapshots wait for this write (_wait_for_writes)
+            con.execute(sa.text(f'LOCK TABLE "{s}".{STATE_TABLE} IN EXCLUSIVE MODE'))
         if fresh:
             # the new workspace's version goes on from the replaced one's: a cache keyed by the version (every
             # replica's) must not take the new content for the old one, nor an import's check its fingerprint
