@@ -208,3 +208,25 @@ def _signed_in_apptest(request, monkeypatch):
 
     monkeypatch.setattr(AppTest, "from_file", classmethod(from_file))
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, its report also says what the page showed then (text, errors, a screenshot).
+
+    A failure seen only in CI (a map that never drew) can then be told apart from a page that showed an error.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    s = getattr(item, "funcargs", {}).get("session")
+    if report.when != "call" or not report.failed or s is None or not hasattr(s, "page"):
+        return
+    try:
+        text = s.page.locator("body").inner_text(timeout=5_000)
+        shot = ROOT / "test-artifacts" / f"failed-{item.name[:80]}.png"
+        shot.parent.mkdir(exist_ok=True)
+        s.page.screenshot(path=str(shot), full_page=True, timeout=10_000)
+    except Exception as exc:  # noqa: BLE001 - the report of the failure matters more than this addition
+        text, shot = f"(page not readable: {exc})", None
+    report.sections.append(("what the page showed", f"url: {s.page.url}\nscreenshot: {shot}\n"
+                            f"console errors: {s.errors[:10]}\nfailed requests: {s.failed[:10]}\n\n{text[:4000]}"))
