@@ -76,7 +76,7 @@ def geopandas_plot(layers: dict[str, gpd.GeoDataFrame], out: Path) -> None:
 def koopsuz(layers: dict[str, gpd.GeoDataFrame], out: Path, fmt: str) -> None:
     content = MapContent(boundaries=layers["boundaries"], roads=layers["roads"], stations=layers["stations"],
                          cameras=layers["cameras"], incidents=layers["incidents"])
-    export_map(content, out, format=fmt, dpi=DPI, title="Registered incidents 2015-2017",
+    export_map(content, out, format=fmt, dpi=DPI, title="Registered incidents 2016-2018",
                subtitle="Bishkek and Jeti-Oguz rayon (synthetic demo data)")
 
 

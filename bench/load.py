@@ -11,6 +11,7 @@ Scenarios (``--scenarios``, all by default):
 
 - ``demo``: the embedded GeoPackage store (a copy of the demo's two
   municipalities), one replica, no proxy;
+- ``demo2``: the same store, two replicas behind HAProxy (one office's server, no database);
 - ``pg1``: PostGIS with the demo municipalities (the app seeds an empty
   database from them), one replica, no proxy;
 - ``pg2``: the same database, two replicas behind HAProxy with
@@ -397,7 +398,7 @@ def postgis() -> Iterator[object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--scenarios", default="demo,pg1,pg2,pg10")
+    ap.add_argument("--scenarios", default="demo,demo2,pg1,pg2,pg10")
     ap.add_argument("--browsers", type=int, default=3, help="real Chromiums in the pg2 scenario")
     ap.add_argument("--after", type=float, default=60.0, help="seconds after the sessions end to read memory")
     ap.add_argument("--lang", default="ru")
@@ -444,6 +445,13 @@ def main() -> None:
             for gpkg in DEMO.glob("*.gpkg"):
                 shutil.copyfile(gpkg, ws / gpkg.name)
             report(scenario("demo, GeoPackage" + suffix, {**base, "KOOPSUZ_WORKSPACE": str(ws)}, replicas=1, proxy=False,
+                            queries=demo_queries, browsers=0, **common))
+        if "demo2" in wanted:
+            ws = workdir / "workspaces2"
+            ws.mkdir()
+            for gpkg in DEMO.glob("*.gpkg"):
+                shutil.copyfile(gpkg, ws / gpkg.name)
+            report(scenario("demo, GeoPackage" + suffix, {**base, "KOOPSUZ_WORKSPACE": str(ws)}, replicas=2, proxy=True,
                             queries=demo_queries, browsers=0, **common))
         if {"pg1", "pg2", "pg10"} & set(wanted):
             with postgis() as cluster:

@@ -71,7 +71,7 @@ def _workspace_mode(args: argparse.Namespace) -> int:
     boundaries = validate(ws.read("boundaries"), "boundaries").accepted
     ev = evaluate(incidents, act.geometry, act["started"], boundaries=boundaries, geometry_crs=acts.crs,
                   radius=args.radius, ring=args.ring, control=args.control or (), months=args.months,
-                  categories=categories, alpha=args.alpha)
+                  categories=categories, alpha=args.alpha, others=acts[names != str(act["name"])])
     if args.json:
         p = ev.periods
         out = {**ev.effects.as_dict(), "intervention": str(act["name"]), "started": act["started"],

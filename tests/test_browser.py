@@ -39,7 +39,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     layers = make_demo(scale=0.2)
     inc = layers["incidents"]
     extra = gpd.GeoDataFrame(
-        {"id": ["XSS-1"], "occurred_at": pd.to_datetime(["2017-06-15 12:00"]).astype("datetime64[ms]"),
+        {"id": ["XSS-1"], "occurred_at": pd.to_datetime(["2018-06-15 12:00"]).astype("datetime64[ms]"),
          "category": ["other"], "description": [HOSTILE], "raw_category": ["test"], "weight": [1.0]},
         geometry=[HOSTILE_AT], crs=4326,
     )

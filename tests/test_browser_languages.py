@@ -50,10 +50,10 @@ CYRILLIC = re.compile(r"[А-Яа-яЁёҢңӨөҮү]")
 # Record numbers ("JOG-2017-000002" in an incident's popup) are the police's identifiers, not words.
 IDENTIFIER = re.compile(r"\b[A-Z][A-Z0-9]*-[0-9][A-Za-z0-9-]*")
 # The walk's filters: Jeti-Oguz is the second area (areas are sorted by their stored name), and livestock theft
-# in October 2017 leaves a handful of its incidents, enough for every page to draw.
+# in October 2018 leaves a handful of its incidents, enough for every page to draw.
 AREA_INDEX = 1
 CATEGORY = "livestock_theft"
-MONTH = (dt.date(2017, 10, 1), dt.date(2017, 10, 31))
+MONTH = (dt.date(2018, 10, 1), dt.date(2018, 10, 31))
 # The Hotspots page's methods, in the order of the options of its radio (key hs_method), with what the newest
 # map then draws (the density surface is an image).
 METHODS = {"density": "img.leaflet-image-layer", "gi": "path.kz-gi-cell", "rates_eb": "path.kz-boundary",

@@ -31,7 +31,7 @@ def test_what_emerges_repeats_and_predicts(app, session):
     legend = frame.locator(".kz-legend").inner_text()
     assert "Consecutive hot spot" in legend and "Persistent hot spot" in legend, legend
     body = session.page.locator("[data-testid=stMain]").inner_text()
-    assert "getting worse (January 2015 to December 2017)" in body
+    assert "getting worse (January 2016 to December 2018)" in body
     session.page.screenshot(path=str(ARTIFACTS / "emerging.png"), full_page=True)
 
     t0 = time.monotonic()

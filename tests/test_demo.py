@@ -62,7 +62,7 @@ def test_same_seed_same_frames_other_seed_differs(demo):
 def test_ids_and_years(demo):
     inc = demo["incidents"]
     assert inc["id"].is_unique
-    assert inc["id"].str.fullmatch(r"(BIS|JOG)-(2015|2016|2017)-\d{6}").all()
+    assert inc["id"].str.fullmatch(r"(BIS|JOG)-(2016|2017|2018)-\d{6}").all()
     assert (inc["id"].str[4:8].astype(int) == inc["occurred_at"].dt.year).all()
     assert set(inc["occurred_at"].dt.year) == set(YEARS)
     assert set(inc["category"]) == set(PLAN_CATEGORIES)  # the demo draws the two action plans' categories
@@ -127,7 +127,7 @@ def test_kelechek_station_inside_kelechek(demo):
     row = st.loc["Kelechek Police Station"]
     assert kel.contains(row.geometry)
     assert row["kind"] == "station"
-    assert row["opened"] == pd.Timestamp("2017-09-01")
+    assert row["opened"] == pd.Timestamp("2017-12-01")
     assert set(st["kind"]) == {"headquarters", "station", "post", "prevention_centre"}
     js = st.loc["Jeti-Oguz Rayon Police Department"]
     assert "renovat" in js["address"] or "ремонт" in js["address"]

@@ -188,7 +188,7 @@ def test_the_command_line_evaluates_the_demos_kelechek_station():
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert {"wdd", "se", "z", "p", "ci", "wdq", "tne", "counts", "periods", "control", "series", "verdict"} <= set(out)
-    assert out["periods"]["after"][0] == "2017-09-01" and out["categories"] == ["public_order", "burglary", "juvenile"]
+    assert out["periods"]["after"][0] == "2017-12-01" and out["categories"] == ["public_order", "burglary", "juvenile"]
     assert out["control_proposed"] and out["counts"]["treated"][0] > 0
     assert sum(r["treated"] for r in out["series"]) >= sum(out["counts"]["treated"])
 
@@ -227,3 +227,32 @@ def evaluate_demo_kelechek(path):
     return evaluate(validate(ws.read("incidents"), "incidents").accepted, act.geometry, act["started"],
                     boundaries=validate(ws.read("boundaries"), "boundaries").accepted,
                     categories=act["categories"].split(","))
+
+
+def test_the_proposed_control_is_untreated_and_of_the_same_area(town):
+    """A settlement another intervention touched during the periods is no control; one of the treated area's own
+    area (city, rayon) comes before another area's, however alike."""
+    import datetime as dt
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.evaluate import evaluate
+
+    incidents, boundaries, station = town
+    east = boundaries.loc[boundaries["name"] == "East"].geometry.iloc[0].centroid
+    camera = gpd.GeoDataFrame({"name": ["East camera"], "started": pd.to_datetime(["2017-02-01"])},
+                              geometry=[east], crs="EPSG:4326")
+    with pytest.raises(ValueError, match="control"):
+        evaluate(incidents, station, dt.date(2017, 7, 1), boundaries=boundaries, months=6, others=camera)
+    later = camera.assign(started=pd.to_datetime(["2018-03-01"]))  # after the periods: East is untouched in them
+    assert evaluate(incidents, station, dt.date(2017, 7, 1), boundaries=boundaries, months=6,
+                    others=later).control == ("East",)
+    # North is the station's own area: with incidents before, it comes before East of another area
+    north = boundaries.loc[boundaries["name"] == "North"].geometry.iloc[0].centroid
+    more = gpd.GeoDataFrame({"occurred_at": pd.to_datetime(["2016-09-01"] * 3), "category": "burglary"},
+                            geometry=[north] * 3, crs="EPSG:4326")
+    both = pd.concat([incidents, more], ignore_index=True)
+    areas = boundaries.assign(area=boundaries["name"].map({"Centre": "Town", "North": "Town", "East": "Other"}))
+    assert evaluate(both, station, dt.date(2017, 7, 1), boundaries=areas, months=6).control == ("North",)
+    assert evaluate(both, station, dt.date(2017, 7, 1), boundaries=boundaries, months=6).control[0] == "East"

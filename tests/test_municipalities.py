@@ -138,18 +138,18 @@ def test_comparison_equals_direct_counts(rows, folder):
 
 
 def test_the_first_year_has_no_change_and_says_why(workspaces):
-    first = compare_municipalities(workspaces, year=2015)
+    first = compare_municipalities(workspaces, year=2016)
     assert first["previous_incidents"].isna().all() and first["change"].isna().all()
-    assert set(first["change_note"]) == {MUNI_NO_PREVIOUS.format(year="2014")}
+    assert set(first["change_note"]) == {MUNI_NO_PREVIOUS.format(year="2015")}
     assert all(t is None for r in first["priorities"] for *_x, t in r)
-    assert years_of(workspaces) == [2017, 2016, 2015]
-    assert compare_municipalities(workspaces).attrs["year"] == 2017  # the latest year by default
+    assert years_of(workspaces) == [2018, 2017, 2016]
+    assert compare_municipalities(workspaces).attrs["year"] == 2018  # the latest year by default
     # none the year before: no percentage, and the reason
     gap = dict(workspaces["jeti-oguz"])
-    gap["incidents"] = gap["incidents"][gap["incidents"]["occurred_at"].dt.year != 2016]
-    row = compare_municipalities({"jeti-oguz": gap}, year=2017).iloc[0]
+    gap["incidents"] = gap["incidents"][gap["incidents"]["occurred_at"].dt.year != 2017]
+    row = compare_municipalities({"jeti-oguz": gap}, year=2018).iloc[0]
     assert row["previous_incidents"] == 0 and np.isnan(row["change"])
-    assert row["change_note"] == MUNI_NONE_BEFORE.format(year="2016")
+    assert row["change_note"] == MUNI_NONE_BEFORE.format(year="2017")
 
 
 def test_missing_population_gives_no_rate_and_the_reason(workspaces):
@@ -230,17 +230,18 @@ def two(folder, tmp_path) -> Path:
     return out
 
 
-def test_page_shows_both_municipalities_side_by_side(monkeypatch, two, rows):
+def test_page_shows_both_municipalities_side_by_side(monkeypatch, two, workspaces):
     at = _run(monkeypatch, two)
     table = at.dataframe[0].value
     assert list(table["Municipality"]) == ["Bishkek", "Jeti-Oguz"]
-    assert table["Incidents in 2017"].tolist() == rows["incidents"].tolist()
-    assert at.selectbox(key="muni_year").value == 2017
+    latest = compare_municipalities(workspaces, year=2018)
+    assert table["Incidents in 2018"].tolist() == latest["incidents"].tolist()
+    assert at.selectbox(key="muni_year").value == 2018
     assert not at.info  # two municipalities: nothing to excuse
-    at.selectbox(key="muni_year").set_value(2016).run()
+    at.selectbox(key="muni_year").set_value(2017).run()
     assert not at.exception, at.exception
     again = at.dataframe[0].value
-    assert "Incidents in 2016" in again.columns and "Incidents in 2017" not in again.columns
+    assert "Incidents in 2017" in again.columns and "Incidents in 2018" not in again.columns
 
 
 @pytest.mark.parametrize("lang", ["ru", "ky"])

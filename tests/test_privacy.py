@@ -416,3 +416,20 @@ def test_a_viewers_pack_maps_and_files_hide_small_counts_as_the_page(demo, metho
     else:
         assert (viewer.content.density.values <= analyst.content.density.values).all()
         assert (viewer.content.density.values == 0).sum() > (analyst.content.density.values == 0).sum()
+
+
+def test_a_settlement_with_no_clear_place_still_moves_each_point_at_least_min_m():
+    """A small settlement recorded so densely that no place lies min_m from every record: each point still moves
+    at least min_m from its own recorded place (to where records are thinnest), and is counted as near one."""
+    x0, y0 = 500_000.0, 4_750_000.0
+    square = shapely.box(x0, y0, x0 + 600, y0 + 600)
+    gx, gy = np.meshgrid(np.arange(20, 600, 40.0), np.arange(20, 600, 40.0))
+    pts = gpd.GeoDataFrame({"id": [f"d{i}" for i in range(gx.size)],
+                            "occurred_at": pd.Timestamp("2017-05-01"), "category": "burglary"},
+                           geometry=gpd.points_from_xy(x0 + gx.ravel(), y0 + gy.ravel()), crs="EPSG:32643")
+    units = gpd.GeoDataFrame({"name": ["Dense"], "unit_id": ["D-1"]}, geometry=[square], crs="EPSG:32643")
+    inc = assign_units(pts.to_crs(4326), units.to_crs(4326))
+    out = viewer_incidents(inc, boundaries=units.to_crs(4326), policy=DONUT, seed=3, keep_order=True)
+    d = displacement(inc, out)
+    assert len(out) == len(inc) and d.min() >= DONUT.min_m
+    assert out.attrs["privacy"]["near_recorded"] == len(inc)  # said, not hidden

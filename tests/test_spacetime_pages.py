@@ -15,8 +15,8 @@ def app(monkeypatch, tmp_path):
 
 
 def test_emerging_page_finds_the_new_burglary_area(app):
-    """The demo's Ak-Ordo estate: burglary emerging from mid-2016, so cells there are new, consecutive or
-    intensifying hot spots over 2015-2017; the page says how many and lists the patterns."""
+    """The demo's Ak-Ordo estate: burglary emerging from mid-2017, so cells there are new, consecutive or
+    intensifying hot spots over 2016-2018; the page says how many and lists the patterns."""
     t0 = time.perf_counter()
     app.switch_page("views/emerging.py").run()
     print(f"\nemerging page: {time.perf_counter() - t0:.1f} s")
@@ -24,7 +24,7 @@ def test_emerging_page_finds_the_new_burglary_area(app):
     app.multiselect(key="f_cats").set_value(["burglary"]).run()
     assert not app.exception, app.exception
     sentence = " ".join(m.value for m in app.markdown)
-    assert "are getting worse (January 2015 to December 2017)" in sentence, sentence
+    assert "are getting worse (January 2016 to December 2018)" in sentence, sentence
     table = app.dataframe[0].value
     assert {"Pattern", "What it means", "Cells", "Incidents"} <= set(table.columns)
     found = dict(zip(table["Pattern"], table["Cells"], strict=True))

@@ -27,10 +27,10 @@ AUTO = 0  # months: the longest period up to a year that the data hold
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def evaluated(key: str, act: str, radius: float, ring: float, control: tuple[str, ...], months: int,
-              categories: tuple[str, ...], _incidents, _geometry, _crs, _started, _boundaries) -> Evaluation:
+              categories: tuple[str, ...], _incidents, _geometry, _crs, _started, _boundaries, _others) -> Evaluation:
     return evaluate(_incidents, _geometry, _started, boundaries=_boundaries, geometry_crs=_crs,
                     radius=radius or None, ring=ring, control=control, months=months or None,
-                    categories=categories or None)
+                    categories=categories or None, others=_others)
 
 
 _ = tr()
@@ -77,7 +77,8 @@ control = c3.multiselect(_("Control settlements"), settlements, key=f"ev_control
 key = study_key(data, f)
 try:
     ev = evaluated(key, name, float(radius), float(ring), tuple(control), int(months), tuple(categories),
-                   data.incidents, act.geometry, acts.crs, act["started"], data.boundaries)
+                   data.incidents, act.geometry, acts.crs, act["started"], data.boundaries,
+                   acts[acts["name"].astype(str) != name])
 except ValueError as exc:
     st.error(_.message(str(exc)))
     st.stop()

@@ -438,7 +438,9 @@ if st.button(_("Propose sites"), type="primary", key="pl_run",
         elif is_camera and model == "mclp" and len(existing) and covered_today is not None:
             seen_mask = np.asarray(covered_today, dtype=bool)
             demand, fixed = inc[~seen_mask], None
-            seen_weight = float(inc["category"][seen_mask].map(lambda c: weights.get(c, 1.0)).sum())
+            # astype(str): a categorical column maps to a categorical, whose sum over no rows is '' not 0
+            seen_weight = float(inc["category"][seen_mask].astype(str).map(lambda c: weights.get(c, 1.0))
+                                .astype(float).sum())
         try:
             result, chosen = site(demand, reach, radius=radius, minutes=minutes,
                                   roads=road_network(roads_key, roads, _) if by_road else None,

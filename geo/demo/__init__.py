@@ -1,4 +1,4 @@
-"""Synthetic demonstration data: Bishkek and Jeti-Oguz rayon, 2015-2017.
+"""Synthetic demonstration data: Bishkek and Jeti-Oguz rayon, 2016-2018.
 
 The data made here is SYNTHETIC AND APPROXIMATE. Every coordinate was drawn by
 hand in this module from public facts (rough positions of districts, avenues,
@@ -16,7 +16,7 @@ What it models
   2016 populations, and the Kelechek settlement carved out of Sverdlovsky
   district. About 10,000 registered crimes a year; Sverdlovsky district has
   the city's highest rate, exactly 1,341 per 100,000 in 2016 (by
-  construction), and a new police station opens in Kelechek on 2017-09-01 (with the other interventions of
+  construction), and a new police station opens in Kelechek on 2017-12-01 (with the other interventions of
   the plans it prevents a share of its target incidents after it starts: geo.demo.interventions.respond).
   A pilot of six cameras watches one apartment block.
 * **Jeti-Oguz rayon** (Issyk-Kul region, UTM 44N, EPSG:32644): the rayon
@@ -26,11 +26,11 @@ What it models
   (2021, National Statistical Committee). About 500 registered crimes a
   year, with livestock theft on the summer pastures, a renovated rayon police
   department and a crime-prevention centre in Kyzyl-Suu, and cameras along
-  the A363 south-shore road.
-* **Incidents** 2015-2017 with per-category spatial patterns (markets and bus
+  the A363 south-shore road (November 2017).
+* **Incidents** 2016-2018 with per-category spatial patterns (markets and bus
   stations, roads and junctions, residential micro-districts, schools,
   mountain pastures) and time patterns (hour of day, weekday, season); in
-  burglary, an area emerging from mid-2016 round the Ak-Ordo housing estate
+  burglary, an area emerging from mid-2017 round the Ak-Ordo housing estate
   and near repeats (:mod:`geo.demo.patterns`), for the emerging hot spots and
   near-repeat pages to find.
 
@@ -103,7 +103,7 @@ def make_demo(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str, gpd.
     ----------
     scale
         Multiplies every incident count (rounded per unit and year): 1.0 gives
-        about 31,000 incidents over 2015-2017, 3.2 about 100,000. Must be
+        about 31,000 incidents over 2016-2018, 3.2 about 100,000. Must be
         greater than 0 and at most 20.
     seed
         Seed of the incident draws. The geography (boundaries, roads,

@@ -1,7 +1,7 @@
 """Two burglary patterns in the demo's years, for the emerging hot spots and the near-repeat pages to find.
 
 * **An emerging area.** Ak-Ordo, a housing estate (жилмассив) built on Bishkek's north-western edge: from
-  the middle of 2016 a growing share of its district's burglaries happens within a few hundred metres of
+  the middle of 2017 a growing share of its district's burglaries happens within a few hundred metres of
   its centre, and none before (the few drawn there are drawn elsewhere in the district). Emerging Hot Spot Analysis should call its cells new, consecutive or
   intensifying, and no cell of it persistent.
 * **Near repeats.** After a burglary, the homes around it are at risk for a few days (Townsley, Homel &
@@ -27,7 +27,7 @@ __all__ = ["EMERGING_PLACE", "burglary_patterns"]
 EMERGING_PLACE = ("Ak-Ordo", "ж/м Ак-Ордо", 74.555, 42.912)
 _EMERGING_RADIUS = 300.0  # metres round the estate's centre (sd of the draw)
 _EMERGING_CLEAR = 900.0  # metres round the centre with no burglary before the estate was lived in
-_EMERGING_FROM = pd.Timestamp("2016-07-01")
+_EMERGING_FROM = pd.Timestamp("2017-07-01")
 _EMERGING_SHARE = (0.12, 0.35)  # of the district's burglaries of a month: first month, last month of the data
 _REPEAT_SHARE = 0.15  # of the burglaries: followed by a near repeat
 _REPEAT_METRES = 200.0  # the repeat lies within this distance of the first burglary ...

@@ -187,7 +187,7 @@ _STATIONS: list[tuple[str, str, str | None, str, float, float]] = [
     ("Dordoi Bazaar Police Post", "post", None, "г. Бишкек, рынок Дордой", 74.618, 42.934),
     ("Western Bus Station Police Post", "post", None, "г. Бишкек, Западный автовокзал", 74.553, 42.8755),
     ("Eastern Bus Station Police Post", "post", None, "г. Бишкек, Восточный автовокзал", 74.652, 42.8815),
-    ("Kelechek Police Station", "station", "2017-09-01",
+    ("Kelechek Police Station", "station", "2017-12-01",
      "г. Бишкек, Свердловский район, ж/м Келечек (новый отдел)", 74.6615, 42.9005),
     ("Jeti-Oguz Rayon Police Department", "station", None,
      "с. Кызыл-Суу, Джети-Огузский район (здание после ремонта)", 78.004, 42.341),
@@ -473,7 +473,7 @@ def _cameras(jog: _Area, bis: _Area) -> gpd.GeoDataFrame:
             rng_m = 150.0 + 25.0 * ((2 * i + (sign > 0)) % 5)
             end_ru, end_ky = _A363_END[end]
             rows.append((f"A363 {name} {end}", _bearing(lon, lat, lon2, lat2), 60.0, rng_m,
-                         f"2016-{4 + i:02d}-15", lon, lat, f"А363, {ru}: {end_ru}", f"А363, {ky}: {end_ky}"))
+                         f"2017-11-{1 + 3 * i:02d}", lon, lat, f"А363, {ru}: {end_ru}", f"А363, {ky}: {end_ky}"))
     # pilot: six cameras round one apartment block, 120 m by 50 m
     bx, by = bis.to_m.transform(*_PILOT_BLOCK)
     pilot = [

@@ -148,8 +148,19 @@ def propose_control(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *
 
     Alike in the before period's count (on a log scale) and in its monthly trend (slope relative to the
     mean), as the field matches a control by prior level and trend; settlements touching ``exclude`` and
-    those with no incident before are left out. ``incidents`` and ``boundaries`` are in one metric CRS.
+    those with no incident before are left out. Where ``boundaries`` has an ``area`` column (a city, a
+    rayon), only settlements of the treated area's own are considered while there are any: a village of
+    another rayon, with its own police and its own trend, is no control for a city estate, however alike
+    its counts. ``incidents`` and ``boundaries`` are in one metric CRS.
     """
+    if "area" in boundaries.columns:
+        home = set(boundaries.loc[boundaries.intersects(treated), "area"].dropna().astype(str))
+        same = boundaries[boundaries["area"].astype(str).isin(home)]
+        if home and len(same) < len(boundaries):
+            found = propose_control(incidents, same.drop(columns="area"), treated=treated, exclude=exclude,
+                                    periods=periods, n=n)
+            if found:
+                return found
     before = _in(incidents, periods.before_start, periods.before_end)
 
     def profile(area: shapely.Geometry) -> tuple[float, float]:
@@ -170,6 +181,23 @@ def propose_control(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, *
     return [name for _score, name in sorted(scores)[:n]]
 
 
+def _treated_by(others: gpd.GeoDataFrame | None, crs: object, periods: Periods) -> list[shapely.Geometry]:
+    """The treated areas (as :func:`study_areas` draws them by default) of ``others`` active in ``periods``."""
+    if others is None or others.empty or "started" not in others.columns:
+        return []
+    start = pd.to_datetime(others["started"], errors="coerce")
+    end = pd.to_datetime(others["ended"] if "ended" in others.columns else pd.Series(pd.NaT, index=others.index),
+                         errors="coerce")
+    active = (start.notna() & (start < pd.Timestamp(periods.after_end))
+              & (end.isna() | (end >= pd.Timestamp(periods.before_start))))
+    out = []
+    for geom in others.loc[active].to_crs(crs).geometry:
+        if geom is None or geom.is_empty:
+            continue
+        out.append(geom if geom.geom_type in ("Polygon", "MultiPolygon") else geom.buffer(DEFAULT_RADIUS))
+    return out
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """One intervention evaluated: the measures, the areas, the periods, the counts and the monthly series."""
@@ -188,7 +216,8 @@ class Evaluation:
 def evaluate(incidents: gpd.GeoDataFrame, geometry: shapely.Geometry, started: dt.date | pd.Timestamp, *,
              boundaries: gpd.GeoDataFrame, geometry_crs: object = "EPSG:4326", radius: float | None = None,
              ring: float = DEFAULT_RING, control: Sequence[str] = (), months: int | None = None,
-             categories: Sequence[str] | None = None, alpha: float = 0.05) -> Evaluation:
+             categories: Sequence[str] | None = None, alpha: float = 0.05,
+             others: gpd.GeoDataFrame | None = None) -> Evaluation:
     """Evaluate an intervention from the incidents: areas, aligned periods, counts, WDD and WDQ.
 
     Parameters
@@ -212,6 +241,9 @@ def evaluate(incidents: gpd.GeoDataFrame, geometry: shapely.Geometry, started: d
         Only these categories (an intervention's targets); default all.
     alpha : float
         1 - the confidence of the interval.
+    others : geopandas.GeoDataFrame, optional
+        The other interventions (``started``, and ``ended`` where known; any CRS): a settlement one of them
+        touched during the two periods is not proposed as a control, as its own action would pass for chance.
 
     Raises
     ------
@@ -236,7 +268,7 @@ def evaluate(incidents: gpd.GeoDataFrame, geometry: shapely.Geometry, started: d
     proposed = not control
     if proposed:
         treated_geom = areas.geometry.iloc[0]
-        exclude = shapely.union_all(areas.geometry.to_numpy())
+        exclude = shapely.union_all([*areas.geometry.to_numpy(), *_treated_by(others, crs, periods)])
         chosen = propose_control(inc, boundaries.to_crs(crs), treated=treated_geom, exclude=exclude, periods=periods)
         if not chosen:
             raise ValueError(M.EVAL_NO_CONTROL)

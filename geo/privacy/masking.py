@@ -53,6 +53,7 @@ class _Place:
         self.clear = clear
         self.seed = int(seed)
         self._pool: dict[int, np.ndarray] = {}
+        self._draws: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.tree: shapely.STRtree | None = None
 
     def unit(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -92,14 +93,23 @@ class _Place:
         a point may go.
         """
         if unit not in self._pool:
+            xy, near = self.draws(unit)
+            self._pool[unit] = xy[near >= self.clear]
+        return self._pool[unit]
+
+    def draws(self, unit: int) -> tuple[np.ndarray, np.ndarray]:
+        """The seeded draws of settlement ``unit`` inside it, ``(m, 2)``, and each one's distance to the nearest
+        recorded incident."""
+        if unit not in self._draws:
             poly = self.polys[unit]
             x0, y0, x1, y1 = poly.bounds
             m = int(np.clip((x1 - x0) * (y1 - y0) / POOL_SPACING_M**2, POOL_MIN, POOL_MAX))
             rng = np.random.default_rng([self.seed, unit])  # the settlement's own draws, whatever the view
             sx, sy = rng.uniform(x0, x1, m), rng.uniform(y0, y1, m)
-            ok = (self.unit(sx, sy) == unit) & (self.nearest(sx, sy) >= self.clear)
-            self._pool[unit] = np.column_stack([sx[ok], sy[ok]])
-        return self._pool[unit]
+            inside = self.unit(sx, sy) == unit
+            sx, sy = sx[inside], sy[inside]
+            self._draws[unit] = (np.column_stack([sx, sy]), self.nearest(sx, sy))
+        return self._draws[unit]
 
     def safe_point(self, unit: int) -> tuple[float, float, bool]:
         """A point of settlement ``unit`` clear of every recorded incident, and whether one was found.
@@ -215,8 +225,20 @@ def donut_xy(x: np.ndarray, y: np.ndarray, unit: np.ndarray, place: _Place, *, k
             continue
         pool = place.pool(int(unit[i]))
         if len(pool) == 0:
-            mx[i], my[i], ok = place.safe_point(int(unit[i]))
-            fallback[i], unclear[i] = True, not ok
+            # no place of the settlement is clear of every recorded incident (a small, dense one over years of
+            # records): of its places at least min_m from this incident, the one farthest from any record, so
+            # the point still moves as far as the policy says and lands where records are thinnest
+            xy, near = place.draws(int(unit[i]))
+            own = np.hypot(xy[:, 0] - x[i], xy[:, 1] - y[i]) if len(xy) else np.empty(0)
+            fallback[i] = unclear[i] = True
+            for in_ring, allowed in ((True, (own >= lo) & (own <= hi)), (False, own >= lo)):
+                if allowed.any():
+                    j = np.flatnonzero(allowed)[int(np.argmax(near[allowed]))]
+                    mx[i], my[i] = xy[j]
+                    fallback[i] = not in_ring
+                    break
+            else:
+                mx[i], my[i], _ok = place.safe_point(int(unit[i]))
             continue
         d = np.hypot(pool[:, 0] - x[i], pool[:, 1] - y[i])
         ring = np.flatnonzero((d >= lo) & (d <= hi))

@@ -87,7 +87,7 @@ def evaluation_texts(layers: Mapping[str, gpd.GeoDataFrame], s: PackStudy) -> li
         started = pd.Timestamp(act.started).date()
         try:
             ev = evaluate(incidents, act.geometry, started, boundaries=s.units, geometry_crs=acts.crs,
-                          categories=targets or None)
+                          categories=targets or None, others=acts[acts["name"].astype(str) != str(act.name)])
         except ValueError as exc:
             out.append(Judged(question(name, lang=_.lang),
                               [_("This intervention cannot be evaluated: {reason}", reason=_.message(str(exc)))]))
