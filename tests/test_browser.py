@@ -333,7 +333,8 @@ def test_planner_by_drive_time_with_candidates_from_a_file_and_an_excluded_settl
         rings = [np.array(re.findall(r"(-?[\d.]+)[ ,](-?[\d.]+)", ring), dtype=float)
                  for ring in re.split(r"[zZ]", d) if ring.strip()]
         ring = max(rings, key=len)
-        assert len(ring) >= 12, f"a drive-time reach of {len(ring)} vertices"
+        # enough corners for the roundness below to mean something (Leaflet simplifies paths to the zoom)
+        assert len(ring) >= 6, f"a drive-time reach of {len(ring)} vertices"
         x, y = ring[:, 0], ring[:, 1]
         area = abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2
         perimeter = np.hypot(np.diff(x, append=x[0]), np.diff(y, append=y[0])).sum()
