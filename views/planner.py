@@ -556,12 +556,15 @@ if stored is not None:
                                _("Newly covered"): by_cat["newly_covered"]})
         st.dataframe(localized(by_cat, _), hide_index=True, width="stretch")
 
+        # The files are made when a button is clicked (a callable), not on every run: a run no longer writes three
+        # files nobody may take, and a rerun cannot remove a file the browser is still checking (a 404 in its log)
+        comparison = pd.concat([shown_compare, by_cat], ignore_index=True)
         d1, d2, d3 = st.columns(3)
-        d1.download_button(_("Proposed sites (GeoJSON)"), pts.to_json().encode(),
+        d1.download_button(_("Proposed sites (GeoJSON)"), lambda: pts.to_json().encode(),
                            file_name=_.ctx("file name", "proposed_sites") + ".geojson", mime="application/geo+json")
-        d2.download_button(_("Proposed sites (CSV)"), csv_bytes(table),
+        d2.download_button(_("Proposed sites (CSV)"), lambda: csv_bytes(table),
                            file_name=_.ctx("file name", "proposed_sites") + ".csv", mime="text/csv")
-        d3.download_button(_("Comparison (CSV)"), csv_bytes(pd.concat([shown_compare, by_cat], ignore_index=True)),
+        d3.download_button(_("Comparison (CSV)"), lambda: csv_bytes(comparison),
                            file_name=_.ctx("file name", "plan_comparison") + ".csv", mime="text/csv")
         gains = result.stats.get("gains")
         if gains is not None and len(gains):
