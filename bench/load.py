@@ -439,20 +439,15 @@ def main() -> None:
             print("  error:", x.page, x.errors[:2], flush=True)
 
     try:
-        if "demo" in wanted:
-            ws = workdir / "workspaces"
+        for key, replicas in (("demo", 1), ("demo2", 2)):
+            if key not in wanted:
+                continue
+            ws = workdir / f"workspaces-{key}"
             ws.mkdir()
             for gpkg in DEMO.glob("*.gpkg"):
                 shutil.copyfile(gpkg, ws / gpkg.name)
-            report(scenario("demo, GeoPackage" + suffix, {**base, "KOOPSUZ_WORKSPACE": str(ws)}, replicas=1, proxy=False,
-                            queries=demo_queries, browsers=0, **common))
-        if "demo2" in wanted:
-            ws = workdir / "workspaces2"
-            ws.mkdir()
-            for gpkg in DEMO.glob("*.gpkg"):
-                shutil.copyfile(gpkg, ws / gpkg.name)
-            report(scenario("demo, GeoPackage" + suffix, {**base, "KOOPSUZ_WORKSPACE": str(ws)}, replicas=2, proxy=True,
-                            queries=demo_queries, browsers=0, **common))
+            report(scenario("demo, GeoPackage" + suffix, {**base, "KOOPSUZ_WORKSPACE": str(ws)}, replicas=replicas,
+                            proxy=replicas > 1, queries=demo_queries, browsers=0, **common))
         if {"pg1", "pg2", "pg10"} & set(wanted):
             with postgis() as cluster:
                 env = {**base, "KOOPSUZ_DATABASE": cluster.url}
