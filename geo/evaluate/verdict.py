@@ -52,8 +52,10 @@ def verdict(e: Effects, *, lang: str = "en") -> list[str]:
             return _("{n} fewer", n=n) if x >= 0 else _("{n} more", n=n)
 
         fewer, low, high = -e.wdd, -e.ci[1], -e.ci[0]
-        what = (_("about {n} fewer incidents than the control's trend predicts", n=_.int(round(fewer))) if fewer >= 0
-                else _("about {n} more incidents than the control's trend predicts", n=_.int(round(-fewer))))
+        what = (_.plural("about {n} fewer incident than the control's trend predicts",
+                         "about {n} fewer incidents than the control's trend predicts", round(fewer)) if fewer >= 0
+                else _.plural("about {n} more incident than the control's trend predicts",
+                              "about {n} more incidents than the control's trend predicts", round(-fewer)))
         lines.append(_("In the treated area and its ring together: {what} ({level} confidence interval: from {low} "
                        "to {high}; weighted displacement difference, WDD).", what=what, level=_.pct(1 - e.alpha, 0),
                        low=bound(low), high=bound(high)))
